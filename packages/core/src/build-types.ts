@@ -1,0 +1,60 @@
+import type { Artifact, CacheEntry, Lock } from "./cache/types.js";
+import type { EngineEvent } from "./events.js";
+import type { SourceLocation } from "./location.js";
+import type { CanonicalSpec, Hash, ParsedSpec } from "./spec.js";
+
+/**
+ * Options that change how a build runs but never what it builds: index URLs, credentials, network,
+ * timeouts. They never reach the hash. Keyed by plugin name so plugins do not collide.
+ */
+export type BuilderOptions = Record<string, Record<string, unknown> | undefined>;
+
+export interface BuildRequest {
+  target: string;
+  /** Ignore cache hits and build a new generation (the old one stays until collected). */
+  rebuild?: boolean | undefined;
+  builderOptions?: BuilderOptions | undefined;
+  signal?: AbortSignal | undefined;
+  /** Milliseconds before the build (and every process it started) is killed. */
+  timeoutMs?: number | undefined;
+}
+
+export interface BuildContext {
+  readonly hash: Hash;
+  readonly target: string;
+  readonly spec: ParsedSpec;
+  readonly canonical: CanonicalSpec;
+  /**
+   * Where the artifact must end up. Builders create it in place (a venv is not relocatable); the
+   * engine deletes it if the build fails and only writes the cache entry, last, once it succeeds.
+   */
+  readonly artifactDir: string;
+  /** Scratch space, deleted after the build. */
+  readonly workDir: string;
+  readonly generation: number;
+  /** The previous generation's entry when this is a forced rebuild. */
+  readonly previous: CacheEntry | undefined;
+  readonly options: BuilderOptions;
+  readonly signal: AbortSignal;
+  log(line: string, stream?: "stdout" | "stderr" | "info"): void;
+  warn(code: string, message: string, location?: SourceLocation, hint?: string): void;
+  emit(event: EngineEvent): void;
+}
+
+/** What a builder returns. */
+export interface BuildOutput {
+  artifact: Artifact;
+  lock?: Lock | undefined;
+  /** Name of the builder for the entry; defaults to the target. */
+  builder?: string | undefined;
+}
+
+export interface BuildResult {
+  hash: Hash;
+  target: string;
+  cached: boolean;
+  /** The store that answered when cached. */
+  store?: string | undefined;
+  entry: CacheEntry;
+  timings: Partial<Record<string, number>>;
+}

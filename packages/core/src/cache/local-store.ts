@@ -1,0 +1,174 @@
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import lockfile from "proper-lockfile";
+import writeFileAtomic from "write-file-atomic";
+import { hashHex } from "../canonical.js";
+import { EnvforgeError } from "../errors.js";
+import type { Hash } from "../spec.js";
+import { parseEntry } from "./entry-schema.js";
+import type { CacheEntry, CacheKey } from "./types.js";
+
+/** Why a lookup missed in a way the user should hear about. */
+export interface LocalMiss {
+  corrupt?: string | undefined;
+}
+
+const LAYOUT = "v1";
+
+/**
+ * The embedded cache on local disk; no server. Layout under `<root>/v1/`:
+ *
+ * - `entries/<target>/<hex>.json` — the current entry (the marker: written last, atomically)
+ * - `generations/<target>/<hex>/<n>.json` — entries replaced by a rebuild, still reachable
+ * - `artifacts/<target>/<hex>.<n>/` — what generation n built (a venv, a jar folder…)
+ * - `logs/<target>/<hex>.<n>.log`, `locks/`, `tmp/`
+ *
+ * An artifact folder without an entry file is debris from a failed or killed build, never a hit.
+ */
+export class LocalStore {
+  readonly name = "local";
+  readonly root: string;
+
+  constructor(cacheDir: string) {
+    this.root = path.join(path.resolve(cacheDir), LAYOUT);
+  }
+
+  #safeTarget(target: string): string {
+    if (!/^[a-z0-9][a-z0-9._-]*$/i.test(target)) {
+      throw new EnvforgeError({
+        code: "E_INVALID_VALUE",
+        message: `invalid target name "${target}"`,
+        hint: "target names are letters, digits, '.', '_' and '-'",
+      });
+    }
+    return target;
+  }
+
+  entryPath(key: CacheKey): string {
+    return path.join(this.root, "entries", this.#safeTarget(key.target), `${hashHex(key.hash)}.json`);
+  }
+
+  generationPath(key: CacheKey, generation: number): string {
+    return path.join(this.root, "generations", this.#safeTarget(key.target), hashHex(key.hash), `${generation}.json`);
+  }
+
+  artifactDir(key: CacheKey, generation: number): string {
+    return path.join(this.root, "artifacts", this.#safeTarget(key.target), `${hashHex(key.hash)}.${generation}`);
+  }
+
+  logPath(key: CacheKey, generation: number): string {
+    return path.join(this.root, "logs", this.#safeTarget(key.target), `${hashHex(key.hash)}.${generation}.log`);
+  }
+
+  tmpDir(): string {
+    return path.join(this.root, "tmp");
+  }
+
+  /** Reads the current entry. A missing file is a plain miss; a broken one is a miss with a reason. */
+  async get(key: CacheKey): Promise<{ entry?: CacheEntry; miss?: LocalMiss }> {
+    const file = this.entryPath(key);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === "ENOENT") return { miss: {} };
+      return { miss: { corrupt: `cannot read ${file}: ${(cause as Error).message}` } };
+    }
+    const entry = parseEntry(text);
+    if (!entry || entry.hash !== key.hash || entry.target !== key.target) {
+      return { miss: { corrupt: `cache entry ${file} is corrupt or incomplete` } };
+    }
+    if (entry.artifact.path !== undefined) {
+      try {
+        await stat(entry.artifact.path);
+      } catch {
+        return { miss: { corrupt: `cache entry ${file} points at ${entry.artifact.path}, which is gone` } };
+      }
+    }
+    return { entry };
+  }
+
+  /** Writes the entry file last and atomically (temp file + fsync + rename). */
+  async put(entry: CacheEntry): Promise<void> {
+    const file = this.entryPath(entry);
+    await mkdir(path.dirname(file), { recursive: true });
+    const previous = await this.get(entry);
+    if (previous.entry && previous.entry.generation !== entry.generation) {
+      // Keep the replaced generation reachable: a rebuild never overwrites in place.
+      const old = this.generationPath(entry, previous.entry.generation);
+      await mkdir(path.dirname(old), { recursive: true });
+      await writeFileAtomic(old, JSON.stringify(previous.entry));
+    }
+    await writeFileAtomic(file, `${JSON.stringify(entry, null, 2)}\n`);
+  }
+
+  /** The generation a new build of `key` gets: one past every generation seen so far. */
+  async nextGeneration(key: CacheKey): Promise<number> {
+    let max = 0;
+    const current = await this.get(key);
+    if (current.entry) max = current.entry.generation;
+    try {
+      for (const name of await readdir(path.dirname(this.generationPath(key, 1)))) {
+        const n = Number.parseInt(name, 10);
+        if (Number.isFinite(n)) max = Math.max(max, n);
+      }
+    } catch {
+      // no older generations
+    }
+    return max + 1;
+  }
+
+  /** Every current entry (all targets). Corrupt files are skipped. */
+  async list(): Promise<CacheEntry[]> {
+    const out: CacheEntry[] = [];
+    const base = path.join(this.root, "entries");
+    let targets: string[];
+    try {
+      targets = await readdir(base);
+    } catch {
+      return out;
+    }
+    for (const target of targets.sort()) {
+      for (const name of (await readdir(path.join(base, target))).sort()) {
+        if (!name.endsWith(".json")) continue;
+        const entry = parseEntry(await readFile(path.join(base, target, name), "utf8").catch(() => ""));
+        if (entry) out.push(entry);
+      }
+    }
+    return out;
+  }
+
+  /** Removes what a failed build left (artifact folder, log stays for the user to read). */
+  async discard(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  /** Moves a corrupt entry aside so it stops warning, keeping it for inspection. */
+  async quarantine(key: CacheKey): Promise<void> {
+    const file = this.entryPath(key);
+    await rename(file, `${file}.corrupt-${Date.now()}`).catch(() => undefined);
+  }
+
+  /**
+   * A lock across processes for one key, so N processes asking for the same hash build it once.
+   * A holder that died leaves a stale lock, taken over after `staleMs`.
+   */
+  async lock(key: CacheKey, signal?: AbortSignal, staleMs = 15_000): Promise<() => Promise<void>> {
+    const dir = path.join(this.root, "locks");
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${this.#safeTarget(key.target)}-${hashHex(key.hash)}`);
+    for (;;) {
+      try {
+        return await lockfile.lock(file, { realpath: false, stale: staleMs, update: staleMs / 3 });
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== "ELOCKED") throw cause;
+        if (signal?.aborted) throw signal.reason;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+      }
+    }
+  }
+}
+
+export function entryKey(hash: Hash, target: string): CacheKey {
+  return { hash, target };
+}

@@ -1,0 +1,360 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { appendFileSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Hook, HookMap } from "tapable";
+import { hashCanonicalText, serializeCanonical } from "./canonical.js";
+import { LocalStore } from "./cache/local-store.js";
+import { MemoryStore } from "./cache/memory-store.js";
+import { STAGE_LOCAL, STAGE_MEMORY, type CacheEntry, type CacheHit, type CacheKey } from "./cache/types.js";
+import type { BuildContext, BuildRequest, BuildResult } from "./build-types.js";
+import { EnvforgeError } from "./errors.js";
+import type { EngineEvent, StageName } from "./events.js";
+import { explainCanonical, type Explanation } from "./explain.js";
+import { createHooks, type EngineHooks } from "./hooks.js";
+import { guardHook, guardHookMap } from "./intercept.js";
+import { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
+import { loadSource } from "./loader.js";
+import { parseSpec } from "./parse.js";
+import { applyPythonSection, checkUserManaged } from "./python-section.js";
+import { createRedactor } from "./redact.js";
+import { SchemaRegistry } from "./schema.js";
+import type { CanonicalSpec, CanonicalValue, Hash, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./spec.js";
+
+/** A plugin: a name and an `apply` that taps the engine's hooks under that name. */
+export interface EnginePlugin {
+  name: string;
+  apply(engine: Engine): void;
+}
+
+export interface EngineOptions {
+  plugins?: EnginePlugin[];
+  /** Root of the embedded local cache. Default: `$XDG_CACHE_HOME/envforge` or `~/.cache/envforge`. */
+  cacheDir?: string;
+  /** Entries kept in the in-memory first tier. */
+  memoryEntries?: number;
+  limits?: Partial<InputLimits>;
+  /** Allow referenced files outside the definition's folder (off: a shared definition can't read your files). */
+  allowFilesOutsideRoot?: boolean;
+  /** Strings never to write into logs or events (tokens, passwords), in addition to builder secrets. */
+  secrets?: string[];
+}
+
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(base, "envforge");
+}
+
+export interface ResolvedSpec {
+  parsed: ParsedSpec;
+  result: HashResult;
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+export function createEngine(options: EngineOptions = {}) {
+  const hooks: EngineHooks = createHooks();
+  for (const [name, hook] of Object.entries(hooks)) {
+    if (name === "event") continue; // listeners of events must not turn into plugin errors of the emitter
+    if ("for" in hook) guardHookMap(hook as unknown as HookMap<Hook<unknown[], unknown>>, name);
+    else guardHook(hook as unknown as Hook<unknown[], unknown>, name);
+  }
+  const limits: InputLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const registry = new SchemaRegistry();
+  const local = new LocalStore(options.cacheDir ?? defaultCacheDir());
+  const memory = new MemoryStore(options.memoryEntries);
+  const redact = createRedactor(options.secrets ?? []);
+  const inflight = new Map<string, Promise<BuildResult>>();
+  let schemaReady = false;
+
+  const emit = (event: EngineEvent): void => {
+    if (hooks.event.isUsed()) hooks.event.call(redact.event(event));
+  };
+
+  const timed = async <T>(stage: StageName, run: () => Promise<T> | T, key?: Partial<CacheKey>): Promise<T> => {
+    const start = performance.now();
+    emit({ type: "stage.start", stage, hash: key?.hash, target: key?.target });
+    try {
+      return await run();
+    } finally {
+      emit({ type: "stage.finish", stage, durationMs: performance.now() - start, hash: key?.hash, target: key?.target });
+    }
+  };
+
+  const ensureSchema = () => {
+    if (schemaReady) return;
+    hooks.schema.call(registry);
+    schemaReady = true;
+  };
+
+  // Core's own taps: the file loader (last, so hosts can serve definitions first), the interpreter
+  // section, and the two embedded cache tiers.
+  hooks.load.tapPromise({ name: "envforge:file", stage: 100 }, (source) => loadSource(source, limits));
+  applyPythonSection(hooks);
+  hooks.validate.tap("envforge:user-managed", (spec) => checkUserManaged(spec, registry));
+  hooks.lookup.tap({ name: "envforge:memory", stage: STAGE_MEMORY }, (key) => {
+    const entry = memory.get(key);
+    return entry ? { entry, store: "memory" } : undefined;
+  });
+  hooks.lookup.tapPromise({ name: "envforge:local", stage: STAGE_LOCAL }, async (key) => {
+    const { entry, miss } = await local.get(key);
+    if (entry) return { entry, store: "local" };
+    if (miss?.corrupt) {
+      emit({ type: "warning", code: "E_CACHE_CORRUPT", message: `${miss.corrupt}; treating it as a miss`, hint: "it is moved aside and rebuilt" });
+      await local.quarantine(key);
+    }
+    return undefined;
+  });
+  hooks.backfill.tap("envforge:memory", (entry) => memory.put(entry));
+  hooks.backfill.tapPromise("envforge:local", async (entry, from) => {
+    if (from !== "local" && from !== "memory") await local.put(entry);
+  });
+  hooks.store.tapPromise({ name: "envforge:local", stage: STAGE_LOCAL }, (entry) => local.put(entry));
+  hooks.store.tap({ name: "envforge:memory", stage: STAGE_MEMORY }, (entry) => memory.put(entry));
+
+  const engine = {
+    hooks,
+    options,
+    cache: { local, memory },
+
+    emit,
+
+    /** Stage `load`: read a definition (file, text or object). */
+    async load(source: SpecSource): Promise<LoadedSpec> {
+      return timed("load", async () => {
+        const loaded = await hooks.load.promise(source);
+        if (!loaded) throw new EnvforgeError({ code: "E_NOT_FOUND", message: "no loader accepted the definition source" });
+        return loaded;
+      });
+    },
+
+    /** Stages `parse` + `validate`: schema check, each section's parser, cross-section checks. */
+    async parse(loaded: LoadedSpec): Promise<ParsedSpec> {
+      ensureSchema();
+      const parsed = await timed("parse", () =>
+        parseSpec(loaded, { hooks, registry, limits, allowFilesOutsideRoot: options.allowFilesOutsideRoot ?? false, emit }),
+      );
+      await timed("validate", () => hooks.validate.promise(parsed));
+      return parsed;
+    },
+
+    /** Stage `canonicalize`: each section's canonical form. Synchronous: the hit path is hot. */
+    canonicalize(parsed: ParsedSpec): CanonicalSpec {
+      const sections: Record<string, CanonicalValue> = {};
+      for (const name of Object.keys(parsed.sections).sort()) {
+        const hook = hooks.canonicalizeSection.get(name);
+        if (!hook || !hook.isUsed()) {
+          throw new EnvforgeError({
+            code: "E_NO_PLUGIN",
+            message: `no loaded plugin canonicalizes the section "${name}"`,
+            hint: "a section that cannot be canonicalized is never hashed raw",
+          });
+        }
+        const value = hook.call(parsed.sections[name], { section: name });
+        if (value !== undefined) sections[name] = value;
+      }
+      return { contract: "efh1", sections };
+    },
+
+    /** Stages `canonicalize` + hash inputs + `hash` of a parsed definition. */
+    hashParsed(parsed: ParsedSpec): HashResult {
+      const canonical = hooks.hashInputs.call(engine.canonicalize(parsed));
+      const canonicalText = serializeCanonical(canonical);
+      const result: HashResult = { hash: hashCanonicalText(canonicalText), canonical, canonicalText };
+      if (hooks.hash.isUsed()) hooks.hash.call(result);
+      return result;
+    },
+
+    /** Load, parse, validate, canonicalize and hash. */
+    async resolve(source: SpecSource | ParsedSpec): Promise<ResolvedSpec> {
+      const parsed = isParsed(source) ? source : await engine.parse(await engine.load(source));
+      const result = await timed("hash", () => engine.hashParsed(parsed));
+      return { parsed, result };
+    },
+
+    /** The `efh1:` hash of a definition. */
+    async hash(source: SpecSource | ParsedSpec): Promise<HashResult> {
+      return (await engine.resolve(source)).result;
+    },
+
+    /** Stage `lookup`: ask each store in order; a lower tier's hit is recorded in the faster ones. */
+    async lookup(hash: Hash, target: string, canonical?: CanonicalSpec): Promise<CacheHit | undefined> {
+      const key = { hash, target };
+      return timed(
+        "lookup",
+        async () => {
+          const hit = await hooks.lookup.promise(key, canonical ?? { contract: "efh1", sections: {} });
+          if (hit) {
+            if (hit.store !== "memory") await hooks.backfill.promise(hit.entry, hit.store);
+            emit({ type: "cache.hit", hash, target, store: hit.store, generation: hit.entry.generation });
+          } else emit({ type: "cache.miss", hash, target });
+          return hit;
+        },
+        key,
+      );
+    },
+
+    /** The whole pipeline: resolve, look up, and build only on a miss. */
+    async build(source: SpecSource | ParsedSpec, request: BuildRequest): Promise<BuildResult> {
+      const started = performance.now();
+      const { parsed, result } = await engine.resolve(source);
+      const key = { hash: result.hash, target: request.target };
+      if (!request.rebuild) {
+        const hit = await engine.lookup(result.hash, request.target, result.canonical);
+        if (hit) return { hash: result.hash, target: request.target, cached: true, store: hit.store, entry: hit.entry, timings: { totalMs: performance.now() - started } };
+      }
+      // Single flight within this process: concurrent calls for one key share one build.
+      const flightKey = MemoryStore.keyOf(key);
+      const running = inflight.get(flightKey);
+      if (running) return running;
+      const flight = buildLocked(parsed, result, request, started).finally(() => inflight.delete(flightKey));
+      inflight.set(flightKey, flight);
+      return flight;
+    },
+
+    /** Which canonical fields differ between two definitions (why one misses the other's entry). */
+    async explain(a: SpecSource | ParsedSpec, b: SpecSource | ParsedSpec): Promise<Explanation> {
+      const [ra, rb] = await Promise.all([engine.hash(a), engine.hash(b)]);
+      return explainCanonical(ra, rb);
+    },
+
+    /** JSON Schema of the definition file, composed from the loaded plugins. */
+    jsonSchema(): Record<string, unknown> {
+      ensureSchema();
+      return registry.jsonSchema();
+    },
+
+    /** Every field the loaded plugins accept, with its section. */
+    fields() {
+      ensureSchema();
+      return [...registry.fields.values()];
+    },
+  };
+
+  async function buildLocked(parsed: ParsedSpec, result: HashResult, request: BuildRequest, started: number): Promise<BuildResult> {
+    const key = { hash: result.hash, target: request.target };
+    const hook = hooks.build.get(request.target);
+    if (!hook || !hook.isUsed()) {
+      throw new EnvforgeError({
+        code: "E_NO_BUILDER",
+        message: `no loaded plugin builds the target "${request.target}"`,
+        hint: "targets of the bundled plugins: venv, conda, spark, docker, podman",
+      });
+    }
+    const signals = [request.signal, request.timeoutMs ? AbortSignal.timeout(request.timeoutMs) : undefined].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : new AbortController().signal;
+    // Across processes: one builder per key; the others wait, then find the entry.
+    const release = await local.lock(key, signal);
+    try {
+      const previous = (await local.get(key)).entry;
+      if (previous && !request.rebuild) {
+        memory.put(previous);
+        emit({ type: "cache.hit", hash: key.hash, target: key.target, store: "local", generation: previous.generation });
+        return { hash: key.hash, target: key.target, cached: true, store: "local", entry: previous, timings: { totalMs: performance.now() - started } };
+      }
+      const generation = await local.nextGeneration(key);
+      const artifactDir = local.artifactDir(key, generation);
+      const logPath = local.logPath(key, generation);
+      await local.discard(artifactDir); // debris of a killed build of this generation
+      await mkdir(path.dirname(logPath), { recursive: true });
+      await mkdir(local.tmpDir(), { recursive: true });
+      const workDir = await mkdtemp(path.join(local.tmpDir(), "build-"));
+      mkdirSync(path.dirname(artifactDir), { recursive: true });
+      const builderSecrets = createRedactor([...(options.secrets ?? []), ...secretsOf(request.builderOptions)]);
+      const ctx: BuildContext = {
+        hash: key.hash,
+        target: key.target,
+        spec: parsed,
+        canonical: result.canonical,
+        artifactDir,
+        workDir,
+        generation,
+        previous,
+        options: request.builderOptions ?? {},
+        signal,
+        log: (line, stream = "info") => {
+          const clean = builderSecrets.text(line);
+          appendFileSync(logPath, `${clean}\n`);
+          emit({ type: "log", hash: key.hash, target: key.target, stream, line: clean });
+        },
+        warn: (code, message, location, hint) => emit({ type: "warning", code, message: builderSecrets.text(message), location, hint }),
+        emit,
+      };
+      const buildStart = performance.now();
+      const startedAt = new Date().toISOString();
+      emit({ type: "build.start", hash: key.hash, target: key.target, builder: request.target });
+      let ok = false;
+      try {
+        const output = await timed("build", () => hook.promise(ctx), key);
+        if (!output) throw new EnvforgeError({ code: "E_NO_BUILDER", message: `no builder accepted the target "${request.target}"` });
+        signal.throwIfAborted();
+        const durationMs = performance.now() - buildStart;
+        const entry: CacheEntry = {
+          schema: 1,
+          hash: key.hash,
+          target: key.target,
+          generation,
+          builder: output.builder ?? request.target,
+          artifact: output.artifact,
+          lock: output.lock,
+          logPath,
+          timings: { startedAt, finishedAt: new Date().toISOString(), durationMs },
+          canonicalText: result.canonicalText,
+          name: parsed.identity.name,
+        };
+        await timed("store", () => hooks.store.promise(entry, ctx), key);
+        ok = true;
+        return { hash: key.hash, target: key.target, cached: false, entry, timings: { buildMs: durationMs, totalMs: performance.now() - started } };
+      } catch (cause) {
+        await local.discard(artifactDir);
+        throw toBuildError(cause, signal, request, logPath);
+      } finally {
+        emit({ type: "build.finish", hash: key.hash, target: key.target, durationMs: performance.now() - buildStart, ok });
+        await rm(workDir, { recursive: true, force: true });
+      }
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  for (const plugin of options.plugins ?? []) plugin.apply(engine);
+  return engine;
+}
+
+function isParsed(source: SpecSource | ParsedSpec): source is ParsedSpec {
+  return typeof source === "object" && "loaded" in source && "sections" in source;
+}
+
+/** Builder option values under keys that look like credentials are redacted from every output. */
+function secretsOf(options: BuildRequest["builderOptions"]): string[] {
+  const out: string[] = [];
+  for (const group of Object.values(options ?? {})) {
+    for (const [k, v] of Object.entries(group ?? {})) {
+      if (typeof v === "string" && /pass|token|secret|auth|credential/i.test(k) && v.length > 0) out.push(v);
+    }
+  }
+  return out;
+}
+
+function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest, logPath: string): EnvforgeError {
+  if (signal.aborted) {
+    const timeout = (signal.reason as Error | undefined)?.name === "TimeoutError";
+    return new EnvforgeError({
+      code: timeout ? "E_TIMEOUT" : "E_ABORTED",
+      message: timeout ? `build of target "${request.target}" timed out after ${request.timeoutMs} ms` : `build of target "${request.target}" was cancelled`,
+      hint: timeout ? "raise the timeout, or check the build log for a step that hangs" : undefined,
+      details: { logPath },
+      cause,
+    });
+  }
+  if (cause instanceof EnvforgeError) return cause;
+  return new EnvforgeError({
+    code: "E_BUILD_FAILED",
+    message: `build of target "${request.target}" failed: ${(cause as Error)?.message ?? String(cause)}`,
+    hint: `the build log is at ${logPath}`,
+    details: { logPath },
+    cause,
+  });
+}

@@ -1,0 +1,40 @@
+import type { SourceLocation } from "./location.js";
+import type { Hash } from "./spec.js";
+
+export type StageName =
+  | "load"
+  | "parse"
+  | "validate"
+  | "canonicalize"
+  | "hash"
+  | "lookup"
+  | "build"
+  | "store";
+
+/**
+ * Everything the engine reports while it works. Core never prints: a host (the CLI, an IDE, a CI
+ * log) taps `hooks.event` and renders these however it likes.
+ */
+export type EngineEvent =
+  | { type: "stage.start"; stage: StageName; hash?: Hash | undefined; target?: string | undefined }
+  | {
+      type: "stage.finish";
+      stage: StageName;
+      durationMs: number;
+      hash?: Hash | undefined;
+      target?: string | undefined;
+    }
+  | { type: "cache.hit"; hash: Hash; target: string; store: string; generation: number }
+  | { type: "cache.miss"; hash: Hash; target: string }
+  | { type: "build.start"; hash: Hash; target: string; builder: string }
+  | { type: "build.finish"; hash: Hash; target: string; durationMs: number; ok: boolean }
+  | { type: "log"; hash?: Hash | undefined; target?: string | undefined; stream: "stdout" | "stderr" | "info"; line: string }
+  | {
+      type: "warning";
+      code: string;
+      message: string;
+      location?: SourceLocation | undefined;
+      hint?: string | undefined;
+    };
+
+export type EngineEventType = EngineEvent["type"];

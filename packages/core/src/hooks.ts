@@ -1,0 +1,102 @@
+import {
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  HookMap,
+  SyncBailHook,
+  SyncHook,
+  SyncWaterfallHook,
+} from "tapable";
+import type { BuildContext, BuildOutput } from "./build-types.js";
+import type { CacheEntry, CacheHit, CacheKey } from "./cache/types.js";
+import type { EngineEvent } from "./events.js";
+import type { CanonicalizeContext, ParseContext, SchemaBuilder, SectionFields } from "./sections.js";
+import type { CanonicalSpec, CanonicalValue, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./spec.js";
+
+/**
+ * Every hook of the engine, in pipeline order. Declared once here; `engine.hooks` is frozen.
+ */
+export function createHooks() {
+  return Object.freeze({
+    /**
+     * SyncHook — plugins declare the fields and sections they own. Called once, lazily, before the
+     * first definition is read.
+     */
+    schema: new SyncHook<[schema: SchemaBuilder]>(["schema"]),
+
+    /**
+     * AsyncSeriesBailHook — read a definition. The first tap returning a `LoadedSpec` wins; core's
+     * own tap (stage 100) reads files from disk, so hosts can serve definitions from elsewhere.
+     */
+    load: new AsyncSeriesBailHook<[source: SpecSource], LoadedSpec | undefined>(["source"]),
+
+    /**
+     * HookMap of AsyncSeriesBailHook, keyed by section — parse the section's raw fields (and files
+     * they reference). Returns the plugin's own parsed value; `undefined` means "not mine".
+     */
+    parseSection: new HookMap(
+      () => new AsyncSeriesBailHook<[fields: SectionFields, ctx: ParseContext], unknown>(["fields", "ctx"]),
+    ),
+
+    /**
+     * AsyncSeriesHook — cross-section checks after parsing. Taps throw `EnvforgeError` to refuse.
+     */
+    validate: new AsyncSeriesHook<[spec: ParsedSpec]>(["spec"]),
+
+    /**
+     * HookMap of SyncBailHook, keyed by section — the section's canonical form (sets sorted and
+     * deduplicated, each ecosystem's normalization applied). `undefined` means "contributes nothing".
+     */
+    canonicalizeSection: new HookMap(
+      () =>
+        new SyncBailHook<[parsed: unknown, ctx: CanonicalizeContext], CanonicalValue | undefined>([
+          "parsed",
+          "ctx",
+        ]),
+    ),
+
+    /**
+     * SyncWaterfallHook — the canonical spec just before it is serialized. A tap may add a field
+     * (a host's own salt); doing so changes every hash, deliberately.
+     */
+    hashInputs: new SyncWaterfallHook<[canonical: CanonicalSpec]>(["canonical"]),
+
+    /** SyncHook — observes each computed hash. The algorithm itself is fixed by the contract. */
+    hash: new SyncHook<[result: HashResult]>(["result"]),
+
+    /**
+     * AsyncSeriesBailHook — find a cache entry. Stores tap at their stage (memory -10, local 10,
+     * daemon 15, network 20); the first `CacheHit` wins. A store that fails must warn and return
+     * `undefined`, never throw: a cache is an optimisation.
+     */
+    lookup: new AsyncSeriesBailHook<[key: CacheKey, canonical: CanonicalSpec], CacheHit | undefined>([
+      "key",
+      "canonical",
+    ]),
+
+    /**
+     * AsyncSeriesHook — a lower tier answered; faster tiers record the entry (a registry hit is
+     * recorded locally). `from` names the store that answered.
+     */
+    backfill: new AsyncSeriesHook<[entry: CacheEntry, from: string]>(["entry", "from"]),
+
+    /**
+     * HookMap of AsyncSeriesBailHook, keyed by target — build on a miss. The first tap returning a
+     * `BuildOutput` wins; no tap for a target is `E_NO_BUILDER`.
+     */
+    build: new HookMap(
+      () => new AsyncSeriesBailHook<[ctx: BuildContext], BuildOutput | undefined>(["ctx"]),
+    ),
+
+    /**
+     * AsyncSeriesHook — record a fresh build in every writable store. Runs after the build
+     * succeeded; the local store writes its entry file last so a crash never leaves a valid-looking
+     * entry.
+     */
+    store: new AsyncSeriesHook<[entry: CacheEntry, ctx: BuildContext]>(["entry", "ctx"]),
+
+    /** SyncHook — every event the engine emits (see `EngineEvent`). Progress is rendered from here. */
+    event: new SyncHook<[event: EngineEvent]>(["event"]),
+  });
+}
+
+export type EngineHooks = ReturnType<typeof createHooks>;

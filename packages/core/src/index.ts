@@ -1,0 +1,17 @@
+export * from "./build-types.js";
+export * from "./cache/types.js";
+export { LocalStore, entryKey } from "./cache/local-store.js";
+export { MemoryStore } from "./cache/memory-store.js";
+export { HASH_PREFIX, hashCanonicalText, hashHex, isHash, serializeCanonical, shortHash } from "./canonical.js";
+export { didYouMean } from "./did-you-mean.js";
+export { parseSourceDocument, type SourceDocument } from "./document.js";
+export { createEngine, defaultCacheDir, type Engine, type EngineOptions, type EnginePlugin, type ResolvedSpec } from "./engine.js";
+export * from "./errors.js";
+export * from "./events.js";
+export { explainCanonical, type Explanation, type FieldDifference } from "./explain.js";
+export { createHooks, type EngineHooks } from "./hooks.js";
+export { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
+export * from "./location.js";
+export { createRedactor } from "./redact.js";
+export * from "./sections.js";
+export * from "./spec.js";

@@ -1,0 +1,117 @@
+import { readFile, realpath, stat } from "node:fs/promises";
+import path from "node:path";
+import { parseSourceDocument } from "./document.js";
+import { EnvforgeError } from "./errors.js";
+import type { InputLimits } from "./limits.js";
+import { nullLocator, type SourceLocation } from "./location.js";
+import type { LoadedSpec, SpecSource } from "./spec.js";
+
+/** Reads a text file with a size bound; a missing file is `E_FILE_NOT_FOUND` located at `at`. */
+export async function readTextFile(
+  absolutePath: string,
+  limits: InputLimits,
+  at: SourceLocation | undefined,
+  field: string | undefined,
+): Promise<string> {
+  let size: number;
+  try {
+    const info = await stat(absolutePath);
+    if (!info.isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
+    size = info.size;
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new EnvforgeError({
+      code: "E_FILE_NOT_FOUND",
+      message:
+        code === "EISDIR"
+          ? `${absolutePath} is a folder, not a file`
+          : `cannot read ${absolutePath}: ${code === "ENOENT" ? "no such file" : String(code)}`,
+      location: at,
+      field,
+      hint: "paths in a definition are relative to the definition's own folder",
+      cause,
+    });
+  }
+  if (size > limits.maxFileBytes) {
+    throw new EnvforgeError({
+      code: "E_INPUT_TOO_LARGE",
+      message: `${absolutePath} is ${size} bytes, over the limit of ${limits.maxFileBytes}`,
+      location: at,
+      field,
+      hint: "definitions and the files they reference must stay under the limit (engine option `limits.maxFileBytes`)",
+    });
+  }
+  return readFile(absolutePath, "utf8");
+}
+
+/** Core's own `load` tap: a path (or text, or object) becomes a `LoadedSpec`. */
+export async function loadSource(source: SpecSource, limits: InputLimits): Promise<LoadedSpec> {
+  if (typeof source === "string" || "path" in source) {
+    const file = path.resolve(typeof source === "string" ? source : source.path);
+    const text = await readTextFile(file, limits, undefined, undefined);
+    return fromText(text, file, path.dirname(file));
+  }
+  if ("text" in source) {
+    if (Buffer.byteLength(source.text) > limits.maxFileBytes) {
+      throw new EnvforgeError({
+        code: "E_INPUT_TOO_LARGE",
+        message: `definition ${source.file} is over the limit of ${limits.maxFileBytes} bytes`,
+        hint: "engine option `limits.maxFileBytes` sets the bound",
+      });
+    }
+    return fromText(source.text, source.file, source.dir ?? process.cwd());
+  }
+  const file = source.file ?? "<inline>";
+  return {
+    file,
+    dir: source.dir ?? process.cwd(),
+    data: (source.object ?? {}) as Record<string, unknown>,
+    locator: nullLocator(file),
+    files: [],
+  };
+}
+
+function fromText(text: string, file: string, dir: string): LoadedSpec {
+  const doc = parseSourceDocument(text, file);
+  return { file, dir, data: doc.data as Record<string, unknown>, locator: doc.locator, files: [] };
+}
+
+/**
+ * Resolves a referenced file. Files outside the definition's folder (`../`, absolute paths,
+ * symlinks pointing out) are refused unless the host allows them: a definition shared with you
+ * must not be able to read your `~/.ssh`.
+ */
+export async function resolveReference(
+  request: string,
+  baseDir: string,
+  rootDir: string,
+  allowOutside: boolean,
+  at: SourceLocation,
+  field: string,
+): Promise<string> {
+  const absolute = path.resolve(baseDir, request);
+  if (allowOutside) return absolute;
+  const refuse = (why: string) =>
+    new EnvforgeError({
+      code: "E_FILE_OUTSIDE_ROOT",
+      message: `"${request}" ${why} the definition's folder ${rootDir}`,
+      location: at,
+      field,
+      hint: "keep referenced files beside the definition, or allow it with the engine option `allowFilesOutsideRoot`",
+    });
+  if (!isInside(rootDir, absolute)) throw refuse("is outside");
+  let real: string;
+  let realRoot: string;
+  try {
+    [real, realRoot] = await Promise.all([realpath(absolute), realpath(rootDir)]);
+  } catch {
+    return absolute; // missing: reported by the read with its location
+  }
+  if (!isInside(realRoot, real)) throw refuse("links outside");
+  return absolute;
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}

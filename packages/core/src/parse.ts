@@ -1,0 +1,117 @@
+import { parseSourceDocument } from "./document.js";
+import { EnvforgeError } from "./errors.js";
+import type { EngineHooks } from "./hooks.js";
+import type { InputLimits } from "./limits.js";
+import { readTextFile, resolveReference } from "./loader.js";
+import type { SchemaRegistry } from "./schema.js";
+import type { ParseContext, SectionFields } from "./sections.js";
+import type { ForwardedItem, LoadedSpec, ParsedSpec, SpecIdentity } from "./spec.js";
+import type { EngineEvent } from "./events.js";
+
+export interface ParseOptions {
+  hooks: EngineHooks;
+  registry: SchemaRegistry;
+  limits: InputLimits;
+  allowFilesOutsideRoot: boolean;
+  emit(event: EngineEvent): void;
+}
+
+/** Values present in the definition for each section, keyed by dotted field path. */
+function collectSections(loaded: LoadedSpec, registry: SchemaRegistry): Map<string, SectionFields> {
+  const out = new Map<string, SectionFields>();
+  for (const [dotted, def] of registry.fields) {
+    const [head, child] = dotted.split(".") as [string, string | undefined];
+    const top = loaded.data[head];
+    const value = child === undefined ? top : (top as Record<string, unknown> | undefined)?.[child];
+    if (value === undefined) continue;
+    const fields = out.get(def.section) ?? {};
+    fields[dotted] = value;
+    out.set(def.section, fields);
+  }
+  return out;
+}
+
+function identityOf(data: Record<string, unknown>): SpecIdentity {
+  const str = (v: unknown) => (v === undefined ? undefined : String(v));
+  const tags = data.tags as Record<string, unknown> | undefined;
+  return {
+    name: str(data.name),
+    version: str(data.version),
+    description: str(data.description),
+    tags: tags ? Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, String(v)])) : undefined,
+  };
+}
+
+/** Runs every present section's parser, in forwarding order. */
+export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Promise<ParsedSpec> {
+  const { hooks, registry, limits } = options;
+  registry.check(loaded.data, loaded.locator);
+  const present = collectSections(loaded, registry);
+  const forwarded = new Map<string, ForwardedItem[]>();
+  const sections: Record<string, unknown> = {};
+  const pending = new Set(present.keys());
+  const done = new Set<string>();
+  let files = 0;
+
+  while (pending.size > 0) {
+    const order = registry.sectionOrder(pending);
+    const section = order[0]!;
+    pending.delete(section);
+    done.add(section);
+    const hook = hooks.parseSection.get(section);
+    if (!hook || !hook.isUsed()) {
+      throw new EnvforgeError({
+        code: "E_NO_PLUGIN",
+        message: `no loaded plugin parses the section "${section}"`,
+        location: loaded.locator.locate([]),
+        hint: "load the plugin that handles it; core never hashes a section it cannot read",
+      });
+    }
+    const ctx: ParseContext = {
+      spec: loaded,
+      section,
+      locate: (path, key) => loaded.locator.locate(path, key),
+      readFile: async (request, from) => {
+        if (++files > limits.maxReferencedFiles) {
+          throw new EnvforgeError({
+            code: "E_INPUT_TOO_LARGE",
+            message: `more than ${limits.maxReferencedFiles} referenced files`,
+            location: from.location,
+            field: from.field,
+            hint: "check for include loops (`-r` including itself) or raise `limits.maxReferencedFiles`",
+          });
+        }
+        const absolutePath = await resolveReference(
+          request,
+          from.baseDir ?? loaded.dir,
+          loaded.dir,
+          options.allowFilesOutsideRoot,
+          from.location,
+          from.field,
+        );
+        const content = await readTextFile(absolutePath, limits, from.location, from.field);
+        const file = { field: from.field, request, absolutePath, content };
+        loaded.files.push(file);
+        return file;
+      },
+      parseDocument: (text, file) => parseSourceDocument(text, file),
+      forwarded: () => forwarded.get(section) ?? [],
+      forward: (to, items) => {
+        if (items.length === 0) return;
+        if (done.has(to)) throw new Error(`section "${section}" forwarded to "${to}", which was already parsed`);
+        const list = forwarded.get(to) ?? [];
+        list.push(...items);
+        forwarded.set(to, list);
+        pending.add(to);
+      },
+      warn: (code, message, location, hint) => options.emit({ type: "warning", code, message, location, hint }),
+    };
+    const value = await hook.promise(present.get(section) ?? {}, ctx);
+    if (value !== undefined) sections[section] = value;
+  }
+
+  const variables = Object.fromEntries(
+    Object.entries((loaded.data.variables as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]),
+  );
+  return { loaded, identity: identityOf(loaded.data), variables, sections };
+}

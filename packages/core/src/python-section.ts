@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { EngineHooks } from "./hooks.js";
+import { EnvforgeError } from "./errors.js";
+import type { CanonicalValue, ParsedSpec } from "./spec.js";
+import type { SchemaRegistry } from "./schema.js";
+
+/**
+ * The interpreter part of `python:` (version, user- or system-managed, interpreter path). It is
+ * not tied to any package manager, so core owns it; `pip`, `conda` and friends are plugins.
+ */
+export const PYTHON_SECTION = "python";
+const TAP = "envforge:python";
+
+interface PythonParsed {
+  version?: string | undefined;
+  userManaged: boolean;
+  interpreterPath?: string | undefined;
+}
+
+const VERSION = /^\d+(\.\d+){0,2}$/;
+
+export function applyPythonSection(hooks: EngineHooks): void {
+  hooks.schema.tap(TAP, (schema) => {
+    schema.field({
+      path: "python.version",
+      section: PYTHON_SECTION,
+      schema: z.string().trim().regex(VERSION, 'a Python version such as "3.11" or "3.11.7"'),
+      description: 'interpreter version, e.g. "3.11" (quote it)',
+    });
+    schema.field({
+      path: "python.userManaged",
+      section: PYTHON_SECTION,
+      schema: z.boolean(),
+      description: "true: the user provides the interpreter; nothing is installed",
+    });
+    schema.field({
+      path: "python.interpreterPath",
+      section: PYTHON_SECTION,
+      schema: z.string().trim().startsWith("/", "an absolute path such as /usr/bin/python3"),
+      description: "absolute path of the interpreter (required when userManaged)",
+    });
+  });
+  hooks.parseSection.for(PYTHON_SECTION).tap(TAP, (fields): PythonParsed => ({
+    version: (fields["python.version"] as string | undefined)?.trim(),
+    userManaged: fields["python.userManaged"] === true,
+    interpreterPath: (fields["python.interpreterPath"] as string | undefined)?.trim(),
+  }));
+  hooks.canonicalizeSection.for(PYTHON_SECTION).tap(TAP, (parsed) => {
+    const p = parsed as PythonParsed;
+    const out: Record<string, CanonicalValue> = {};
+    // Each field changes what runs: the interpreter version, whether anything is installed at all,
+    // and which interpreter a user-managed environment uses.
+    if (p.version !== undefined) out.version = p.version;
+    if (p.userManaged) out.userManaged = true;
+    if (p.interpreterPath !== undefined) out.interpreterPath = p.interpreterPath;
+    return Object.keys(out).length === 0 ? undefined : out;
+  });
+}
+
+/** `userManaged: true` needs an interpreter and forbids anything that installs packages. */
+export function checkUserManaged(spec: ParsedSpec, registry: SchemaRegistry): void {
+  const python = spec.loaded.data.python as Record<string, unknown> | undefined;
+  if (!python || python.userManaged !== true) return;
+  const locator = spec.loaded.locator;
+  if (typeof python.interpreterPath !== "string") {
+    throw new EnvforgeError({
+      code: "E_MISSING_FIELD",
+      message: "python.userManaged is true but python.interpreterPath is missing",
+      field: "python.interpreterPath",
+      location: locator.locate(["python", "userManaged"]),
+      hint: "add `interpreterPath: /path/to/python3`, the interpreter the environment must use",
+    });
+  }
+  for (const [path, def] of registry.fields) {
+    if (!def.installs) continue;
+    const [, child] = path.split(".");
+    if (child !== undefined && python[child] !== undefined) {
+      throw new EnvforgeError({
+        code: "E_USER_MANAGED",
+        message: `python.userManaged is true, so nothing is installed, but "${path}" lists packages`,
+        field: path,
+        location: locator.locate(["python", child], true),
+        hint: "remove the packages, or set userManaged: false to let envforge create the environment",
+      });
+    }
+  }
+}
