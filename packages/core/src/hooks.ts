@@ -9,6 +9,7 @@ import {
 import type { BuildContext, BuildOutput } from "./build-types.js";
 import type { CacheEntry, CacheHit, CacheKey } from "./cache/types.js";
 import type { EngineEvent } from "./events.js";
+import type { ImageFragment, ImageFragmentContext } from "./image-types.js";
 import type { CanonicalizeContext, ParseContext, SchemaBuilder, SectionFields } from "./sections.js";
 import type { CanonicalSpec, CanonicalValue, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./spec.js";
 
@@ -85,6 +86,18 @@ export function createHooks() {
      */
     build: new HookMap(
       () => new AsyncSeriesBailHook<[ctx: BuildContext], BuildOutput | undefined>(["ctx"]),
+    ),
+
+    /**
+     * HookMap of AsyncSeriesBailHook, keyed by section — the section's part of a container image
+     * (used by image builders such as docker and podman). `undefined` means "nothing to add".
+     */
+    imageFragment: new HookMap(
+      () =>
+        new AsyncSeriesBailHook<[value: CanonicalValue, ctx: ImageFragmentContext], ImageFragment | undefined>([
+          "value",
+          "ctx",
+        ]),
     ),
 
     /**

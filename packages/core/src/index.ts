@@ -10,6 +10,7 @@ export * from "./errors.js";
 export * from "./events.js";
 export { explainCanonical, type Explanation, type FieldDifference } from "./explain.js";
 export { createHooks, type EngineHooks } from "./hooks.js";
+export * from "./image-types.js";
 export { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
 export * from "./location.js";
 export { createRedactor } from "./redact.js";
