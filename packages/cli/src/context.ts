@@ -1,0 +1,46 @@
+import path from "node:path";
+import { createEngine, type Engine, type EnginePlugin } from "@envforge/core";
+import type { CliIO } from "./io.js";
+import { bundledPlugins } from "./plugins.js";
+import { createRenderer, renderMode, type RenderMode } from "./render.js";
+
+/** Flags every command shares. */
+export interface GlobalFlags {
+  cacheDir?: string;
+  json?: boolean;
+  quiet?: boolean;
+  allowOutsideFiles?: boolean;
+}
+
+export interface CommandContext {
+  io: CliIO;
+  /** Extra plugins a host embedding the CLI adds (tests use it for fault injection). */
+  extraPlugins: EnginePlugin[];
+  /** The exit code a command wants when it did not throw. */
+  exitCode: number;
+}
+
+export function resolvePath(io: CliIO, file: string): string {
+  return path.resolve(io.cwd, file);
+}
+
+export function cacheDirOf(ctx: CommandContext, flags: GlobalFlags): string | undefined {
+  const dir = flags.cacheDir ?? ctx.io.env.ENVFORGE_CACHE_DIR;
+  return dir === undefined ? undefined : resolvePath(ctx.io, dir);
+}
+
+/** An engine with the bundled plugins, whose events are rendered according to the flags. */
+export function engineFor(ctx: CommandContext, flags: GlobalFlags): { engine: Engine; mode: RenderMode } {
+  const mode = renderMode(ctx.io, flags);
+  const engine = createEngine({
+    plugins: [...bundledPlugins(), ...ctx.extraPlugins],
+    cacheDir: cacheDirOf(ctx, flags),
+    allowFilesOutsideRoot: flags.allowOutsideFiles ?? false,
+  });
+  engine.hooks.event.tap("envforge-cli", createRenderer(ctx.io, mode));
+  return { engine, mode };
+}
+
+export function printJson(ctx: CommandContext, value: unknown): void {
+  ctx.io.out(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,39 @@
+import { EnvforgeError, PluginError, formatError } from "@envforge/core";
+import type { CliIO } from "./io.js";
+
+/**
+ * Exit codes (documented in the README):
+ * 0 success; 1 invalid input or usage (the definition, a flag, a missing file: fix the input);
+ * 2 a build failed, timed out or was cancelled, or a needed tool is missing; 3 an internal error
+ * (a bug in envforge or a plugin); 4 a check did not meet its threshold.
+ */
+export const EXIT = { ok: 0, input: 1, build: 2, internal: 3, check: 4 } as const;
+
+const BUILD_CODES = new Set(["E_BUILD_FAILED", "E_TIMEOUT", "E_ABORTED", "E_TOOL_NOT_FOUND", "E_CACHE_IO"]);
+
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof PluginError) return EXIT.internal;
+  if (error instanceof EnvforgeError) return BUILD_CODES.has(error.code) ? EXIT.build : EXIT.input;
+  return EXIT.internal;
+}
+
+/** Prints an error without a stack trace (unless ENVFORGE_DEBUG is set) and returns the exit code. */
+export function reportError(error: unknown, io: CliIO, json: boolean): number {
+  const code = exitCodeOf(error);
+  if (json) {
+    const data =
+      error instanceof EnvforgeError
+        ? error.toJSON()
+        : { code: "E_INTERNAL", message: error instanceof Error ? error.message : String(error) };
+    io.out(`${JSON.stringify({ ok: false, error: data })}\n`);
+  } else if (error instanceof EnvforgeError) {
+    io.err(`${formatError(error)}\n`);
+    const tail = error.details?.outputTail;
+    if (typeof tail === "string" && tail) io.err(`--- last output ---\n${tail}\n`);
+  } else {
+    io.err(`envforge: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.err("  hint: this is a bug; rerun with ENVFORGE_DEBUG=1 for a stack trace and report it\n");
+  }
+  if (io.env.ENVFORGE_DEBUG && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
+  return code;
+}

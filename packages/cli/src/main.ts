@@ -1,0 +1,60 @@
+import { Command, CommanderError } from "commander";
+import type { EnginePlugin } from "@envforge/core";
+import { registerBuild } from "./commands/build.js";
+import { registerCache } from "./commands/cache.js";
+import { registerExplain } from "./commands/explain.js";
+import { registerHash } from "./commands/hash.js";
+import { registerSchema } from "./commands/schema.js";
+import { registerValidate } from "./commands/validate.js";
+import type { CommandContext } from "./context.js";
+import { EXIT, reportError } from "./exit-codes.js";
+import { processIO, type CliIO } from "./io.js";
+
+export interface MainOptions {
+  io?: CliIO;
+  plugins?: EnginePlugin[];
+}
+
+const GLOBAL_OPTIONS = ["cacheDir", "json", "quiet", "allowOutsideFiles"] as const;
+
+export function createProgram(ctx: CommandContext): Command {
+  const program = new Command("envforge")
+    .description("reproducible environments: hash a definition, reuse its cached build, build only on a miss")
+    .option("--cache-dir <dir>", "local cache folder (default: $ENVFORGE_CACHE_DIR or ~/.cache/envforge)")
+    .option("--json", "machine-readable output: the result as JSON on stdout, events as JSON lines on stderr")
+    .option("-q, --quiet", "only warnings and the result")
+    .option("--allow-outside-files", "let definitions reference files outside their own folder")
+    .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
+    .exitOverride()
+    .showHelpAfterError("(run envforge --help for usage)");
+  // Global flags may come before or after the command; hand them to the command that runs.
+  program.hook("preAction", (root, action) => {
+    for (const key of GLOBAL_OPTIONS) {
+      const value = root.getOptionValue(key);
+      if (value !== undefined && action.getOptionValue(key) === undefined) action.setOptionValue(key, value);
+    }
+  });
+  registerHash(program, ctx);
+  registerValidate(program, ctx);
+  registerExplain(program, ctx);
+  registerBuild(program, ctx);
+  registerCache(program, ctx);
+  registerSchema(program, ctx);
+  return program;
+}
+
+/** Runs the CLI and returns its exit code (see exit-codes.ts); never throws, never prints a stack. */
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const io = options.io ?? processIO();
+  const ctx: CommandContext = { io, extraPlugins: options.plugins ?? [], exitCode: EXIT.ok };
+  const program = createProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return ctx.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.input;
+    }
+    return reportError(error, io, argv.includes("--json"));
+  }
+}

@@ -1,0 +1,10 @@
+import type { EnginePlugin } from "@envforge/core";
+import { condaPlugin } from "@envforge/plugin-conda";
+import { dockerPlugin } from "@envforge/plugin-docker";
+import { pipPlugin } from "@envforge/plugin-pip";
+import { sparkPlugin } from "@envforge/plugin-spark";
+
+/** The plugins the `envforge` command loads. Hosts embedding core choose their own. */
+export function bundledPlugins(): EnginePlugin[] {
+  return [pipPlugin(), condaPlugin(), dockerPlugin(), sparkPlugin()];
+}
