@@ -1,0 +1,250 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createEngine, EnvforgeError, type HashResult } from "@envforge/core";
+import { dockerPlugin } from "./plugin.js";
+import { applyDockerSection, DOCKER_SECTION_TAP } from "./section.js";
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "envforge-docker-section-"));
+const CONFORMANCE = path.resolve(import.meta.dirname, "../../../../shared/conformance/cases");
+
+function engine() {
+  return createEngine({ plugins: [dockerPlugin()], cacheDir: path.join(tmp, "cache") });
+}
+
+/** Writes `files` into a fresh folder and hashes its env.yaml. */
+async function hashFiles(files: Record<string, string>): Promise<HashResult> {
+  const dir = mkdtempSync(path.join(tmp, "case-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return engine().hash(path.join(dir, "env.yaml"));
+}
+
+const hashYaml = (yaml: string) => hashFiles({ "env.yaml": yaml });
+
+async function refusal(files: Record<string, string> | string): Promise<EnvforgeError> {
+  try {
+    await (typeof files === "string" ? hashYaml(files) : hashFiles(files));
+  } catch (e) {
+    expect(e).toBeInstanceOf(EnvforgeError);
+    return e as EnvforgeError;
+  }
+  throw new Error("expected the definition to be refused");
+}
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("conformance vectors for the docker section", () => {
+  const cases = readdirSync(CONFORMANCE).filter((c) => /^(015|016|024|025|029)-/.test(c));
+  it("finds the docker vectors in ../shared/conformance", () => {
+    expect(cases).toHaveLength(5);
+  });
+  for (const name of cases) {
+    const info = JSON.parse(readFileSync(path.join(CONFORMANCE, name, "case.json"), "utf8")) as { expect: string; rule: string };
+    it(`${name}: ${info.rule} (${info.expect})`, async () => {
+      const file = (side: string) => {
+        const dir = path.join(CONFORMANCE, name, side);
+        return path.join(dir, readdirSync(dir).find((f) => f.startsWith("env."))!);
+      };
+      const [a, b] = await Promise.all([engine().hash(file("a")), engine().hash(file("b"))]);
+      if (info.expect === "equal") expect(a.hash).toBe(b.hash);
+      else expect(a.hash).not.toBe(b.hash);
+    });
+  }
+});
+
+describe("canonical form", () => {
+  it("fully qualifies the base image and keeps steps as a sequence", async () => {
+    const r = await hashYaml("docker:\n  baseImage: python:3.11\n  steps: ['  RUN echo a  ', 'ENV A=1']\n");
+    expect(r.canonical.sections.docker).toEqual({ base: { image: "docker.io/library/python:3.11" }, steps: ["RUN echo a", "ENV A=1"] });
+  });
+
+  it("sorts build arguments and normalizes the platform", async () => {
+    const a = await hashYaml("docker:\n  baseImage: debian:12\n  platform: linux/x86_64\n  buildArgs: {B: '2', A: '1'}\n");
+    const b = await hashYaml("docker:\n  buildArgs: {A: '1', B: '2'}\n  platform: linux/amd64\n  baseImage: docker.io/library/debian:12\n");
+    expect(a.hash).toBe(b.hash);
+    expect(a.canonicalText).toContain('"buildArgs":{"A":"1","B":"2"}');
+    expect(a.canonical.sections.docker).toMatchObject({ platform: "linux/amd64" });
+  });
+
+  it("an empty steps list or buildArgs mapping hashes like none", async () => {
+    const a = await hashYaml("docker:\n  baseImage: debian:12\n");
+    const b = await hashYaml("docker:\n  baseImage: debian:12\n  steps: []\n  buildArgs: {}\n");
+    expect(a.hash).toBe(b.hash);
+  });
+
+  it.each([
+    ["a build argument value", "buildArgs: {A: '1'}", "buildArgs: {A: '2'}"],
+    ["a build argument name", "buildArgs: {A: '1'}", "buildArgs: {B: '1'}"],
+    ["a step", "steps: ['RUN true']", "steps: ['RUN false']"],
+    ["the platform variant", "platform: linux/amd64", "platform: linux/amd64/v2"],
+  ])("%s changes the hash", async (_what, a, b) => {
+    const ha = await hashYaml(`docker:\n  baseImage: debian:12\n  ${a}\n`);
+    const hb = await hashYaml(`docker:\n  baseImage: debian:12\n  ${b}\n`);
+    expect(ha.hash).not.toBe(hb.hash);
+  });
+
+  it("a digest is part of the reference", async () => {
+    const digest = "sha256:" + "ab".repeat(32);
+    const a = await hashYaml(`docker:\n  baseImage: python:3.11@${digest}\n`);
+    const b = await hashYaml("docker:\n  baseImage: python:3.11\n");
+    expect(a.hash).not.toBe(b.hash);
+    expect(a.canonical.sections.docker).toMatchObject({ base: { image: `docker.io/library/python:3.11@${digest}` } });
+  });
+
+  it("a base Dockerfile counts by content: CRLF = LF, its path and name never count", async () => {
+    const lf = "FROM debian:12\nRUN echo hi\n";
+    const a = await hashFiles({ "env.yaml": "docker:\n  baseDockerfile: ./Dockerfile\n", Dockerfile: lf });
+    const b = await hashFiles({ "env.yaml": "docker:\n  baseDockerfile: base.dockerfile\n", "base.dockerfile": lf.replace(/\n/g, "\r\n") + "\r\n\r\n" });
+    const c = await hashFiles({ "env.yaml": "docker:\n  baseDockerfile: ./Dockerfile\n", Dockerfile: "FROM debian:12\nRUN echo ho\n" });
+    expect(a.hash).toBe(b.hash);
+    expect(a.hash).not.toBe(c.hash);
+    expect(a.canonical.sections.docker).toEqual({ base: { dockerfile: lf }, steps: [] });
+  });
+
+  it("Dockerfile lines are a sequence", async () => {
+    const a = await hashFiles({ "env.yaml": "docker:\n  baseDockerfile: D\n", D: "FROM debian:12\nENV A=1\nENV B=2\n" });
+    const b = await hashFiles({ "env.yaml": "docker:\n  baseDockerfile: D\n", D: "FROM debian:12\nENV B=2\nENV A=1\n" });
+    expect(a.hash).not.toBe(b.hash);
+  });
+
+  it("accepts multi-stage bases, heredocs and steps that copy from a stage or image", async () => {
+    const dockerfile = "ARG V=12\nFROM debian:${V} AS build\nRUN <<EOF\necho hi > /x\nEOF\nFROM debian:12\nCOPY --from=build /x /x\n";
+    const r = await hashFiles({
+      "env.yaml": "docker:\n  baseDockerfile: Dockerfile\n  steps:\n    - COPY --from=build /x /y\n    - |\n      RUN apt-get update \\\n        && apt-get install -y curl\n    - \"COPY <<EOF /etc/motd\\nhello\\nEOF\"\n    - ADD https://example.org/a.tgz /tmp/\n    - RUN --mount=type=cache,target=/root/.cache true\n",
+      Dockerfile: dockerfile,
+    });
+    expect((r.canonical.sections.docker as { steps: string[] }).steps).toHaveLength(5);
+  });
+});
+
+describe("bad docker sections", () => {
+  it("baseImage and baseDockerfile together → E_CONFLICTING_FIELDS at the second field", async () => {
+    const e = await refusal({ "env.yaml": "name: x\ndocker:\n  baseImage: debian:12\n  baseDockerfile: ./Dockerfile\n", Dockerfile: "FROM debian:12\n" });
+    expect(e.code).toBe("E_CONFLICTING_FIELDS");
+    expect(e.location).toMatchObject({ line: 4, column: 3 });
+    expect(e.location?.file).toMatch(/env\.yaml$/);
+    expect(e.hint).toMatch(/exactly one/);
+  });
+
+  it.each([
+    ["docker: {}\n", 1],
+    ["docker:\n  steps: ['RUN true']\n", 2],
+  ])("no base → E_MISSING_FIELD (%j)", async (yaml, line) => {
+    const e = await refusal(yaml);
+    expect(e.code).toBe("E_MISSING_FIELD");
+    expect(e.field).toBe("docker.baseImage");
+    expect(e.location?.line).toBe(line);
+    expect(e.hint).toMatch(/baseImage: python/);
+  });
+
+  it("a malformed image reference → E_INVALID_IMAGE_REFERENCE at its line and column", async () => {
+    const e = await refusal("name: x\ndocker:\n  baseImage: Python:3.11\n");
+    expect(e.code).toBe("E_INVALID_IMAGE_REFERENCE");
+    expect(e.location).toMatchObject({ line: 3, column: 14 });
+    expect(e.field).toBe("docker.baseImage");
+  });
+
+  it("a number where a build argument string belongs → E_WRONG_TYPE with the quoting hint", async () => {
+    const e = await refusal("docker:\n  baseImage: debian:12\n  buildArgs:\n    PIP_NO_CACHE_DIR: 1\n");
+    expect(e.code).toBe("E_WRONG_TYPE");
+    expect(e.location).toMatchObject({ line: 4, column: 23 });
+    expect(e.hint).toMatch(/quote/);
+  });
+
+  it("an unknown key inside docker: gets a did-you-mean", async () => {
+    const e = await refusal("docker:\n  baseimage: debian:12\n");
+    expect(e.code).toBe("E_UNKNOWN_KEY");
+    expect(e.message).toContain('"baseImage"');
+    expect(e.location).toMatchObject({ line: 2, column: 3 });
+  });
+
+  it.each([
+    ["bad name", "'1X': a"],
+    ["bad name", "'A;id': a"],
+  ])("a build argument with a %s → E_INVALID_VALUE", async (_what, entry) => {
+    const e = await refusal(`docker:\n  baseImage: debian:12\n  buildArgs: {${entry}}\n`);
+    expect(e.code).toBe("E_INVALID_VALUE");
+    expect(e.location?.line).toBe(3);
+  });
+
+  it("hostile build argument values are fine: they never reach the Dockerfile text", async () => {
+    const r = await hashYaml('docker:\n  baseImage: debian:12\n  buildArgs: {A: "$(rm -rf /)\\n`id`;x"}\n');
+    expect(r.canonical.sections.docker).toMatchObject({ buildArgs: { A: "$(rm -rf /)\n`id`;x" } });
+  });
+
+  it("a platform that is not os/arch → E_INVALID_VALUE at its line", async () => {
+    const e = await refusal("docker:\n  baseImage: debian:12\n  platform: amd64\n");
+    expect(e.code).toBe("E_INVALID_VALUE");
+    expect(e.location).toMatchObject({ line: 3, column: 13 });
+    expect(e.field).toBe("docker.platform");
+  });
+
+  it.each([
+    ["FROM debian:12", "FROM is not allowed", /baseImage/],
+    ["RUNN echo hi", 'did you mean "RUN"', /instruction/],
+    ["RUN echo a\\nRUN echo b", "holds 2 instructions", /one list item/],
+    ["RUN echo hi\\nFROM evil", "holds 2 instructions", /one list item/],
+    ["RUN echo hi \\\\", "not a complete instruction", /backslash/],
+    ["RUN <<EOF\\necho hi", "not a complete instruction", /heredoc/],
+    ["COPY ./secrets /s", "from the build context", /heredoc/],
+    ["ADD local.tgz /x", "from the build context", /heredoc/],
+    ["RUN --mount=type=bind,target=/s make", "mounts files", /heredoc/],
+    ["   ", "is empty", /instruction/],
+  ])("step %j is refused", async (step, why, hint) => {
+    const e = await refusal(`docker:\n  baseImage: debian:12\n  steps:\n    - RUN true\n    - "${step}"\n`);
+    expect(e.code).toBe("E_INVALID_VALUE");
+    expect(e.message).toContain(why);
+    expect(e.hint).toMatch(hint);
+    expect(e.field).toBe("docker.steps[1]");
+    expect(e.location).toMatchObject({ line: 5, column: 7 });
+  });
+
+  it.each([
+    ["hello world\nthis is text\n", 1, "is not a Dockerfile instruction"],
+    ["# just a comment\n", undefined, "no FROM"],
+    ["ARG X\nRUN true\nFROM debian:12\n", 2, "first instruction is RUN"],
+    ["FROM debian:12\nCOPY app /app\n", 2, "from the build context"],
+    ["FROM Debian:12\n", 1, "invalid image reference"],
+    ["# escape=`\nFROM debian:12\n", 1, "escape character"],
+    ["FROM debian:12\nRUN echo \\\n", undefined, "line continuation"],
+  ])("a base Dockerfile %j is refused with its location", async (content, line, why) => {
+    const e = await refusal({ "env.yaml": "docker:\n  baseDockerfile: ./notes.txt\n", "notes.txt": content });
+    expect(e.message).toContain(why);
+    expect(e.field).toBe("docker.baseDockerfile");
+    if (line === undefined) expect(e.location).toMatchObject({ line: 2, column: 19 });
+    else {
+      expect(e.location?.file).toMatch(/notes\.txt$/);
+      expect(e.location?.line).toBe(line);
+    }
+  });
+
+  it("a missing base Dockerfile → E_FILE_NOT_FOUND at the field", async () => {
+    const e = await refusal("docker:\n  baseDockerfile: ./nope\n");
+    expect(e.code).toBe("E_FILE_NOT_FOUND");
+    expect(e.location).toMatchObject({ line: 2, column: 19 });
+  });
+
+  it("a base Dockerfile outside the definition's folder → E_FILE_OUTSIDE_ROOT", async () => {
+    const e = await refusal("docker:\n  baseDockerfile: ../../etc/passwd\n");
+    expect(e.code).toBe("E_FILE_OUTSIDE_ROOT");
+  });
+});
+
+describe("registration", () => {
+  it("declares the section once when both image plugins apply it", async () => {
+    const e = createEngine({
+      plugins: [dockerPlugin(), { name: "podman-like", apply: (engine) => applyDockerSection(engine) }],
+      cacheDir: path.join(tmp, "cache"),
+    });
+    expect(e.hooks.schema.taps.filter((t) => t.name === DOCKER_SECTION_TAP)).toHaveLength(1);
+    expect(e.hooks.parseSection.get("docker")!.taps).toHaveLength(1);
+    const r = await e.hash({ object: { docker: { baseImage: "ubuntu" } } });
+    expect(r.canonical.sections.docker).toMatchObject({ base: { image: "docker.io/library/ubuntu:latest" } });
+  });
+
+  it("publishes the docker fields in the JSON Schema", () => {
+    const schema = engine().jsonSchema() as { properties: Record<string, { properties?: Record<string, unknown> }> };
+    expect(Object.keys(schema.properties.docker!.properties!).sort()).toEqual(["baseDockerfile", "baseImage", "buildArgs", "platform", "steps"]);
+  });
+});

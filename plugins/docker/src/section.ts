@@ -1,0 +1,187 @@
+import path from "node:path";
+import { z } from "zod";
+import { EnvforgeError, type CanonicalValue, type Engine, type ParseContext, type SectionFields } from "@envforge/core";
+import { checkBaseDockerfile, checkStep, fileLocator, normalizeDockerfileText, normalizeStep } from "./dockerfile-check.js";
+import { normalizePlatform } from "./platform.js";
+import { normalizeImageReference } from "./reference.js";
+
+export const DOCKER_SECTION = "docker";
+/** Tap name of the section; also how a second registration (docker + podman loaded together) is detected. */
+export const DOCKER_SECTION_TAP = "docker-section";
+
+/** Build-argument names: what Dockerfile `ARG` accepts and a shell can hold as a variable. */
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The base of an image: a reference, or the content of a Dockerfile (its path never counts). */
+export type DockerBase = { image: string } | { dockerfile: string };
+
+/** The canonical `docker` section: what is hashed, and what the Dockerfile generator reads. */
+export interface DockerCanonical {
+  base: DockerBase;
+  /** A sequence: order counts. */
+  steps: string[];
+  /** Normalized `os/arch[/variant]`. */
+  platform?: string;
+  /** Keys sorted. Values are passed to the builder as arguments, never written into the Dockerfile. */
+  buildArgs?: Record<string, string>;
+}
+
+/** What the parser keeps: the canonical value plus where the base Dockerfile came from (not hashed). */
+export interface DockerParsed extends DockerCanonical {
+  baseDockerfilePath?: string | undefined;
+}
+
+const FIELDS = {
+  "docker.baseImage": {
+    schema: z.string(),
+    description: "base image reference, e.g. python:3.11-slim (fully qualified before hashing)",
+  },
+  "docker.baseDockerfile": {
+    schema: z.string().min(1),
+    description: "path of a Dockerfile to build on, relative to this file (its content counts, not its path)",
+  },
+  "docker.steps": {
+    schema: z.array(z.string()),
+    description: "custom Dockerfile instructions run after the base, one instruction per item, in order",
+  },
+  "docker.platform": {
+    schema: z.string(),
+    description: "target platform os/arch[/variant], e.g. linux/amd64",
+  },
+  "docker.buildArgs": {
+    schema: z.record(z.string(), z.string()),
+    description: "build arguments (ARG) for the image build; values are strings (quote numbers)",
+  },
+} as const;
+
+/**
+ * Registers the `docker` section (schema, parser, canonicalizer, presence check) once per engine.
+ * Both image plugins (docker, podman) call it; the second call is a no-op, so loading both never
+ * declares the section twice.
+ */
+export function applyDockerSection(engine: Engine): void {
+  const { hooks } = engine;
+  if (hooks.schema.taps.some((tap) => tap.name === DOCKER_SECTION_TAP)) return;
+  hooks.schema.tap(DOCKER_SECTION_TAP, (schema) => {
+    for (const [field, def] of Object.entries(FIELDS)) {
+      schema.field({ path: field, section: DOCKER_SECTION, schema: def.schema, description: def.description });
+    }
+  });
+  hooks.parseSection.for(DOCKER_SECTION).tapPromise(DOCKER_SECTION_TAP, (fields, ctx) => parseDockerSection(fields, ctx));
+  hooks.canonicalizeSection.for(DOCKER_SECTION).tap(DOCKER_SECTION_TAP, (parsed) => canonicalDocker(parsed as DockerParsed));
+  // `docker: {}` has no field for the parser to see; it still promises an image, so it needs a base.
+  hooks.validate.tap(DOCKER_SECTION_TAP, (spec) => {
+    const raw = spec.loaded.data.docker;
+    if (raw !== undefined && spec.sections[DOCKER_SECTION] === undefined) {
+      throw missingBase(spec.loaded.locator.locate(["docker"]));
+    }
+  });
+}
+
+function missingBase(location: ReturnType<ParseContext["locate"]>): EnvforgeError {
+  return new EnvforgeError({
+    code: "E_MISSING_FIELD",
+    message: "docker: needs a base: set docker.baseImage or docker.baseDockerfile",
+    field: "docker.baseImage",
+    location,
+    hint: "e.g. `baseImage: python:3.11-slim`, or `baseDockerfile: ./Dockerfile` (exactly one of the two)",
+  });
+}
+
+export async function parseDockerSection(fields: SectionFields, ctx: ParseContext): Promise<DockerParsed> {
+  const baseImage = fields["docker.baseImage"] as string | undefined;
+  const baseDockerfile = fields["docker.baseDockerfile"] as string | undefined;
+  if (baseImage !== undefined && baseDockerfile !== undefined) {
+    throw new EnvforgeError({
+      code: "E_CONFLICTING_FIELDS",
+      message: "docker.baseImage and docker.baseDockerfile are both set",
+      field: "docker.baseDockerfile",
+      location: ctx.locate(["docker", "baseDockerfile"], true),
+      hint: "keep exactly one: baseImage for an image reference, or baseDockerfile for a Dockerfile to build on",
+    });
+  }
+  let base: DockerBase;
+  let baseDockerfilePath: string | undefined;
+  if (baseImage !== undefined) {
+    const site = { location: ctx.locate(["docker", "baseImage"]), field: "docker.baseImage" };
+    base = { image: normalizeImageReference(baseImage, site).reference };
+  } else if (baseDockerfile !== undefined) {
+    const location = ctx.locate(["docker", "baseDockerfile"]);
+    const file = await ctx.readFile(baseDockerfile, { field: "docker.baseDockerfile", location });
+    const content = normalizeDockerfileText(file.content);
+    checkBaseDockerfile(content, {
+      location,
+      field: "docker.baseDockerfile",
+      locate: fileLocator(file.absolutePath),
+      what: path.basename(file.absolutePath),
+    });
+    base = { dockerfile: content };
+    baseDockerfilePath = file.absolutePath;
+  } else {
+    throw missingBase(ctx.locate(["docker"]));
+  }
+
+  const steps = ((fields["docker.steps"] as string[] | undefined) ?? []).map((raw, index) => {
+    const step = normalizeStep(raw);
+    const field = `docker.steps[${index}]`;
+    checkStep(step, { location: ctx.locate(["docker", "steps", index]), field, locate: () => undefined, what: field });
+    return step;
+  });
+
+  const out: DockerParsed = { base, steps, baseDockerfilePath };
+  const platform = fields["docker.platform"] as string | undefined;
+  if (platform !== undefined) {
+    out.platform = normalizePlatform(platform, { location: ctx.locate(["docker", "platform"]), field: "docker.platform" });
+  }
+  const args = fields["docker.buildArgs"] as Record<string, string> | undefined;
+  if (args !== undefined) out.buildArgs = checkBuildArgs(args, ctx);
+  return out;
+}
+
+function checkBuildArgs(args: Record<string, string>, ctx: ParseContext): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(args).sort()) {
+    const value = args[name]!;
+    const field = `docker.buildArgs.${name}`;
+    if (!ARG_NAME.test(name)) {
+      throw new EnvforgeError({
+        code: "E_INVALID_VALUE",
+        message: `build argument name ${JSON.stringify(name)} is not a valid ARG name`,
+        field,
+        location: ctx.locate(["docker", "buildArgs", name], true),
+        hint: "names are letters, digits and _, not starting with a digit, e.g. PIP_NO_CACHE_DIR",
+      });
+    }
+    if (value.includes("\0")) {
+      throw new EnvforgeError({
+        code: "E_INVALID_VALUE",
+        message: `build argument ${name} contains a NUL character`,
+        field,
+        location: ctx.locate(["docker", "buildArgs", name]),
+        hint: "build argument values are passed on the builder's command line, which cannot hold NUL",
+      });
+    }
+    out[name] = value;
+  }
+  // No arguments build the same as an empty mapping.
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** The canonical value: base, steps as a sequence, optional platform and sorted build arguments. */
+export function canonicalDocker(parsed: DockerParsed): CanonicalValue {
+  const out: Record<string, CanonicalValue> = {
+    base: "image" in parsed.base ? { image: parsed.base.image } : { dockerfile: parsed.base.dockerfile },
+    steps: [...parsed.steps],
+  };
+  if (parsed.platform !== undefined) out.platform = parsed.platform;
+  if (parsed.buildArgs !== undefined) {
+    out.buildArgs = Object.fromEntries(Object.keys(parsed.buildArgs).sort().map((k) => [k, parsed.buildArgs![k]!]));
+  }
+  return out;
+}
+
+/** Reads the canonical docker section back (for builders and the generator); undefined when absent. */
+export function dockerCanonicalOf(sections: Record<string, CanonicalValue>): DockerCanonical | undefined {
+  const value = sections[DOCKER_SECTION];
+  return value === undefined ? undefined : (value as unknown as DockerCanonical);
+}
