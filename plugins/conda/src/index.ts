@@ -1,1 +1,37 @@
-export {};
+export { condaPlugin, PLUGIN, type CondaPluginOptions } from "./plugin.js";
+export {
+  CONDA_FIELD,
+  CONDA_FILE_FIELD,
+  SECTION,
+  canonicalCondaSection,
+  condaFieldSchema,
+  type CondaCanonical,
+  type CondaSection,
+} from "./section.js";
+export { MatchSpecError, parseMatchSpec, prepareMatchSpecs, type MatchSpec } from "./matchspec.js";
+export { canonicalVersion, type CanonicalVersion } from "./version-spec.js";
+export {
+  TARGET,
+  buildCondaPrefix,
+  condaBuilderOptionsSchema,
+  planBuild,
+  pipRequirementsOf,
+  type CondaBuilderOptions,
+  type CondaPlan,
+} from "./builder.js";
+export {
+  INSTALL_HINT,
+  TOOL_ORDER,
+  createArgs,
+  explicitLockCommands,
+  exportArgs,
+  findCondaTool,
+  kindOf,
+  pipInstallArgs,
+  prefixPython,
+  type CondaTool,
+  type CreateRequest,
+  type ToolKind,
+} from "./tool.js";
+export { parseExplicit, parsePipFreeze, type ExplicitPackage } from "./lock-output.js";
+export { definitionFromEnvironment, importCondaFile, importCondaPrefix, type CondaDefinition, type ImportPrefixOptions } from "./import.js";

@@ -1,0 +1,189 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { EnvforgeError, type BuildContext, type BuildOutput, type CanonicalValue, type LockedPackage } from "@envforge/core";
+import { z } from "zod";
+import { parseExplicit, parsePipFreeze } from "./lock-output.js";
+import { parseMatchSpec, prepareMatchSpecs } from "./matchspec.js";
+import { runTool, tail } from "./run.js";
+import type { CondaCanonical } from "./section.js";
+import { createArgs, explicitLockCommands, findCondaTool, PIP_FREEZE_ARGS, pipInstallArgs, prefixPython, type CondaTool } from "./tool.js";
+
+export const TARGET = "conda";
+
+/**
+ * How the conda target runs. None of these reach the hash: they choose where packages come from
+ * (a mirror of the same channels, an offline package cache), not what is installed.
+ */
+export const condaBuilderOptionsSchema = z.strictObject({
+  /** `micromamba`, `mamba`, `conda`, or a path to one of them. Default: the first on PATH. */
+  tool: z.string().optional(),
+  /** Channels to use instead of the definition's (a mirror or a local copy of them). */
+  channelsOverride: z.array(z.string()).optional(),
+  /** Install only from the package cache (`--offline`). */
+  offline: z.boolean().optional(),
+  /** More arguments for `create`, before the specs. */
+  createArgs: z.array(z.string()).optional(),
+  /** More arguments for `pip install`, e.g. ["--no-index", "--find-links", "/wheels"]. */
+  pipArgs: z.array(z.string()).optional(),
+  /** Environment variables for every tool run, e.g. CONDA_PKGS_DIRS or MAMBA_ROOT_PREFIX. */
+  env: z.record(z.string(), z.string()).optional(),
+});
+export type CondaBuilderOptions = z.infer<typeof condaBuilderOptionsSchema>;
+
+export function resolveBuilderOptions(defaults: CondaBuilderOptions, given: unknown): CondaBuilderOptions {
+  const parsed = condaBuilderOptionsSchema.safeParse(given ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new EnvforgeError({
+      code: "E_INVALID_VALUE",
+      message: `builder option conda.${issue.path.join(".") || ""}: ${issue.message}`,
+      hint: `conda builder options: ${Object.keys(condaBuilderOptionsSchema.shape).join(", ")}`,
+    });
+  }
+  return { ...defaults, ...parsed.data };
+}
+
+/** The specs and pip requirements a build installs, from the canonical definition. */
+export interface CondaPlan {
+  channels: string[];
+  specs: string[];
+  pip: string[];
+  variables: Record<string, string>;
+  /** Specs the builder added (python for `python.version` or for pip, pip for the pip part). */
+  added: string[];
+}
+
+export async function planBuild(canonical: BuildContext["canonical"], options: CondaBuilderOptions = {}): Promise<CondaPlan> {
+  await prepareMatchSpecs();
+  const conda = (canonical.sections.conda as unknown as CondaCanonical | undefined) ?? { channels: [], dependencies: [] };
+  const python = canonical.sections.python as { version?: string } | undefined;
+  const pip = pipRequirementsOf(canonical.sections.pip);
+  const specs = [...conda.dependencies];
+  const names = new Set(specs.map((s) => parseMatchSpec(s).name));
+  const added: string[] = [];
+  const add = (spec: string) => {
+    const parsed = parseMatchSpec(spec);
+    if (names.has(parsed.name)) return;
+    names.add(parsed.name);
+    specs.push(parsed.canonical);
+    added.push(parsed.canonical);
+  };
+  // python.version is the interpreter the definition asks for; the conda spec may not name it.
+  if (python?.version !== undefined) add(`python=${python.version}`);
+  if (pip.length > 0) {
+    add("python");
+    add("pip");
+  }
+  return { channels: options.channelsOverride ?? [...conda.channels], specs, pip, variables: conda.variables ?? {}, added };
+}
+
+/**
+ * The pip section's requirement lines. The pip plugin owns that shape: a sorted list of canonical
+ * requirement strings, or an object whose `requirements` holds them.
+ */
+export function pipRequirementsOf(value: CanonicalValue | undefined): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value as string[];
+  if (typeof value === "object" && !Array.isArray(value)) {
+    const requirements = value.requirements;
+    if (Array.isArray(requirements) && requirements.every((v) => typeof v === "string")) return requirements as string[];
+  }
+  throw new EnvforgeError({
+    code: "E_BUILD_FAILED",
+    message: "the conda builder cannot read the pip section's canonical form",
+    hint: "the pip section must be a list of requirement strings or an object with a `requirements` list; update @envforge/plugin-conda and @envforge/plugin-pip together",
+  });
+}
+
+export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilderOptions): Promise<BuildOutput> {
+  const options = resolveBuilderOptions(defaults, ctx.options.conda);
+  const tool = await findCondaTool(options.tool);
+  const plan = await planBuild(ctx.canonical, options);
+  const prefix = ctx.artifactDir;
+  for (const spec of plan.added) ctx.log(`adding ${spec}: needed by python.version or the pip requirements`, "info");
+
+  const version = await runTool(tool.path, ["--version"], ctx, { env: options.env, quietStdout: true });
+  const toolVersion = version.stdout.trim().split("\n").pop() ?? "";
+  ctx.log(`using ${tool.kind} ${toolVersion} at ${tool.path}`, "info");
+
+  const create = await runTool(tool.path, createArgs(tool, { prefix, channels: plan.channels, specs: plan.specs, offline: options.offline, extraArgs: options.createArgs }), ctx, { env: options.env });
+  if (create.exitCode !== 0) {
+    throw failed(`${tool.kind} create failed (exit ${create.exitCode})`, create.stderr || create.stdout, "check that every dependency exists in the channels for this platform; the solver's message is above");
+  }
+
+  if (Object.keys(plan.variables).length > 0) await writeVariables(prefix, plan.variables);
+
+  const python = prefixPython(prefix);
+  if (plan.pip.length > 0) {
+    if (!existsSync(python)) throw failed(`the prefix has no interpreter at ${python}`, "", "add python to the conda dependencies");
+    const requirements = path.join(ctx.workDir, "requirements.txt");
+    await writeFile(requirements, `${plan.pip.join("\n")}\n`);
+    const install = await runTool(python, pipInstallArgs(requirements, options.pipArgs), ctx, { env: options.env });
+    if (install.exitCode !== 0) {
+      throw failed(`pip install in the conda prefix failed (exit ${install.exitCode})`, install.stderr || install.stdout, "pip's message is above; index options go in the builder option conda.pipArgs");
+    }
+  }
+
+  const lock = await lockPrefix(ctx, tool, prefix, python, options.env);
+  return {
+    artifact: {
+      kind: "conda-prefix",
+      path: prefix,
+      details: { tool: tool.kind, toolPath: tool.path, toolVersion, channels: plan.channels, specs: plan.specs, pip: plan.pip },
+    },
+    lock,
+    builder: `conda:${tool.kind}`,
+  };
+}
+
+async function lockPrefix(ctx: BuildContext, tool: CondaTool, prefix: string, python: string, env: Record<string, string> | undefined) {
+  let explicit: string | undefined;
+  for (const args of explicitLockCommands(tool, prefix)) {
+    const result = await runTool(tool.path, args, ctx, { env, quietStdout: true });
+    if (result.exitCode === 0 && result.stdout.includes("@EXPLICIT")) {
+      explicit = result.stdout;
+      break;
+    }
+    ctx.log(`(${tool.kind} ${args.slice(0, 3).join(" ")} is not supported here; trying the next form)`, "info");
+  }
+  if (explicit === undefined) {
+    throw failed(`${tool.kind} could not list the prefix's packages as an explicit spec`, "", "the lock needs `conda list --explicit` or `micromamba env export --explicit`");
+  }
+  const packages: LockedPackage[] = parseExplicit(explicit);
+  const raw: Record<string, string> = { "conda-explicit": explicit };
+  if (existsSync(python)) {
+    const freeze = await runTool(python, PIP_FREEZE_ARGS, ctx, { env, quietStdout: true });
+    if (freeze.exitCode === 0) {
+      raw["pip-freeze"] = freeze.stdout;
+      const condaNames = new Set(packages.map((p) => pep503(p.name)));
+      // pip also lists what conda installed; only packages pip alone installed are pip's.
+      for (const p of parsePipFreeze(freeze.stdout)) if (!condaNames.has(pep503(p.name))) packages.push(p);
+    } else {
+      ctx.log("pip freeze failed; the lock lists the conda packages only", "info");
+    }
+  }
+  return { packages, raw };
+}
+
+/** conda keeps an environment's variables in conda-meta/state; activation exports them. */
+async function writeVariables(prefix: string, variables: Record<string, string>): Promise<void> {
+  const file = path.join(prefix, "conda-meta", "state");
+  let state: Record<string, unknown> = {};
+  try {
+    state = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+  } catch {
+    // no state yet
+  }
+  state.env_vars = { ...((state.env_vars as Record<string, string> | undefined) ?? {}), ...variables };
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function pep503(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, "-");
+}
+
+function failed(message: string, output: string, hint: string): EnvforgeError {
+  return new EnvforgeError({ code: "E_BUILD_FAILED", message, hint, details: { output: tail(output) } });
+}

@@ -1,0 +1,50 @@
+import type { LockedPackage } from "@envforge/core";
+
+/**
+ * Reads what the tools print about a built prefix into lock entries: conda's explicit spec (one
+ * package URL per line, optionally followed by `#<md5>` or `#sha256:<hex>`) and `pip freeze`.
+ */
+export interface ExplicitPackage extends LockedPackage {
+  ecosystem: "conda";
+  build: string;
+  md5?: string | undefined;
+}
+
+const PACKAGE_FILE = /^(.+)-([^-]+)-([^-]+)\.(tar\.bz2|conda)$/;
+
+export function parseExplicit(text: string): ExplicitPackage[] {
+  const out: ExplicitPackage[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#") || line.startsWith("@")) continue;
+    const [url, fragment] = line.split("#", 2) as [string, string | undefined];
+    const file = decodeURIComponent(url.slice(url.lastIndexOf("/") + 1));
+    const m = PACKAGE_FILE.exec(file);
+    if (!m) continue; // not a package line (tools add comments and headers of their own)
+    const pkg: ExplicitPackage = { ecosystem: "conda", name: m[1]!, version: m[2]!, build: m[3]!, source: url };
+    if (fragment) {
+      const hash = fragment.replace(/^sha256:/, "");
+      if (/^[0-9a-f]{64}$/i.test(hash)) pkg.sha256 = hash.toLowerCase();
+      else if (/^[0-9a-f]{32}$/i.test(hash)) pkg.md5 = hash.toLowerCase();
+    }
+    out.push(pkg);
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** `name==version` lines; `name @ url` lines keep the URL as source (their version is unknown). */
+export function parsePipFreeze(text: string): LockedPackage[] {
+  const out: LockedPackage[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#") || line.startsWith("-")) continue;
+    const pinned = /^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)$/.exec(line);
+    if (pinned) {
+      out.push({ ecosystem: "pip", name: pinned[1]!, version: pinned[2]! });
+      continue;
+    }
+    const direct = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*@\s*(\S+)$/.exec(line);
+    if (direct) out.push({ ecosystem: "pip", name: direct[1]!, version: "", source: direct[2]! });
+  }
+  return out;
+}

@@ -1,0 +1,131 @@
+import path from "node:path";
+import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core";
+import { z } from "zod";
+import { readEnvironment, type EnvironmentContent, type LocatedSpec } from "./environment-file.js";
+import { prepareMatchSpecs } from "./matchspec.js";
+
+export const SECTION = "conda";
+export const CONDA_FIELD = "python.conda";
+export const CONDA_FILE_FIELD = "python.condaFile";
+
+/** What the conda section parses to (`spec.sections.conda`). */
+export interface CondaSection {
+  channels: string[];
+  dependencies: LocatedSpec[];
+  variables: Record<string, string>;
+  /** The conda file's `name:` (never hashed). */
+  name?: string | undefined;
+  /** Absolute path of the conda file, when the section came from `python.condaFile`. */
+  file?: string | undefined;
+}
+
+/**
+ * The canonical conda section, as hashed and as builders read it: channels in priority order as
+ * written, dependencies as a sorted set of canonical MatchSpecs, and the environment's variables
+ * (absent when there are none; they are written into the prefix, so they change the build).
+ */
+export interface CondaCanonical {
+  channels: string[];
+  dependencies: string[];
+  variables?: Record<string, string>;
+}
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+/** The inline form: the shape of a conda environment.yml. */
+export const condaFieldSchema = z.strictObject({
+  name: z.string().optional().describe("environment name (not hashed)"),
+  prefix: z.string().optional().describe("install prefix (not hashed: envforge chooses where it builds)"),
+  channels: z.array(z.string()).optional().describe("channels in priority order, e.g. [conda-forge, defaults]"),
+  dependencies: z
+    .array(z.union([z.string(), z.strictObject({ pip: z.array(z.string()) })]))
+    .optional()
+    .describe("MatchSpecs such as numpy=1.26 or pandas>=2,<3, and an optional {pip: [...]} entry"),
+  variables: z.record(z.string(), scalar).optional().describe("variables conda sets when the environment is activated"),
+});
+
+export function declareFields(schema: SchemaBuilder): void {
+  schema.field({
+    path: CONDA_FIELD,
+    section: SECTION,
+    schema: condaFieldSchema,
+    description: "conda environment, same shape as an environment.yml (name and prefix are not hashed)",
+    installs: true,
+  });
+  schema.field({
+    path: CONDA_FILE_FIELD,
+    section: SECTION,
+    schema: z.string().trim().min(1, "a path to an environment.yml"),
+    description: "path to a conda environment.yml, relative to this file (its content counts, not its path)",
+    installs: true,
+  });
+  schema.order({ section: SECTION, forwardsTo: ["pip"] });
+}
+
+export interface ParseOptions {
+  /** Warn (`W_UNPINNED`) about dependencies without an upper bound. Default true. */
+  warnUnpinned?: boolean | undefined;
+}
+
+export async function parseCondaSection(fields: SectionFields, ctx: ParseContext, options: ParseOptions = {}): Promise<CondaSection> {
+  await prepareMatchSpecs();
+  const inline = fields[CONDA_FIELD];
+  const request = fields[CONDA_FILE_FIELD] as string | undefined;
+  if (inline !== undefined && request !== undefined) {
+    throw new EnvforgeError({
+      code: "E_CONFLICTING_FIELDS",
+      message: "python.conda and python.condaFile are both given",
+      field: CONDA_FILE_FIELD,
+      location: ctx.locate(["python", "condaFile"], true),
+      hint: "use one: list the environment inline under python.conda, or point python.condaFile at an environment.yml",
+    });
+  }
+
+  let content: EnvironmentContent;
+  let file: string | undefined;
+  if (request !== undefined) {
+    const location = ctx.locate(["python", "condaFile"]);
+    const referenced = await ctx.readFile(request.trim(), { field: CONDA_FILE_FIELD, location });
+    file = referenced.absolutePath;
+    const doc = ctx.parseDocument(referenced.content, referenced.absolutePath);
+    content = readEnvironment({
+      data: doc.data,
+      locate: (p, key) => doc.locator.locate(p, key),
+      field: CONDA_FILE_FIELD,
+      label: `${path.basename(referenced.absolutePath)}: `,
+    });
+  } else {
+    content = readEnvironment({
+      data: inline,
+      locate: (p, key) => ctx.locate(["python", "conda", ...p], key),
+      field: CONDA_FIELD,
+      label: "python.conda.",
+    });
+  }
+
+  if (options.warnUnpinned ?? true) {
+    for (const dep of content.dependencies) {
+      if (dep.spec.pinned) continue;
+      ctx.warn(
+        "W_UNPINNED",
+        `conda dependency "${dep.text.trim()}" is not pinned: it resolves to whatever is newest when the environment is first built, and every later build with the same hash reuses that`,
+        dep.location,
+        `pin it (e.g. ${dep.spec.name}=<major.minor> or ${dep.spec.name}==<version>), or record what it resolved to with \`envforge lock\``,
+      );
+    }
+  }
+
+  const forwarded: ForwardedItem[] = content.pip.map((item) => ({ value: item.value, location: item.location, from: SECTION }));
+  ctx.forward("pip", forwarded);
+
+  return { channels: content.channels, dependencies: content.dependencies, variables: content.variables, name: content.name, file };
+}
+
+export function canonicalCondaSection(parsed: unknown): CanonicalValue | undefined {
+  const section = parsed as CondaSection;
+  const dependencies = [...new Set(section.dependencies.map((d) => d.spec.canonical))].sort();
+  const variables = section.variables;
+  if (dependencies.length === 0 && section.channels.length === 0 && Object.keys(variables).length === 0) return undefined;
+  const out: CondaCanonical = { channels: [...section.channels], dependencies };
+  if (Object.keys(variables).length > 0) out.variables = { ...variables };
+  return out as unknown as CanonicalValue;
+}

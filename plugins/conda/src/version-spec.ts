@@ -1,0 +1,117 @@
+import { rattlerSync } from "./rattler.js";
+
+/**
+ * The version part of a MatchSpec in canonical form. rattler's `VersionSpec` parses conda's
+ * version grammar and prints each constraint canonically (`01.2` → `==1.2`, `1.7*` → `1.7.*`,
+ * `1.0A1` → `==1.0a1`); it keeps the order the user wrote, so the clauses of each `,` (and) and `|`
+ * (or) group are sorted and deduplicated here: `>=1,<2` and `<2,>=1` are one constraint to conda.
+ */
+export interface CanonicalVersion {
+  /** Canonical text, e.g. `<2,>=1` or `1.18.*`; `*` means any version. */
+  text: string;
+  /** Every alternative has an upper bound (exact, `1.2.*`, `<`, `<=`, `~=`): see `W_UNPINNED`. */
+  pinned: boolean;
+}
+
+export class VersionSpecError extends Error {}
+
+type Node = { op: "and" | "or"; children: Node[] } | { op: "leaf"; text: string };
+
+export function canonicalVersion(raw: string): CanonicalVersion {
+  const printed = printWithRattler(raw);
+  const tree = normalize(parseTree(printed));
+  return { text: serialize(tree, true), pinned: isPinned(tree) };
+}
+
+function printWithRattler(raw: string): string {
+  const { VersionSpec } = rattlerSync();
+  let strictError: unknown;
+  for (const strictness of ["strict", "lenient"] as const) {
+    let spec: InstanceType<typeof VersionSpec> | undefined;
+    try {
+      spec = new VersionSpec(raw, strictness);
+      return spec.toString();
+    } catch (cause) {
+      strictError ??= cause;
+    } finally {
+      spec?.free();
+    }
+  }
+  // rattler's parser errors span several lines (a caret diagram); the first line says what failed.
+  const message = (strictError instanceof Error ? strictError.message : String(strictError)).split("\n")[0]!.trim();
+  throw new VersionSpecError(`invalid version "${raw}": ${message.replace(/^0: /, "")}`);
+}
+
+/** Parses rattler's printed form: `|` binds looser than `,`; parentheses group. */
+function parseTree(text: string): Node {
+  let pos = 0;
+  const expr = (): Node => {
+    const children = [term()];
+    while (text[pos] === "|") {
+      pos++;
+      children.push(term());
+    }
+    return children.length === 1 ? children[0]! : { op: "or", children };
+  };
+  const term = (): Node => {
+    const children = [factor()];
+    while (text[pos] === ",") {
+      pos++;
+      children.push(factor());
+    }
+    return children.length === 1 ? children[0]! : { op: "and", children };
+  };
+  const factor = (): Node => {
+    if (text[pos] === "(") {
+      pos++;
+      const inner = expr();
+      if (text[pos] !== ")") throw new VersionSpecError(`unbalanced parentheses in version "${text}"`);
+      pos++;
+      return inner;
+    }
+    const start = pos;
+    while (pos < text.length && !"|,()".includes(text[pos]!)) pos++;
+    if (pos === start) throw new VersionSpecError(`empty constraint in version "${text}"`);
+    return { op: "leaf", text: text.slice(start, pos) };
+  };
+  const tree = expr();
+  if (pos !== text.length) throw new VersionSpecError(`unexpected "${text.slice(pos)}" in version "${text}"`);
+  return tree;
+}
+
+/** Flattens nested groups of the same operator, then sorts and deduplicates each group. */
+function normalize(node: Node): Node {
+  if (node.op === "leaf") return node;
+  const flat: Node[] = [];
+  for (const child of node.children.map(normalize)) {
+    if (child.op === node.op) flat.push(...(child as { children: Node[] }).children);
+    else flat.push(child);
+  }
+  const unique = new Map<string, Node>();
+  for (const child of flat) unique.set(serialize(child, false), child);
+  const children = [...unique.keys()].sort().map((key) => unique.get(key)!);
+  // `*` and-ed with anything adds nothing; or-ed with anything it allows everything.
+  if (children.length > 1 && unique.has("*")) {
+    return node.op === "or" ? { op: "leaf", text: "*" } : normalize({ op: "and", children: children.filter((c) => !(c.op === "leaf" && c.text === "*")) });
+  }
+  return children.length === 1 ? children[0]! : { op: node.op, children };
+}
+
+function serialize(node: Node, top: boolean): string {
+  if (node.op === "leaf") return node.text;
+  if (node.op === "or") {
+    const text = node.children.map((c) => serialize(c, false)).join("|");
+    return top ? text : `(${text})`;
+  }
+  return node.children.map((c) => serialize(c, false)).join(",");
+}
+
+const UPPER_BOUND = /^(==|<=|<|~=)/;
+
+function isPinned(node: Node): boolean {
+  if (node.op !== "leaf") return node.op === "or" ? node.children.every(isPinned) : node.children.some(isPinned);
+  if (node.text === "*") return false;
+  if (UPPER_BOUND.test(node.text)) return true;
+  // `1.2.*` (starts with) bounds from above; `!=`, `>` and `>=` do not.
+  return !/^(!=|>=|>)/.test(node.text);
+}
