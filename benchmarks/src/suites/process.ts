@@ -1,0 +1,83 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { benchEngine, parseAll } from "../envforge.js";
+import { benchRoot, repoRoot } from "../config.js";
+import { cacacheKey, fillCacache, fillLocalCache } from "../fill.js";
+import { generateSpec, TYPICAL } from "../generators.js";
+import { compareRuns } from "../harness.js";
+import type { CaseResult, TargetCheck } from "../model.js";
+import type { SuiteContext } from "./context.js";
+import { dockerCase } from "./docker.js";
+
+const TARGET = "venv";
+const CLI = path.join(repoRoot, "packages", "cli", "bin", "envforge.js");
+const FIRST_HIT = path.join(benchRoot, "dist", "first-hit.js");
+
+/** Wall time of one whole process, in ms, measured by the parent. */
+async function wallMs(file: string, args: string[], env?: Record<string, string>): Promise<number> {
+  const started = performance.now();
+  await execa(file, args, { env, stdout: "ignore", stderr: "pipe" });
+  return performance.now() - started;
+}
+
+async function ownMs(args: string[]): Promise<number> {
+  const { stdout } = await execa(process.execPath, [FIRST_HIT, ...args]);
+  const out = JSON.parse(stdout) as { ownMs: number; hit: boolean };
+  if (!out.hit) throw new Error(`first-hit child (${args[0]}) did not hit`);
+  return out.ownMs;
+}
+
+export async function processSuite(ctx: SuiteContext): Promise<{ cases: CaseResult[]; targets: TargetCheck[] }> {
+  const dir = ctx.scratch("process");
+  const specFile = path.join(dir, "env.json");
+  writeFileSync(specFile, `${JSON.stringify(generateSpec(TYPICAL, 40_001), null, 2)}\n`);
+  const engine = benchEngine(path.join(dir, "cache"));
+  const [parsed] = await parseAll(engine, [JSON.parse(JSON.stringify(generateSpec(TYPICAL, 40_001)))], dir);
+  const { hash } = engine.hashParsed(parsed!);
+  if ((await engine.hash(specFile)).hash !== hash) throw new Error("the spec file and its object hash differently");
+  // A cache of 10k entries holding this spec's entry, in both stores.
+  const cacheDir = path.join(dir, "cache");
+  const { artifactPath } = fillLocalCache(cacheDir, 10_000, TARGET, [hash], ctx.config.log);
+  const cacacheDir = path.join(dir, "cacache");
+  fillCacache(cacacheDir, 10_000, TARGET, [hash], artifactPath, ctx.config.log);
+  const entryFile = path.join(cacheDir, "v1", "entries", TARGET, `${hash.slice(5)}.json`);
+  const runs = ctx.config.processRuns;
+
+  const firstHit = await compareRuns(
+    [
+      { name: "envforge: import, createEngine, resolve file, lookup", role: "envforge", run: () => ownMs(["envforge", cacheDir, specFile, TARGET]) },
+      { name: "cacache: import, get", role: "peer", run: () => ownMs(["cacache", cacacheDir, cacacheKey(hash, TARGET), TARGET]), note: "given the key; hashes nothing" },
+      { name: "limit: readFileSync + JSON.parse of the entry", role: "limit", run: () => ownMs(["raw", cacheDir, entryFile, TARGET]) },
+    ],
+    runs,
+  );
+  const e2e = await compareRuns(
+    [
+      { name: "envforge build (cached) — whole process", role: "envforge", run: () => wallMs(process.execPath, [CLI, "build", specFile, "--target", TARGET, "--cache-dir", cacheDir, "--quiet"]) },
+      { name: 'limit: node -e ""', role: "limit", run: () => wallMs(process.execPath, ["-e", ""]) },
+    ],
+    runs,
+  );
+  const cases: CaseResult[] = [
+    { suite: "process", id: "process-first-hit", title: "Fresh process: own code until the first hit", unit: "ms", rows: firstHit, notes: ["measured inside the child from its first line; Node's own start-up excluded"] },
+    { suite: "process", id: "process-e2e", title: "`envforge build` of a cached environment, whole process", unit: "ms", rows: e2e, notes: ["wall time measured by the parent, process start to exit"] },
+  ];
+  const docker = await dockerCase(ctx, CLI);
+  cases.push(docker);
+
+  const fh = firstHit.find((r) => r.role === "envforge")!;
+  const build = e2e.find((r) => r.role === "envforge")!;
+  const dockerEnvforge = docker.rows.find((r) => r.role === "envforge");
+  const targets: TargetCheck[] = [
+    { id: "process:first-hit", description: "fresh process reaches its first hit in ≤ 20 ms of its own code", measured: `p50 ${fh.stats.p50.toFixed(1)} ms`, met: fh.stats.p50 <= 20 },
+    { id: "process:e2e-vs-node", description: "`envforge build` of a cached env within 2x of `node -e \"\"`", measured: `${build.ratioToLimit!.toFixed(2)}x (${build.stats.p50.toFixed(1)} ms vs ${(build.stats.p50 / build.ratioToLimit!).toFixed(1)} ms)`, met: build.ratioToLimit! <= 2 },
+    {
+      id: "process:e2e-vs-docker",
+      description: "`envforge build` of a cached image at least 3x faster than docker's cached rebuild",
+      measured: docker.skipped ? `skipped: ${docker.skipped}` : `docker takes ${(1 / dockerEnvforge!.ratioToBestPeer!).toFixed(1)}x as long`,
+      met: docker.skipped ? "skipped" : dockerEnvforge!.ratioToBestPeer! <= 1 / 3,
+    },
+  ];
+  return { cases, targets };
+}
