@@ -1,0 +1,220 @@
+import { mkdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import lockfile from "proper-lockfile";
+import { hashHex, type Hash } from "@envforge/core";
+import type { EnvironmentRegistry } from "../registry/types.js";
+import { scanCache, type CacheUnit, type UnitKind } from "./scan.js";
+
+export interface GcOptions {
+  /** Keep the current builds of every hash a non-archived registered version has. */
+  registry?: EnvironmentRegistry | undefined;
+  /** More hashes to keep (curated environments, a host's own pins). */
+  roots?: Iterable<Hash> | undefined;
+  /** Collect what is not kept only once it is this old (default: as soon as it is unreachable). */
+  maxAgeDays?: number | undefined;
+  /** After the rules above, collect oldest first (replaced generations first) until under this. */
+  maxBytes?: number | undefined;
+  /** Report what would be collected; delete nothing. */
+  dryRun?: boolean | undefined;
+  now?: Date | undefined;
+  /** Build scratch folders and set-aside corrupt entries are collected after this. Default 24. */
+  tmpGraceHours?: number | undefined;
+}
+
+export type GcReason =
+  /** Not reachable from a registered, non-archived environment (or an extra root). */
+  | "unreachable"
+  /** A generation a forced rebuild replaced. */
+  | "replaced"
+  /** Older than `maxAgeDays` (no registry given, so age alone decides). */
+  | "age"
+  /** Collected to get under `maxBytes`. */
+  | "budget"
+  /** Left by a failed or killed build, or scratch space. */
+  | "debris";
+
+export interface GcItem {
+  kind: UnitKind;
+  reason: GcReason;
+  target?: string | undefined;
+  hash?: Hash | undefined;
+  generation?: number | undefined;
+  paths: string[];
+  bytes: number;
+  builtAt?: string | undefined;
+}
+
+export interface GcReport {
+  dryRun: boolean;
+  removed: GcItem[];
+  /** Would have been collected, but a build holds its lock (in another process or this one). */
+  inUse: GcItem[];
+  /** Artifacts outside the cache folder (images…) whose entries were removed; left for their own tools. */
+  external: string[];
+  freedBytes: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  /** Still over `maxBytes` once everything collectable is gone (what is left is kept or in use). */
+  overBudgetBytes?: number | undefined;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * gc never takes a build lock over, however old: core's builders judge and reclaim the locks of
+ * dead holders themselves (proper-lockfile's own takeover races, see core's cache/lock.ts). A dead
+ * build's lock only makes gc skip that unit until the next build of it reclaims the lock.
+ */
+const NEVER_STALE = 2 ** 30;
+
+/**
+ * Garbage collection of the embedded local cache. Rules, in order:
+ *
+ * 1. The current build of a root hash (registered and not archived, or in `roots`) is never
+ *    collected, whatever its age or size. A hash several definitions share stays while any needs it.
+ * 2. Debris (artifacts of failed builds) goes; scratch folders after `tmpGraceHours`.
+ * 3. With a registry or roots, everything else is unreachable and goes (once older than
+ *    `maxAgeDays`, when given). Without them, only age decides.
+ * 4. `maxBytes`: what is left and not a root goes, replaced generations first, oldest first.
+ *
+ * A unit whose build lock (`<cacheDir>/v1/locks/<target>-<hex>`) is held is skipped: a build is
+ * using it. Otherwise gc holds that same lock while it deletes, so no build starts on it meanwhile;
+ * the entry file goes first, so nothing ever reads an entry whose artifact is half gone.
+ */
+export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcReport> {
+  const root = path.join(path.resolve(cacheDir), "v1");
+  const now = (options.now ?? new Date()).getTime();
+  const roots = new Set<Hash>(options.roots ?? []);
+  for (const h of (await options.registry?.liveHashes()) ?? []) roots.add(h);
+  const reachability = options.registry !== undefined || options.roots !== undefined;
+  const units = await scanCache(root);
+  const bytesBefore = units.reduce((n, u) => n + u.bytes, 0);
+  const oldEnough = (u: CacheUnit) => options.maxAgeDays === undefined || now - u.time > options.maxAgeDays * DAY;
+
+  const plan = new Map<CacheUnit, GcReason>();
+  for (const unit of units) {
+    if (unit.kind === "entry" && unit.hash && roots.has(unit.hash)) continue;
+    if (unit.kind === "debris") plan.set(unit, "debris");
+    else if (unit.kind === "tmp") {
+      if (now - unit.time > (options.tmpGraceHours ?? 24) * 3_600_000) plan.set(unit, "debris");
+    } else if (reachability) {
+      if (oldEnough(unit)) plan.set(unit, unit.kind === "generation" ? "replaced" : "unreachable");
+    } else if (options.maxAgeDays !== undefined && oldEnough(unit)) plan.set(unit, "age");
+  }
+
+  const lockDir = path.join(root, "locks");
+  const busy = new Map<string, boolean>();
+  const inUse = async (unit: CacheUnit) => {
+    if (!unit.target || !unit.hash) return false;
+    const file = path.join(lockDir, `${unit.target}-${hashHex(unit.hash)}`);
+    if (!busy.has(file)) busy.set(file, await lockfile.check(file, { realpath: false, stale: NEVER_STALE }).catch(() => false));
+    return busy.get(file)!;
+  };
+
+  const busyForBudget: CacheUnit[] = [];
+  if (options.maxBytes !== undefined) {
+    let remaining = units.filter((u) => !plan.has(u)).reduce((n, u) => n + u.bytes, 0);
+    const candidates = units
+      // Fresh scratch may be a running build's work folder (not keyed, so not lockable): never budget it.
+      .filter((u) => !plan.has(u) && u.kind !== "tmp" && !(u.kind === "entry" && u.hash && roots.has(u.hash)))
+      .sort((a, b) => rank(a) - rank(b) || a.time - b.time);
+    for (const unit of candidates) {
+      if (remaining <= options.maxBytes) break;
+      if (await inUse(unit)) {
+        busyForBudget.push(unit);
+        continue;
+      }
+      plan.set(unit, "budget");
+      remaining -= unit.bytes;
+    }
+  }
+
+  // Artifacts that kept units still point at are never deleted with a collected unit.
+  const keptArtifacts = new Set(units.filter((u) => !plan.has(u)).flatMap((u) => [...u.paths, u.artifact?.path ?? ""]));
+  const report: GcReport = { dryRun: options.dryRun ?? false, removed: [], inUse: [], external: [], freedBytes: 0, bytesBefore, bytesAfter: bytesBefore };
+  const itemOf = (unit: CacheUnit, reason: GcReason): GcItem => ({
+    kind: unit.kind,
+    reason,
+    target: unit.target,
+    hash: unit.hash,
+    generation: unit.generation,
+    paths: unit.paths.filter((p) => !keptArtifacts.has(p) || p === unit.marker),
+    bytes: unit.bytes,
+    builtAt: unit.time > 0 ? new Date(unit.time).toISOString() : undefined,
+  });
+  report.inUse.push(...busyForBudget.map((u) => itemOf(u, "budget")));
+  for (const [unit, reason] of plan) {
+    const item = itemOf(unit, reason);
+    const removed = options.dryRun ? !(await inUse(unit)) : await remove(unit, item.paths, root);
+    if (!removed) {
+      report.inUse.push(item);
+      continue;
+    }
+    report.removed.push(item);
+    report.freedBytes += unit.bytes;
+    const external = unit.artifact?.reference ?? unit.artifact?.path;
+    if (external && !(unit.artifact?.path && isInside(root, unit.artifact.path))) report.external.push(external);
+  }
+  report.bytesAfter = bytesBefore - report.freedBytes;
+  if (options.maxBytes !== undefined && report.bytesAfter > options.maxBytes) report.overBudgetBytes = report.bytesAfter - options.maxBytes;
+  return report;
+}
+
+/** Replaced generations go before current entries; debris and scratch are planned separately. */
+function rank(unit: CacheUnit): number {
+  return unit.kind === "generation" ? 0 : 1;
+}
+
+/**
+ * Deletes a unit under its build lock. Returns false when a build holds the lock, or when the
+ * unit changed since the scan (a build finished meanwhile): both mean "not garbage right now".
+ */
+async function remove(unit: CacheUnit, paths: string[], root: string): Promise<boolean> {
+  const lockDir = path.join(root, "locks");
+  let release: (() => Promise<void>) | undefined;
+  if (unit.target && unit.hash) {
+    await mkdir(lockDir, { recursive: true });
+    try {
+      release = await lockfile.lock(path.join(lockDir, `${unit.target}-${hashHex(unit.hash)}`), {
+        realpath: false,
+        stale: NEVER_STALE,
+        update: 5000,
+        onCompromised: () => undefined,
+      });
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === "ELOCKED") return false;
+      throw cause;
+    }
+  }
+  try {
+    if (unit.marker && !(await stillGeneration(unit.marker, unit.generation))) return false;
+    if (unit.kind === "debris" && (await gainedEntry(root, unit))) return false;
+    if (unit.marker) await rm(unit.marker, { force: true });
+    for (const p of paths) if (p !== unit.marker) await rm(p, { recursive: true, force: true, maxRetries: 3 });
+    return true;
+  } finally {
+    await release?.().catch(() => undefined);
+  }
+}
+
+async function stillGeneration(marker: string, generation: number | undefined): Promise<boolean> {
+  try {
+    return (JSON.parse(await readFile(marker, "utf8")) as { generation?: number }).generation === generation;
+  } catch {
+    return false;
+  }
+}
+
+/** Debris whose build finished between the scan and the lock is debris no more. */
+async function gainedEntry(root: string, unit: CacheUnit): Promise<boolean> {
+  if (!unit.target || !unit.hash || unit.generation === undefined) return false;
+  const hex = hashHex(unit.hash);
+  const current = path.join(root, "entries", unit.target, `${hex}.json`);
+  const replaced = path.join(root, "generations", unit.target, hex, `${unit.generation}.json`);
+  return (await stillGeneration(current, unit.generation)) || (await stillGeneration(replaced, unit.generation));
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, path.resolve(candidate));
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
