@@ -33,9 +33,9 @@ function parseWithSentinel(text: string): { dockerfile: Dockerfile; instructions
 }
 
 /** Where an instruction sits, given where its text starts in a file. */
-type Locate = (line0: number, character0: number) => SourceLocation | undefined;
+export type Locate = (line0: number, character0: number) => SourceLocation | undefined;
 
-interface CheckSite extends ValueSite {
+export interface CheckSite extends ValueSite {
   /** Maps a 0-based position inside the checked text to a position in the user's file. */
   locate: Locate;
   /** What the text is, for messages: `docker.steps[2]`, `./Dockerfile`. */
@@ -114,8 +114,12 @@ function copySources(instruction: Instruction): string[] {
   return args.slice(0, -1);
 }
 
-/** Validates one custom step: exactly one complete Dockerfile instruction, never FROM. */
-export function checkStep(step: string, site: CheckSite): void {
+/**
+ * Validates one custom step: exactly one complete Dockerfile instruction, never FROM, reading
+ * nothing from the build context (unless `allowContextFiles`: generated fragments copy the files
+ * they put there themselves).
+ */
+export function checkStep(step: string, site: CheckSite, options: { allowContextFiles?: boolean } = {}): void {
   const { instructions, complete } = parseWithSentinel(step);
   const base = { location: site.location, field: site.field };
   if (instructions.length === 0) {
@@ -147,7 +151,7 @@ export function checkStep(step: string, site: CheckSite): void {
       ...base,
     });
   }
-  checkNoContextFiles(instruction, site);
+  if (!options.allowContextFiles) checkNoContextFiles(instruction, site);
 }
 
 /** Validates a base Dockerfile: a real Dockerfile with a FROM, complete, default escape character. */

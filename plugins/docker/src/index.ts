@@ -1,6 +1,46 @@
-export { checkBaseDockerfile, checkStep, normalizeDockerfileText, normalizeStep } from "./dockerfile-check.js";
+export { buildDockerImage, DOCKER_TARGET, imageTags } from "./builder.js";
+export { BuildOutputTracker, stripAnsi, type BuildFailure } from "./build-output.js";
+export { DAEMON_STORE, entryFromImage, findImageByHash, tapDaemonStore } from "./daemon-store.js";
+export {
+  DockerCli,
+  writeDockerConfig,
+  type BuildkitMode,
+  type DockerConnection,
+  type DockerImageInspect,
+  type RegistryCredentials,
+} from "./docker-cli.js";
+export {
+  checkBaseDockerfile,
+  checkStep,
+  normalizeDockerfileText,
+  normalizeStep,
+  type CheckSite,
+  type Locate,
+} from "./dockerfile-check.js";
+export {
+  collectImageFragments,
+  renderDockerfile,
+  writeBuildContext,
+  type RenderedDockerfile,
+  type RenderOptions,
+} from "./fragments.js";
+export {
+  execForm,
+  generateDockerfile,
+  IMAGE_VENV,
+  LABEL_BUILDER,
+  LABEL_CANONICAL,
+  LABEL_HASH,
+  quoteDockerfileWord,
+  type DockerfileInput,
+  type GeneratedImage,
+  type SectionFragment,
+} from "./generator.js";
+export { imageDetails, type ImageDetails, type ImageDetailsOptions } from "./image-details.js";
+export { resolveBuildOptions, type DockerBuildOptions } from "./options.js";
 export { normalizePlatform } from "./platform.js";
 export { DOCKER_PLUGIN, dockerPlugin, type DockerPluginOptions } from "./plugin.js";
+export { fallbackPipFragment, pythonFragment, type PipIndexOptions } from "./python-layers.js";
 export { isImageReference, normalizeImageReference, type ImageReference, type ValueSite } from "./reference.js";
 export {
   applyDockerSection,

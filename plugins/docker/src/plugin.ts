@@ -1,19 +1,26 @@
 import type { EnginePlugin } from "@envforge/core";
+import { buildDockerImage, DOCKER_TARGET } from "./builder.js";
+import { tapDaemonStore } from "./daemon-store.js";
+import type { DockerBuildOptions } from "./options.js";
 import { applyDockerSection } from "./section.js";
 
 export const DOCKER_PLUGIN = "docker";
 
-export interface DockerPluginOptions {
+export interface DockerPluginOptions extends DockerBuildOptions {
   /** Register only the `docker` section (parsing and hashing), not the builder and daemon cache. */
-  sectionOnly?: boolean;
+  sectionOnly?: boolean | undefined;
 }
 
-/** The `docker` section, the `docker` build target and the local daemon as a cache store. */
-export function dockerPlugin(_options: DockerPluginOptions = {}): EnginePlugin {
+/** The `docker` section, the `docker` build target and the engine's images as a cache store. */
+export function dockerPlugin(options: DockerPluginOptions = {}): EnginePlugin {
+  const { sectionOnly, ...buildOptions } = options;
   return {
     name: DOCKER_PLUGIN,
     apply(engine) {
       applyDockerSection(engine);
+      if (sectionOnly) return;
+      engine.hooks.build.for(DOCKER_TARGET).tapPromise(DOCKER_PLUGIN, (ctx) => buildDockerImage(engine, ctx, buildOptions));
+      if (buildOptions.daemonCache !== false) tapDaemonStore(engine, DOCKER_TARGET, buildOptions);
     },
   };
 }

@@ -1,1 +1,1 @@
-export {};
+export { sparkPlugin } from "./plugin.js";

@@ -1,0 +1,104 @@
+/** Control sequences (colours) the classic builder writes around a step's stderr. */
+// eslint-disable-next-line no-control-regex -- matching ESC is the point
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+
+export function stripAnsi(line: string): string {
+  return line.replace(ANSI, "");
+}
+
+interface StepOutput {
+  instruction: string;
+  lines: string[];
+  cached: boolean;
+}
+
+/** What a failed build says about the step that failed. */
+export interface BuildFailure {
+  /** The instruction that failed, as the builder printed it, when it could tell. */
+  step?: string | undefined;
+  exitCode?: number | undefined;
+  /** The last lines that step printed (or of the whole build when no step is known). */
+  tail: string[];
+}
+
+const TAIL = 40;
+
+/**
+ * Follows `docker build` output line by line (the classic builder's `Step 3/7 : RUN …` blocks and
+ * BuildKit's plain `#7 [3/7] RUN …` / `#7 0.52 output` records) so a failure can name its step and
+ * show that step's own output, and a finished build can say which steps came from the cache.
+ */
+export class BuildOutputTracker {
+  readonly #steps = new Map<string, StepOutput>();
+  readonly #all: string[] = [];
+  #current: string | undefined;
+  #failedId: string | undefined;
+  #exitCode: number | undefined;
+
+  feed(raw: string): void {
+    const line = stripAnsi(raw).replace(/\r$/, "");
+    this.#all.push(line);
+    if (this.#all.length > TAIL) this.#all.shift();
+
+    let m = /^Step \d+\/\d+ : (.*)$/.exec(line);
+    if (m) {
+      this.#current = `classic:${this.#steps.size}`;
+      this.#steps.set(this.#current, { instruction: m[1]!, lines: [], cached: false });
+      return;
+    }
+    if (this.#current?.startsWith("classic:")) {
+      const step = this.#steps.get(this.#current)!;
+      if (/^ ---> Using cache$/.test(line)) step.cached = true;
+      m = /returned a non-zero code: (\d+)/.exec(line);
+      if (m) {
+        this.#failedId = this.#current;
+        this.#exitCode = Number(m[1]);
+        return;
+      }
+      if (!/^ ---> |^Removing intermediate container /.test(line)) push(step.lines, line);
+      return;
+    }
+
+    m = /^#(\d+) \[(?:[^\]]*? )?\d+\/\d+\] (.*)$/.exec(line);
+    if (m) {
+      this.#steps.set(`bk:${m[1]}`, { instruction: m[2]!, lines: [], cached: false });
+      return;
+    }
+    m = /^#(\d+) (.*)$/.exec(line);
+    if (m) {
+      const step = this.#steps.get(`bk:${m[1]}`);
+      if (!step) return;
+      const rest = m[2]!;
+      if (rest === "CACHED") step.cached = true;
+      else if (rest.startsWith("ERROR")) {
+        this.#failedId = `bk:${m[1]}`;
+        const code = /exit code: (\d+)/.exec(rest);
+        if (code) this.#exitCode = Number(code[1]);
+      } else {
+        const output = /^\d+\.\d+ (.*)$/.exec(rest);
+        if (output) push(step.lines, output[1]!);
+      }
+    }
+  }
+
+  /** Instructions whose layer came from the builder's cache, in order. */
+  cachedSteps(): string[] {
+    return [...this.#steps.values()].filter((s) => s.cached).map((s) => s.instruction);
+  }
+
+  /** Instructions that ran, in order. */
+  steps(): string[] {
+    return [...this.#steps.values()].map((s) => s.instruction);
+  }
+
+  failure(): BuildFailure {
+    const step = this.#failedId === undefined ? undefined : this.#steps.get(this.#failedId);
+    if (step && step.lines.length > 0) return { step: step.instruction, exitCode: this.#exitCode, tail: [...step.lines] };
+    return { step: step?.instruction, exitCode: this.#exitCode, tail: this.#all.filter((l) => l.trim() !== "") };
+  }
+}
+
+function push(lines: string[], line: string): void {
+  lines.push(line);
+  if (lines.length > TAIL) lines.shift();
+}

@@ -1,0 +1,117 @@
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { BuilderOptions, Engine, EngineEvent, Hash, ImageFragmentContext, ParsedSpec, SpecSource } from "@envforge/core";
+import { generateDockerfile, IMAGE_VENV, type GeneratedImage, type SectionFragment } from "./generator.js";
+import { fallbackPipFragment, pythonFragment } from "./python-layers.js";
+import { DOCKER_SECTION } from "./section.js";
+
+/**
+ * Asks each section of the canonical spec for its part of the image (`hooks.imageFragment`).
+ * The interpreter checks and, when no plugin taps "pip", a small built-in pip fragment fill in
+ * for sections core or a missing plugin would leave empty. Returns the venv to put on PATH, if any.
+ */
+export async function collectImageFragments(
+  engine: Engine,
+  ctx: ImageFragmentContext,
+): Promise<{ fragments: SectionFragment[]; venv: string | undefined }> {
+  const sections = ctx.canonical.sections;
+  const fragments: SectionFragment[] = [];
+  const userManaged = (sections.python as { userManaged?: boolean } | undefined)?.userManaged === true;
+  for (const section of Object.keys(sections).sort()) {
+    if (section === DOCKER_SECTION) continue; // the base and the steps: the generator's own
+    const value = sections[section]!;
+    const hook = engine.hooks.imageFragment.get(section);
+    if (hook?.isUsed()) {
+      const fragment = await hook.promise(value, ctx);
+      if (fragment) fragments.push({ section, fragment });
+    } else if (section === "python") {
+      const fragment = pythonFragment(value);
+      if (fragment) fragments.push({ section, fragment });
+    } else if (section === "pip") {
+      fragments.push({ section, fragment: fallbackPipFragment(value, ctx.options) });
+    } else {
+      ctx.warn(
+        "W_NO_IMAGE_FRAGMENT",
+        `no loaded plugin puts the section "${section}" into an image; the image will not contain it`,
+        `load the plugin for "${section}" with image support, or build a non-image target`,
+      );
+    }
+  }
+  // pip fragments install into IMAGE_VENV; with conda, the conda fragment owns the environment.
+  const venv = sections.pip !== undefined && sections.conda === undefined && !userManaged ? IMAGE_VENV : undefined;
+  return { fragments, venv };
+}
+
+export interface RenderOptions {
+  builderOptions?: BuilderOptions | undefined;
+  signal?: AbortSignal | undefined;
+  /** Receives what fragment providers log or warn while they work. */
+  onEvent?: ((event: EngineEvent) => void) | undefined;
+}
+
+export interface RenderedDockerfile {
+  hash: Hash;
+  canonicalText: string;
+  image: GeneratedImage;
+}
+
+/**
+ * The Dockerfile and context files an image build of `source` would use, without building:
+ * what `envforge dockerfile FILE` prints. Fragment providers may work in a scratch folder,
+ * which is removed afterwards.
+ */
+export async function renderDockerfile(
+  engine: Engine,
+  source: SpecSource | ParsedSpec,
+  options: RenderOptions = {},
+): Promise<RenderedDockerfile> {
+  const { parsed, result } = await engine.resolve(source);
+  const workDir = await mkdtemp(path.join(os.tmpdir(), "envforge-dockerfile-"));
+  try {
+    const ctx = fragmentContext(parsed, result.hash, result.canonical, workDir, options);
+    const { fragments, venv } = await collectImageFragments(engine, ctx);
+    const image = generateDockerfile({ hash: result.hash, canonical: result.canonical, canonicalText: result.canonicalText, fragments, venv });
+    return { hash: result.hash, canonicalText: result.canonicalText, image };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+function fragmentContext(
+  spec: ParsedSpec,
+  hash: Hash,
+  canonical: ImageFragmentContext["canonical"],
+  workDir: string,
+  options: RenderOptions,
+): ImageFragmentContext {
+  const emit = options.onEvent ?? (() => undefined);
+  return {
+    hash,
+    spec,
+    canonical,
+    workDir,
+    options: options.builderOptions ?? {},
+    signal: options.signal ?? new AbortController().signal,
+    log: (line, stream = "info") => emit({ type: "log", hash, stream, line }),
+    warn: (code, message, hint) => emit({ type: "warning", code, message, hint }),
+  };
+}
+
+/** Writes a generated image's build context: the Dockerfile, generated files and copied folders. */
+export async function writeBuildContext(dir: string, image: GeneratedImage, dockerfileName = "Dockerfile"): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const dockerfile = path.join(dir, dockerfileName);
+  await writeFile(dockerfile, image.dockerfile);
+  for (const [rel, content] of Object.entries(image.files)) {
+    const target = path.join(dir, rel);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+  for (const [rel, host] of Object.entries(image.folders)) {
+    const target = path.join(dir, rel);
+    await mkdir(path.dirname(target), { recursive: true });
+    await cp(host, target, { recursive: true, dereference: true });
+  }
+  return dockerfile;
+}

@@ -1,0 +1,69 @@
+import { EnvforgeError, type BuilderOptions } from "@envforge/core";
+import type { DockerConnection, RegistryCredentials } from "./docker-cli.js";
+
+/**
+ * How the docker builder runs. Set once on the plugin (`dockerPlugin(options)`) and per build
+ * under the builder options key "docker" (per-build values win). None of it is hashed.
+ */
+export interface DockerBuildOptions extends DockerConnection {
+  /** `docker build --network`: `none` for builds that must not reach the network, `host`, a network name. */
+  network?: string | undefined;
+  /** `auto` (default): BuildKit when the CLI and engine offer it, else the classic builder. */
+  buildkit?: boolean | "auto" | undefined;
+  /** Always try to pull a newer base image (`--pull`). */
+  pull?: boolean | undefined;
+  /** Credentials for registries the build pulls from (a private base image). */
+  credentials?: RegistryCredentials[] | undefined;
+  /** One registry's credentials as flat options (`-o docker.registry=… -o docker.username=… -o docker.password=…`). */
+  registry?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** Treat images in the engine as a cache store (lookup at the daemon stage). Default true. */
+  daemonCache?: boolean | undefined;
+}
+
+const NETWORK = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+
+const str = (v: unknown, key: string): string | undefined => {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v === "") {
+    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `docker builder option ${key} must be a non-empty string`, hint: `e.g. -o docker.${key}=value` });
+  }
+  return v;
+};
+
+const bool = (v: unknown): boolean | undefined => (v === undefined ? undefined : v === true || v === "true");
+
+/** Merges plugin-level options with a build's `docker` builder options and checks them. */
+export function resolveBuildOptions(base: DockerBuildOptions, perBuild: BuilderOptions): DockerBuildOptions {
+  const raw = { ...base, ...(perBuild.docker ?? {}) } as Record<string, unknown>;
+  const network = str(raw.network, "network");
+  if (network !== undefined && !NETWORK.test(network)) {
+    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `docker builder option network ${JSON.stringify(network)} is not a network name`, hint: "none, host, default, or the name of a docker network" });
+  }
+  const buildkit = raw.buildkit === "auto" || raw.buildkit === undefined ? "auto" : bool(raw.buildkit);
+  const credentials = [...((raw.credentials as RegistryCredentials[] | undefined) ?? [])];
+  const registry = str(raw.registry, "registry");
+  const username = str(raw.username, "username");
+  const password = str(raw.password, "password");
+  if (registry !== undefined || username !== undefined || password !== undefined) {
+    if (registry === undefined || username === undefined || password === undefined) {
+      throw new EnvforgeError({
+        code: "E_MISSING_FIELD",
+        message: "docker registry credentials need registry, username and password together",
+        hint: "-o docker.registry=ghcr.io -o docker.username=me -o docker.password=$TOKEN",
+      });
+    }
+    credentials.push({ registry, username, password });
+  }
+  return {
+    dockerPath: str(raw.dockerPath, "dockerPath"),
+    host: str(raw.host, "host"),
+    context: str(raw.context, "context"),
+    network,
+    buildkit,
+    pull: bool(raw.pull),
+    credentials,
+    daemonCache: raw.daemonCache === undefined ? true : bool(raw.daemonCache),
+  };
+}

@@ -1,0 +1,43 @@
+import { EnvforgeError, type SourceLocation } from "@envforge/core";
+
+/** What Spark and Ivy fall back to when a definition names no repository. */
+export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";
+
+const PROTOCOLS = ["http:", "https:", "file:"];
+
+/**
+ * A repository URL in canonical form: trimmed, parsed by WHATWG URL rules (scheme and host
+ * lower-cased, default port and `..` segments dropped — spellings every client treats alike),
+ * trailing slashes removed. Order is kept by the caller: the first repository holding an
+ * artifact is the one it comes from.
+ */
+export function normalizeRepository(text: string, site: { location?: SourceLocation; field?: string } = {}): string {
+  const refuse = (why: string, hint?: string) =>
+    new EnvforgeError({
+      code: "E_INVALID_VALUE",
+      message: `invalid repository URL ${JSON.stringify(text)}: ${why}`,
+      hint: hint ?? 'write an http(s) or file URL of a Maven-layout repository, e.g. "https://repo1.maven.org/maven2" or "file:///srv/maven"',
+      location: site.location,
+      field: site.field,
+    });
+  const trimmed = text.trim();
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw refuse(/^[./~]/.test(trimmed) ? "a path, not a URL" : "not a URL");
+  }
+  if (!PROTOCOLS.includes(url.protocol)) throw refuse(`the scheme "${url.protocol.slice(0, -1)}" is not supported`);
+  if (url.username !== "" || url.password !== "") {
+    // The definition is hashed, shared and printed: a password in it would leak everywhere.
+    throw refuse(
+      "it carries credentials",
+      "remove user:password@ from the URL and pass them as the builder option spark.credentials (never hashed, never logged)",
+    );
+  }
+  if (url.search !== "" || url.hash !== "") throw refuse("a repository root has no query or fragment");
+  if (url.protocol === "file:" && url.host !== "") throw refuse("a file URL must be absolute: file:///path");
+  if (url.protocol === "file:" && url.pathname === "/") throw refuse("a file URL must name a folder, not the file system root");
+  if (url.protocol !== "file:" && url.host === "") throw refuse("the URL has no host");
+  return url.href.replace(/\/+$/, "");
+}

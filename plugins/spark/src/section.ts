@@ -1,0 +1,185 @@
+import {
+  EnvforgeError,
+  formatPath,
+  type CanonicalValue,
+  type ParseContext,
+  type SchemaBuilder,
+  type SectionFields,
+  type SourceLocation,
+} from "@envforge/core";
+import { z } from "zod";
+import {
+  coordinateFromObject,
+  formatCoordinate,
+  moduleOf,
+  parseCoordinate,
+  unpinnedReason,
+  type MavenCoordinate,
+} from "./coordinates.js";
+import { sortMavenVersions } from "./maven-version.js";
+import { normalizeRepository } from "./repositories.js";
+
+export const SPARK_SECTION = "spark";
+
+/** One package as written, with where it was written (builders name it in errors). */
+export interface SparkPackage {
+  coordinate: MavenCoordinate;
+  /** Canonical `group:artifact:version[:classifier]`. */
+  text: string;
+  location: SourceLocation;
+  field: string;
+}
+
+/** The section as the plugin parsed it (kept in `ParsedSpec.sections.spark`). */
+export interface SparkSection {
+  packages: SparkPackage[];
+  repositories: string[];
+  precache: boolean;
+}
+
+/** The canonical (hashed) form; builders work from this alone. */
+export interface SparkCanonical {
+  /** Sorted, deduplicated `group:artifact:version[:classifier]`, case kept. */
+  packages: string[];
+  /** As written (normalized URLs): the order is the lookup order. */
+  repositories: string[];
+  precache: boolean;
+}
+
+/**
+ * The mapping form is checked by the parser, not by zod: a union's error would say "must be a
+ * string" for a mapping with a typo, where the parser can say which key is wrong and what is
+ * valid. The JSON Schema still describes the exact shape for editors (the `meta` below).
+ */
+const coordinateMapping = z.record(z.string(), z.unknown()).meta({
+  properties: {
+    group: { type: "string", description: "groupId, e.g. com.example" },
+    artifact: { type: "string", description: "artifactId, e.g. greeter_2.12" },
+    version: { type: "string", description: 'version, e.g. "1.0.0" (quote it)' },
+    classifier: { type: "string", description: "classifier, e.g. tests" },
+  },
+  required: ["group", "artifact", "version"],
+  additionalProperties: false,
+});
+const coordinateString = z.string().meta({ pattern: "^\\s*[^:\\s]+:[^:\\s]+:[^:\\s]+(:[^:\\s]+)?\\s*$" });
+
+const FIELDS = {
+  packages: {
+    schema: z.array(z.union([coordinateString, coordinateMapping])),
+    description: 'Maven coordinates "group:artifact:version[:classifier]" or {group, artifact, version, classifier?}',
+  },
+  repositories: {
+    schema: z.array(z.string()),
+    description: "Maven-layout repositories (http, https or file URLs), searched in order",
+  },
+  precache: {
+    schema: z.boolean(),
+    description: "resolve the jars at build time (default true); false leaves it to Spark at startup",
+  },
+};
+
+export function declareSparkSchema(schema: SchemaBuilder): void {
+  // One field per key (not one object field) so core reports unknown keys with a did-you-mean.
+  for (const [key, def] of Object.entries(FIELDS)) {
+    schema.field({ path: `${SPARK_SECTION}.${key}`, section: SPARK_SECTION, schema: def.schema, description: def.description });
+  }
+}
+
+export function parseSparkSection(fields: SectionFields, ctx: ParseContext): SparkSection | undefined {
+  const raw = {
+    packages: fields["spark.packages"] as Array<string | Record<string, unknown>> | undefined,
+    repositories: fields["spark.repositories"] as string[] | undefined,
+    precache: fields["spark.precache"] as boolean | undefined,
+  };
+  const precache = raw.precache ?? true;
+
+  const repositories = (raw.repositories ?? []).map((url, i) => {
+    const path = [SPARK_SECTION, "repositories", i];
+    return normalizeRepository(url, { location: ctx.locate(path), field: formatPath(path) });
+  });
+
+  const packages = (raw.packages ?? []).map((item, i): SparkPackage => {
+    const path = [SPARK_SECTION, "packages", i];
+    const site = { location: ctx.locate(path), field: formatPath(path) };
+    const coordinate =
+      typeof item === "string"
+        ? parseCoordinate(item, site)
+        : coordinateFromObject(item, { ...site, locateKey: (key) => ctx.locate([...path, key], true) });
+    return { coordinate, text: formatCoordinate(coordinate), ...site };
+  });
+
+  checkOneVersionPerModule(packages);
+  for (const p of packages) {
+    const why = unpinnedReason(p.coordinate.version);
+    if (why) {
+      ctx.warn(
+        "W_UNPINNED",
+        `Spark package ${p.text} is not pinned: ${why}; every later build with this definition reuses whatever it resolved to first`,
+        p.location,
+        "pin an exact version (the build's lock records what it resolved to)",
+      );
+    }
+    if (!precache) checkExpressibleAsSparkPackages(p);
+  }
+  return { packages, repositories, precache };
+}
+
+/** A classpath holds one version of a module: two versions of it in one definition cannot both apply. */
+function checkOneVersionPerModule(packages: readonly SparkPackage[]): void {
+  const byModule = new Map<string, SparkPackage[]>();
+  for (const p of packages) {
+    const key = moduleOf(p.coordinate);
+    byModule.set(key, [...(byModule.get(key) ?? []), p]);
+  }
+  for (const [module, list] of byModule) {
+    const versions = [...new Set(list.map((p) => p.coordinate.version))];
+    if (versions.length < 2) continue;
+    const second = list.find((p) => p.coordinate.version !== list[0]!.coordinate.version)!;
+    throw new EnvforgeError({
+      code: "E_INVALID_VALUE",
+      message: `spark.packages lists ${module} in ${versions.length} versions (${sortMavenVersions(versions).join(", ")}); a classpath holds only one`,
+      hint: `keep one version of ${module}`,
+      location: second.location,
+      field: second.field,
+    });
+  }
+}
+
+/** With precache off Spark reads `spark.jars.packages`, a comma-separated list of `g:a:v` only. */
+function checkExpressibleAsSparkPackages(p: SparkPackage): void {
+  const why =
+    p.coordinate.classifier !== undefined
+      ? "Spark's spark.jars.packages has no classifier form"
+      : p.coordinate.version.includes(",")
+        ? "Spark's spark.jars.packages is comma-separated, so it cannot hold a version range with a comma"
+        : undefined;
+  if (!why) return;
+  throw new EnvforgeError({
+    code: "E_INVALID_COORDINATE",
+    message: `Spark package ${p.text} cannot be left to Spark (precache: false): ${why}`,
+    hint: "set precache: true so envforge resolves the jars, or drop the classifier/range",
+    location: p.location,
+    field: p.field,
+  });
+}
+
+export function canonicalizeSparkSection(parsed: unknown): CanonicalValue | undefined {
+  const section = parsed as SparkSection;
+  // Without packages nothing is resolved and no setting has an effect: the section contributes
+  // nothing, so `spark: {}` hashes like no spark section at all.
+  if (section.packages.length === 0) return undefined;
+  const canonical: SparkCanonical = {
+    packages: [...new Set(section.packages.map((p) => p.text))].sort(),
+    repositories: section.repositories,
+    precache: section.precache,
+  };
+  return canonical as unknown as CanonicalValue;
+}
+
+/** Reads the canonical section back (from a canonical spec or an image build's hook value). */
+export function readSparkCanonical(value: CanonicalValue | undefined): SparkCanonical | undefined {
+  if (value === undefined || value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const v = value as Record<string, CanonicalValue>;
+  const strings = (x: CanonicalValue | undefined) => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);
+  return { packages: strings(v.packages), repositories: strings(v.repositories), precache: v.precache !== false };
+}
