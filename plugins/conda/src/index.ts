@@ -35,3 +35,4 @@ export {
 } from "./tool.js";
 export { parseExplicit, parsePipFreeze, type ExplicitPackage } from "./lock-output.js";
 export { definitionFromEnvironment, importCondaFile, importCondaPrefix, type CondaDefinition, type ImportPrefixOptions } from "./import.js";
+export { hostSubdir, lockConda, type CondaLockOptions, type CondaLockResult, type LockedCondaPackage } from "./lock.js";

@@ -35,12 +35,14 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 export const condaFieldSchema = z.strictObject({
   name: z.string().optional().describe("environment name (not hashed)"),
   prefix: z.string().optional().describe("install prefix (not hashed: envforge chooses where it builds)"),
-  channels: z.array(z.string()).optional().describe("channels in priority order, e.g. [conda-forge, defaults]"),
+  // A key with nothing after it (`channels:`) is null in YAML; conda reads it as empty, so do we.
+  channels: z.array(z.string()).nullable().optional().describe("channels in priority order, e.g. [conda-forge, defaults]"),
   dependencies: z
-    .array(z.union([z.string(), z.strictObject({ pip: z.array(z.string()) })]))
+    .array(z.union([z.string(), z.strictObject({ pip: z.array(z.string()).nullable() })]))
+    .nullable()
     .optional()
     .describe("MatchSpecs such as numpy=1.26 or pandas>=2,<3, and an optional {pip: [...]} entry"),
-  variables: z.record(z.string(), scalar).optional().describe("variables conda sets when the environment is activated"),
+  variables: z.record(z.string(), scalar).nullable().optional().describe("variables conda sets when the environment is activated"),
 });
 
 export function declareFields(schema: SchemaBuilder): void {
