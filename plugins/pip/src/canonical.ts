@@ -1,0 +1,99 @@
+import { normalizeVersion } from "./pep440.js";
+import type { MarkerItem, MarkerList, MarkerVar, Pep508Requirement, SpecifierClause } from "./pep508.js";
+
+/** PEP 503: lowercase, runs of `-`, `_` and `.` become one `-`. Also PEP 685 for extras. */
+export function canonicalName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, "-");
+}
+
+/** Byte order (code unit) comparison, so a set sorts the same on every machine and locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function sortedUnique(items: Iterable<string>): string[] {
+  return [...new Set(items)].sort(compareText);
+}
+
+/**
+ * One specifier clause in canonical form: the version normalized per PEP 440. Trailing `.0`
+ * segments are dropped where they cannot matter (every operator but `~=`, whose last segment sets
+ * the upper bound); wildcard prefixes keep every segment (`==1.0.*` is not `==1.*`); `===` compares
+ * strings, so it is kept as written.
+ */
+export function canonicalSpecifier(clause: Pick<SpecifierClause, "operator" | "version">): string | undefined {
+  const { operator, version } = clause;
+  if (operator === "===") return version === "" ? undefined : `===${version}`;
+  if (version.endsWith(".*")) {
+    const prefix = normalizeVersion(version.slice(0, -2));
+    return prefix === undefined ? undefined : `${operator}${prefix}.*`;
+  }
+  const normalized = normalizeVersion(version, { stripTrailingZeros: operator !== "~=" });
+  return normalized === undefined ? undefined : `${operator}${normalized}`;
+}
+
+/**
+ * A marker with consistent spacing and quoting (`python_version < "3.12"`), the extra names in
+ * `extra == "..."` normalized, and redundant parentheses dropped — the form `packaging` prints,
+ * except that nested parentheses keep their grouping (packaging drops them, which can change the
+ * meaning of `a and ((b or c))`).
+ */
+export function formatMarker(marker: MarkerList): string {
+  return formatMarkerNode(normalizeExtras(marker), true);
+}
+
+function formatMarkerNode(node: MarkerList | MarkerItem | "and" | "or", top: boolean): string {
+  if (node === "and" || node === "or") return node;
+  if (!Array.isArray(node)) return `${formatVar(node.lhs)} ${node.op} ${formatVar(node.rhs)}`;
+  if (node.length === 1) return formatMarkerNode(node[0]!, top);
+  const inner = node.map((n) => formatMarkerNode(n, false)).join(" ");
+  return top ? inner : `(${inner})`;
+}
+
+function formatVar(v: MarkerVar): string {
+  if (v.kind === "variable") return v.name;
+  // Double quotes unless the value itself holds one (marker strings have no escapes).
+  return v.value.includes('"') ? `'${v.value}'` : `"${v.value}"`;
+}
+
+/** `extra == "Foo_Bar"` names an extra, and extra names compare per PEP 685. */
+function normalizeExtras(marker: MarkerList): MarkerList {
+  return marker.map((node) => {
+    if (node === "and" || node === "or") return node;
+    if (Array.isArray(node)) return normalizeExtras(node);
+    const isExtra = (v: MarkerVar) => v.kind === "variable" && v.name === "extra";
+    const norm = (v: MarkerVar): MarkerVar => (v.kind === "value" ? { kind: "value", value: canonicalName(v.value) } : v);
+    if (isExtra(node.lhs)) return { ...node, rhs: norm(node.rhs) };
+    if (isExtra(node.rhs)) return { ...node, lhs: norm(node.lhs) };
+    return node;
+  });
+}
+
+export class CanonicalizeError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The canonical string of a parsed requirement: PEP 503 name, sorted extras, sorted clauses,
+ * normalized marker; URLs as written. It is itself a valid requirement pip installs, in the layout
+ * `packaging` prints (`name[a,b]<2,>=1; marker`, `name @ url ; marker`).
+ */
+export function formatRequirement(req: Pep508Requirement): string {
+  let out = canonicalName(req.name);
+  const extras = sortedUnique(req.extras.map(canonicalName));
+  if (extras.length > 0) out += `[${extras.join(",")}]`;
+  const clauses = req.specifiers.map((c) => {
+    const s = canonicalSpecifier(c);
+    if (s === undefined) throw new CanonicalizeError(`"${c.operator}${c.version}" is not a valid PEP 440 version clause`, c.start);
+    return s;
+  });
+  out += sortedUnique(clauses).join(",");
+  if (req.url !== undefined) out += ` @ ${req.url}${req.marker ? " " : ""}`;
+  if (req.marker) out += `; ${formatMarker(req.marker)}`;
+  return out;
+}

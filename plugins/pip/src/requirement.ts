@@ -1,0 +1,198 @@
+import { EnvforgeError, type SourceLocation } from "@envforge/core";
+import { CanonicalizeError, canonicalName, formatMarker, formatRequirement, sortedUnique } from "./canonical.js";
+import { parsePep508, Pep508SyntaxError, type Pep508Requirement } from "./pep508.js";
+import type { Positioner } from "./requirements-file.js";
+
+/** One requirement as the pip section keeps it: its canonical line and what the warnings need. */
+export interface PipRequirement {
+  /** Canonical requirements-file line: installable by pip as is, and what gets hashed. */
+  canonical: string;
+  /** PEP 503 name; `undefined` for a URL that does not say which project it is. */
+  name: string | undefined;
+  /** Pinned to one artifact: `==`/`===` (no wildcard), or a URL with a hash or a commit. */
+  pinned: boolean;
+  /** As the user wrote it. */
+  written: string;
+  location: SourceLocation;
+}
+
+export interface RequirementInput {
+  text: string;
+  editable: boolean;
+  hashes: string[];
+  configSettings: string[];
+  at: Positioner;
+  location: SourceLocation;
+  /** Dotted spec field the line came from, for errors. */
+  field: string;
+}
+
+const ARCHIVE = /\.(whl|zip|tar|tar\.gz|tgz|tar\.bz2|tbz|tar\.xz|txz|tar\.lz|tlz)$/i;
+const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+const VCS_SCHEME = /^(git|hg|svn|bzr)\+/i;
+const HASH_OPTION = /^(sha256|sha384|sha512):([0-9a-f]+)$/i;
+const HASH_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+const STRONG_FRAGMENT = /#(?:.*&)?(sha256|sha384|sha512)=[0-9a-f]+/i;
+
+const NOT_REPRODUCIBLE_HINT =
+  "name a released version (name==1.2.3), a wheel URL with #sha256=..., or a VCS URL pinned to a commit " +
+  "(git+https://host/repo.git@<commit>#egg=name); local folders and files are not part of the definition, so their content cannot be hashed";
+
+function refuse(message: string, input: RequirementInput, offset = 0, hint = NOT_REPRODUCIBLE_HINT): EnvforgeError {
+  return new EnvforgeError({ code: "E_INVALID_REQUIREMENT", message, location: input.at(offset), field: input.field, hint });
+}
+
+/**
+ * Interprets one requirement line: a PEP 508 requirement, a URL (hashed as written), or an
+ * editable VCS URL. Local paths and editable folders are refused: what they install is whatever
+ * is on disk at build time, which no hash of the definition can capture.
+ */
+export function interpretRequirement(input: RequirementInput): PipRequirement {
+  const text = input.text;
+  const suffix = requirementOptions(input);
+  if (input.editable) {
+    if (!URL_SCHEME.test(text) || !VCS_SCHEME.test(text) || /^[a-z]+\+file:/i.test(text)) {
+      throw refuse(`editable requirement "${text}" installs a local folder in place`, input);
+    }
+    checkUrl(text, input, 0);
+    return urlRequirement(`-e ${text}`, text, suffix, input);
+  }
+  if (URL_SCHEME.test(text)) {
+    checkUrl(text, input, 0);
+    // pip reads `url; marker` (with the space) for URL lines.
+    const sep = text.indexOf("; ");
+    if (sep < 0) return urlRequirement(text, text, suffix, input);
+    const url = text.slice(0, sep).trimEnd();
+    const marker = parseMarkerOnly(text.slice(sep + 1), input, sep + 1);
+    return urlRequirement(marker ? `${url}; ${marker}` : url, url, suffix, input);
+  }
+  if (/^[.~/\\]/.test(text) || /^[a-z]:[\\/]/i.test(text) || (text.split(/[;@]/)[0] ?? "").includes("/")) {
+    throw refuse(`"${text}" is a local path`, input);
+  }
+  if (text.includes("${")) {
+    throw refuse(`"${text}" uses an environment variable`, input, text.indexOf("${"), "write the value itself: the hash must see what gets installed");
+  }
+  let parsed: Pep508Requirement;
+  try {
+    parsed = parsePep508(text);
+  } catch (cause) {
+    if (!(cause instanceof Pep508SyntaxError)) throw cause;
+    throw new EnvforgeError({
+      code: "E_INVALID_REQUIREMENT",
+      message: `invalid requirement "${text}": ${cause.message} (at character ${cause.offset + 1})`,
+      location: input.at(cause.offset),
+      field: input.field,
+      hint: "write a PEP 508 requirement such as name==1.2.3, name[extra]>=1,<2 or name @ https://host/name-1.0-py3-none-any.whl",
+    });
+  }
+  if (parsed.url === undefined && parsed.specifiers.length === 0 && ARCHIVE.test(parsed.name)) {
+    throw refuse(`"${text}" is a local archive file`, input);
+  }
+  if (parsed.url !== undefined) {
+    const urlOffset = text.indexOf(parsed.url);
+    if (!URL_SCHEME.test(parsed.url)) throw refuse(`"${parsed.url}" is a local path, not a URL`, input, urlOffset);
+    checkUrl(parsed.url, input, urlOffset);
+  }
+  let canonical: string;
+  try {
+    canonical = formatRequirement(parsed);
+  } catch (cause) {
+    if (!(cause instanceof CanonicalizeError)) throw cause;
+    throw new EnvforgeError({
+      code: "E_INVALID_REQUIREMENT",
+      message: `invalid requirement "${text}": ${cause.message}`,
+      location: input.at(cause.offset),
+      field: input.field,
+      hint: "versions follow PEP 440, e.g. 1.2.3, 2.0rc1, 1.0.post1",
+    });
+  }
+  const exact = parsed.specifiers.some((c) => c.operator === "===" || (c.operator === "==" && !c.version.endsWith(".*")));
+  const pinned = parsed.url !== undefined ? urlPinned(parsed.url, input.hashes.length > 0) : exact;
+  return { canonical: canonical + suffix, name: canonicalName(parsed.name), pinned, written: text, location: input.location };
+}
+
+function parseMarkerOnly(markerText: string, input: RequirementInput, offset: number): string | undefined {
+  if (markerText.trim() === "") return undefined;
+  try {
+    // A marker alone parses as the marker of a requirement named `x`.
+    const req = parsePep508(`x;${markerText}`);
+    return req.marker ? formatMarker(req.marker) : undefined;
+  } catch (cause) {
+    if (!(cause instanceof Pep508SyntaxError)) throw cause;
+    throw new EnvforgeError({
+      code: "E_INVALID_REQUIREMENT",
+      message: `invalid marker in "${input.text}": ${cause.message}`,
+      location: input.at(offset + Math.max(0, cause.offset - 2)),
+      field: input.field,
+      hint: 'markers look like python_version < "3.12" and sys_platform == "linux"',
+    });
+  }
+}
+
+function urlRequirement(canonical: string, url: string, suffix: string, input: RequirementInput): PipRequirement {
+  const egg = /#(?:.*&)?egg=([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(url)?.[1];
+  const wheel = /\/([A-Za-z0-9][A-Za-z0-9._]*)-[^/-]+-[^/]*\.whl(?:[#?].*)?$/.exec(url)?.[1];
+  const name = egg ?? wheel;
+  return {
+    canonical: canonical + suffix,
+    name: name === undefined ? undefined : canonicalName(name),
+    pinned: urlPinned(url, input.hashes.length > 0),
+    written: input.text,
+    location: input.location,
+  };
+}
+
+/** A URL names one artifact when it carries its hash, or a VCS URL names a full commit. */
+function urlPinned(url: string, hashed: boolean): boolean {
+  if (hashed || STRONG_FRAGMENT.test(url)) return true;
+  const vcs = VCS_SCHEME.exec(url)?.[1]?.toLowerCase();
+  if (!vcs) return false;
+  const path = url.replace(/[#?].*$/, "").replace(URL_SCHEME, "");
+  const rev = /@([^@/]+)$/.exec(path)?.[1];
+  if (rev === undefined) return false;
+  if (vcs === "svn") return /^\d+$/.test(rev);
+  return /^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(rev);
+}
+
+function checkUrl(url: string, input: RequirementInput, offset: number): void {
+  const scheme = URL_SCHEME.exec(url)![1]!.toLowerCase();
+  if (scheme === "file" || scheme.endsWith("+file")) throw refuse(`"${url}" is a local file URL`, input, offset);
+  const authority = url.replace(URL_SCHEME, "").split(/[/?#]/)[0] ?? "";
+  const at = authority.lastIndexOf("@");
+  const userinfo = at < 0 ? "" : authority.slice(0, at);
+  const password = userinfo.includes(":") ? userinfo.slice(userinfo.indexOf(":") + 1) : "";
+  if (password !== "" && !/^\$\{[A-Za-z0-9_]+\}$/.test(password)) {
+    throw refuse(
+      `the URL in "${input.text.replace(password, "***")}" contains a password`,
+      input,
+      offset,
+      "requirement URLs are hashed and printed; write ${VAR} instead (pip expands it at build time from the builder option pip.env)",
+    );
+  }
+}
+
+/** Per-requirement options, canonical: hashes lowercased, both lists sorted. */
+function requirementOptions(input: RequirementInput): string {
+  const hashes = input.hashes.map((h) => {
+    const m = HASH_OPTION.exec(h);
+    const algo = m?.[1]?.toLowerCase();
+    if (!m || !algo || m[2]!.length !== HASH_LENGTH[algo]) {
+      throw new EnvforgeError({
+        code: "E_INVALID_REQUIREMENT",
+        message: `invalid --hash "${h}" on "${input.text}"`,
+        location: input.location,
+        field: input.field,
+        hint: "write --hash=sha256:<64 hex digits> (pip accepts sha256, sha384 and sha512)",
+      });
+    }
+    return `--hash=${algo}:${m[2]!.toLowerCase()}`;
+  });
+  const settings = input.configSettings.map((s) => `--config-settings=${quoteWord(s)}`);
+  const all = [...sortedUnique(settings), ...sortedUnique(hashes)];
+  return all.length === 0 ? "" : ` ${all.join(" ")}`;
+}
+
+function quoteWord(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return word.includes("'") ? `"${word.replace(/(["\\$`])/g, "\\$1")}"` : `'${word}'`;
+}

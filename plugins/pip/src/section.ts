@@ -1,0 +1,150 @@
+import path from "node:path";
+import { z } from "zod";
+import { EnvforgeError, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core";
+import { sortedUnique } from "./canonical.js";
+import { PipCollector, type PipParsed } from "./collect.js";
+import { canonicalOptions } from "./options.js";
+import { redactUrl } from "./redact.js";
+
+export const PIP_SECTION = "pip";
+
+export function declarePipFields(schema: SchemaBuilder): void {
+  schema.field({
+    path: "python.pip",
+    section: PIP_SECTION,
+    schema: z.array(z.string()),
+    description: 'pip requirements, one per item, as in a requirements file (e.g. "numpy==1.26.4")',
+    installs: true,
+  });
+  schema.field({
+    path: "python.pipRequirements",
+    section: PIP_SECTION,
+    schema: z.string().min(1),
+    description: "a pip requirements file, relative to this file; its content is hashed, not its path",
+    installs: true,
+  });
+}
+
+/** `parseSection` for "pip": inline items, the requirements file and items forwarded by conda are one set. */
+export async function parsePipSection(fields: SectionFields, ctx: ParseContext): Promise<PipParsed> {
+  const collector = new PipCollector((request, from) =>
+    ctx.readFile(request, { field: from.field, location: from.location, baseDir: from.baseDir }),
+  );
+  const specDir = ctx.spec.dir;
+  const inline = fields["python.pip"] as string[] | undefined;
+  for (const [i, text] of (inline ?? []).entries()) {
+    const origin = ctx.locate(["python", "pip", i]);
+    await collector.add({ text, file: origin.file, baseDir: specDir, field: `python.pip[${i}]`, origin });
+  }
+  const file = fields["python.pipRequirements"] as string | undefined;
+  if (file !== undefined) {
+    const location = ctx.locate(["python", "pipRequirements"]);
+    const read = await ctx.readFile(file, { field: "python.pipRequirements", location });
+    await collector.add(
+      { text: read.content, file: read.absolutePath, baseDir: path.dirname(read.absolutePath), field: "python.pipRequirements" },
+      false,
+      [read.absolutePath],
+    );
+  }
+  for (const item of ctx.forwarded()) {
+    if (typeof item.value !== "string") {
+      throw new EnvforgeError({
+        code: "E_WRONG_TYPE",
+        message: `a pip requirement forwarded by "${item.from}" must be a string`,
+        location: item.location,
+        hint: 'write each pip requirement as a string, e.g. - "rich==13.7.1"',
+      });
+    }
+    const baseDir = path.isAbsolute(item.location.file) ? path.dirname(item.location.file) : specDir;
+    await collector.add({ text: item.value, file: item.location.file, baseDir, field: `${item.from}.pip`, origin: item.location });
+  }
+  const parsed = collector.parsed;
+  warnBuildOptions(parsed, ctx);
+  warnUnpinned(parsed, ctx);
+  return parsed;
+}
+
+/**
+ * The seed's reproducibility trap: an unpinned requirement resolves to whatever is newest when the
+ * hash is first built, and every later build of the same hash silently reuses that.
+ */
+function warnUnpinned(parsed: PipParsed, ctx: ParseContext): void {
+  const pinnedByConstraint = new Set(parsed.constraints.filter((c) => c.pinned && c.name).map((c) => c.name!));
+  const seen = new Set<string>();
+  for (const req of parsed.requirements) {
+    if (req.pinned || (req.name && pinnedByConstraint.has(req.name))) continue;
+    const key = req.name ?? req.canonical;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const what = req.name ? `"${req.name}"` : `"${redactUrl(req.written)}"`;
+    ctx.warn(
+      "W_UNPINNED",
+      `${what} is not pinned (${redactUrl(req.written)}): the first build of this hash decides what it resolves to, and every later build of the same definition reuses that`,
+      req.location,
+      req.name
+        ? `pin it, e.g. ${req.name}==<version>; the build's lock records what it resolved to`
+        : "add #sha256=<digest> to the URL, or pin a VCS URL to a full commit",
+    );
+  }
+}
+
+function warnBuildOptions(parsed: PipParsed, ctx: ParseContext): void {
+  for (const line of parsed.buildOptionLines) {
+    const shown = line.value === undefined ? line.flag : `${line.flag} ${redactUrl(line.value)}`;
+    ctx.warn(
+      "W_BUILD_OPTION",
+      `"${shown}" is a build option: it is used when building, but not hashed (where packages come from is not what they are)`,
+      line.location,
+      "pass index options as builder options (envforge build --index-url / -o pip.indexUrl=...) to keep them out of the definition",
+    );
+  }
+}
+
+/**
+ * `canonicalizeSection` for "pip": a sorted, deduplicated array of canonical requirement lines;
+ * an object `{ requirements, constraints?, options? }` when constraints or install-changing
+ * options are present. Nothing to install hashes like no pip section at all.
+ */
+export function canonicalPipSection(parsed: PipParsed): CanonicalValue | undefined {
+  const requirements = sortedUnique(parsed.requirements.map((r) => r.canonical));
+  if (requirements.length === 0) return undefined;
+  const constraints = sortedUnique(parsed.constraints.map((r) => r.canonical));
+  const options = canonicalOptions(parsed.options);
+  if (constraints.length === 0 && options.length === 0) return requirements;
+  const out: Record<string, CanonicalValue> = { requirements };
+  if (constraints.length > 0) out.constraints = constraints;
+  if (options.length > 0) out.options = options;
+  return out;
+}
+
+/** The canonical pip section in one shape, whichever form it was hashed in. */
+export interface PipCanonicalParts {
+  requirements: string[];
+  constraints: string[];
+  options: string[];
+}
+
+export function pipCanonicalParts(value: CanonicalValue | undefined): PipCanonicalParts {
+  if (value === undefined || value === null) return { requirements: [], constraints: [], options: [] };
+  if (Array.isArray(value)) return { requirements: value as string[], constraints: [], options: [] };
+  const v = value as Record<string, CanonicalValue>;
+  return {
+    requirements: (v.requirements as string[] | undefined) ?? [],
+    constraints: (v.constraints as string[] | undefined) ?? [],
+    options: (v.options as string[] | undefined) ?? [],
+  };
+}
+
+/**
+ * The files pip installs a canonical section from: `requirements.txt` (options, then requirements)
+ * and, when there are constraints, `constraints.txt` — referenced from the first by `-c`.
+ */
+export function pipInstallFiles(value: CanonicalValue | undefined, constraintsName = "constraints.txt"): { requirements: string; constraints?: string } {
+  const parts = pipCanonicalParts(value);
+  const lines = [...parts.options];
+  if (parts.constraints.length > 0) lines.push(`-c ${constraintsName}`);
+  lines.push(...parts.requirements);
+  const out: { requirements: string; constraints?: string } = { requirements: `${lines.join("\n")}\n` };
+  if (parts.constraints.length > 0) out.constraints = `${parts.constraints.join("\n")}\n`;
+  return out;
+}

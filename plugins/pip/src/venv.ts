@@ -1,0 +1,210 @@
+import { constants } from "node:fs";
+import { access, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { EnvforgeError, type BuildContext, type BuildOutput } from "@envforge/core";
+import { expandVars, mergeIndexOptions, readBuilderOptions, type PipBuilderOptions } from "./builder-options.js";
+import { canonicalName } from "./canonical.js";
+import type { PipParsed } from "./collect.js";
+import { lockedPackages, parseFreeze } from "./freeze.js";
+import { runLogged, runQuiet, type RunResult } from "./process.js";
+import { lineRedactor, secretsOf } from "./redact.js";
+import { PIP_SECTION, pipCanonicalParts, pipInstallFiles } from "./section.js";
+
+export interface PythonSection {
+  version?: string | undefined;
+  userManaged?: boolean | undefined;
+  interpreterPath?: string | undefined;
+}
+
+/** Sections a venv can realize; anything else (conda, docker…) needs another target. */
+const VENV_SECTIONS = new Set(["python", PIP_SECTION]);
+
+const PROBE = "import sys, json; print(json.dumps({'version': '%d.%d.%d' % sys.version_info[:3], 'executable': sys.executable}))";
+
+interface Interpreter {
+  version: string;
+  executable: string;
+}
+
+/**
+ * The `venv` target: `python -m venv` in the artifact folder, then `pip install` of the canonical
+ * requirements, then `pip freeze --all` as the lock. A user-managed definition builds nothing: its
+ * interpreter is checked and recorded.
+ */
+export async function buildVenv(ctx: BuildContext, pluginPython: string | undefined): Promise<BuildOutput> {
+  const others = Object.keys(ctx.spec.sections).filter((s) => !VENV_SECTIONS.has(s));
+  if (others.length > 0) {
+    throw new EnvforgeError({
+      code: "E_NO_BUILDER",
+      message: `the venv target installs pip requirements only; this definition also has: ${others.join(", ")}`,
+      hint: "build it with a target that handles those sections (conda, docker, podman, spark)",
+    });
+  }
+  const options = readBuilderOptions(ctx.options[PIP_SECTION]);
+  const python = (ctx.spec.sections.python ?? {}) as PythonSection;
+  const env = pipEnv(options);
+  const baseEnv = { ...env };
+
+  if (python.userManaged) return userManaged(ctx, python, baseEnv);
+
+  const interpreterName = options.python ?? pluginPython ?? "python3";
+  const interpreter = await probe(interpreterName, ctx, baseEnv, "E_TOOL_NOT_FOUND");
+  checkVersion(python.version, interpreter, interpreterName, ctx);
+
+  const parsed = ctx.spec.sections[PIP_SECTION] as PipParsed | undefined;
+  const index = mergeIndexOptions(parsed?.buildOptions, options);
+  const expand = (s: string) => expandVars(s, env);
+  if (index.indexUrl) env.PIP_INDEX_URL = expand(index.indexUrl);
+  if (index.extraIndexUrls.length > 0) env.PIP_EXTRA_INDEX_URL = index.extraIndexUrls.map(expand).join(" ");
+  const redact = lineRedactor(secretsOf([env.PIP_INDEX_URL, ...index.extraIndexUrls.map(expand)], options.env ?? {}));
+  const run = (file: string, args: string[]) => {
+    ctx.log(`$ ${[file, ...args].join(" ")}`, "info");
+    return runLogged(file, args, ctx, { env, cwd: ctx.workDir, redact });
+  };
+
+  const created = await run(interpreter.executable, ["-m", "venv", ctx.artifactDir]);
+  ctx.signal.throwIfAborted();
+  if (created.exitCode !== 0) throw failed("python -m venv", created);
+  const venvPython = path.join(ctx.artifactDir, "bin", "python");
+
+  const canonical = ctx.canonical.sections[PIP_SECTION];
+  if (pipCanonicalParts(canonical).requirements.length > 0) {
+    const files = pipInstallFiles(canonical);
+    const reqFile = path.join(ctx.workDir, "requirements.txt");
+    await writeFile(reqFile, files.requirements);
+    if (files.constraints !== undefined) await writeFile(path.join(ctx.workDir, "constraints.txt"), files.constraints);
+    const args = ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "-r", reqFile];
+    if (index.noIndex) args.push("--no-index");
+    for (const link of index.findLinks) args.push("--find-links", expand(link));
+    for (const host of index.trustedHosts) args.push("--trusted-host", host);
+    const installed = await run(venvPython, args);
+    ctx.signal.throwIfAborted();
+    if (installed.exitCode !== 0) throw failed("pip install", installed);
+  }
+
+  const freeze = await runQuiet(venvPython, ["-m", "pip", "freeze", "--all", "--disable-pip-version-check"], ctx, baseEnv);
+  ctx.signal.throwIfAborted();
+  if (!freeze.ok) throw failed("pip freeze", { exitCode: undefined, tail: redact(freeze.stderr).split("\n").slice(-20), stdout: "", failed: true });
+  const lines = parseFreeze(freeze.stdout);
+  const versions = lines.some((l) => l.version === undefined) ? await installedVersions(venvPython, ctx, baseEnv) : new Map<string, string>();
+  const packages = lockedPackages(lines, versions);
+  logResolved(parsed, packages, ctx);
+  return {
+    artifact: {
+      kind: "venv",
+      path: ctx.artifactDir,
+      details: { python: venvPython, pythonVersion: interpreter.version, basePython: interpreter.executable },
+    },
+    lock: { packages, raw: { "pip freeze --all": redact(freeze.stdout) } },
+    builder: "pip",
+  };
+}
+
+/** The environment pip runs in: the host's, minus pip configuration unless asked for. */
+function pipEnv(options: PipBuilderOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined) continue;
+    if (!options.inheritPipConfig && k.startsWith("PIP_")) continue;
+    env[k] = v;
+  }
+  if (!options.inheritPipConfig) env.PIP_CONFIG_FILE = "/dev/null";
+  env.PIP_NO_INPUT = "1";
+  env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
+  // A venv inherits nothing from an active one.
+  delete env.VIRTUAL_ENV;
+  delete env.PYTHONHOME;
+  return { ...env, ...options.env };
+}
+
+async function probe(interpreter: string, ctx: BuildContext, env: Record<string, string>, code: "E_TOOL_NOT_FOUND" | "E_FILE_NOT_FOUND"): Promise<Interpreter> {
+  const result = await runQuiet(interpreter, ["-c", PROBE], ctx, env);
+  ctx.signal.throwIfAborted();
+  if (!result.ok) {
+    throw new EnvforgeError({
+      code,
+      message: result.notFound ? `the Python interpreter "${interpreter}" was not found` : `the Python interpreter "${interpreter}" does not run: ${result.message}`,
+      hint: "install Python 3 with its venv module, or name the interpreter with the builder option pip.python (-o pip.python=/usr/bin/python3.11)",
+    });
+  }
+  try {
+    return JSON.parse(result.stdout.trim().split("\n").pop() ?? "") as Interpreter;
+  } catch {
+    throw new EnvforgeError({ code, message: `"${interpreter}" did not answer like a Python interpreter`, hint: "point pip.python at a Python 3 interpreter" });
+  }
+}
+
+/** `python.version: "3.11"` is satisfied by 3.11.x; "3.11.7" only by 3.11.7. */
+export function versionMatches(wanted: string, actual: string): boolean {
+  const w = wanted.split(".");
+  const a = actual.split(".");
+  return w.every((part, i) => Number(part) === Number(a[i]));
+}
+
+function checkVersion(wanted: string | undefined, interpreter: Interpreter, name: string, ctx: BuildContext): void {
+  if (wanted === undefined || versionMatches(wanted, interpreter.version)) return;
+  const userManaged = (ctx.spec.sections.python as PythonSection | undefined)?.userManaged;
+  throw new EnvforgeError({
+    code: userManaged ? "E_INVALID_VALUE" : "E_TOOL_NOT_FOUND",
+    message: `the definition asks for Python ${wanted}, but ${name} (${interpreter.executable}) is Python ${interpreter.version}`,
+    location: ctx.spec.loaded.locator.locate(["python", "version"]),
+    field: "python.version",
+    hint: userManaged
+      ? "set python.version to the interpreter's version, or point interpreterPath at a Python " + wanted
+      : `install Python ${wanted} and name it with the builder option pip.python (-o pip.python=/usr/bin/python${wanted})`,
+  });
+}
+
+async function userManaged(ctx: BuildContext, python: PythonSection, env: Record<string, string>): Promise<BuildOutput> {
+  const interpreter = python.interpreterPath!;
+  const location = ctx.spec.loaded.locator.locate(["python", "interpreterPath"]);
+  try {
+    await access(interpreter, constants.X_OK);
+  } catch {
+    throw new EnvforgeError({
+      code: "E_FILE_NOT_FOUND",
+      message: `python.interpreterPath ${interpreter} does not exist or is not executable`,
+      location,
+      field: "python.interpreterPath",
+      hint: "a user-managed environment uses an interpreter you installed; give its absolute path",
+    });
+  }
+  const found = await probe(interpreter, ctx, env, "E_FILE_NOT_FOUND");
+  checkVersion(python.version, found, interpreter, ctx);
+  ctx.log(`user-managed environment: nothing to install, using ${interpreter} (Python ${found.version})`, "info");
+  return {
+    artifact: { kind: "venv", path: interpreter, details: { python: interpreter, pythonVersion: found.version, userManaged: true } },
+    builder: "pip",
+  };
+}
+
+async function installedVersions(venvPython: string, ctx: BuildContext, env: Record<string, string>): Promise<Map<string, string>> {
+  const script = "import importlib.metadata as m, json; print(json.dumps([[d.metadata['Name'], d.version] for d in m.distributions()]))";
+  const result = await runQuiet(venvPython, ["-c", script], ctx, env);
+  const out = new Map<string, string>();
+  if (!result.ok) return out;
+  for (const [name, version] of JSON.parse(result.stdout) as Array<[string, string]>) {
+    out.set(canonicalName(name), version);
+  }
+  return out;
+}
+
+/** Says, in the build log, what each unpinned requirement resolved to this time. */
+function logResolved(parsed: PipParsed | undefined, packages: ReadonlyArray<{ name: string; version: string }>, ctx: BuildContext): void {
+  for (const req of parsed?.requirements ?? []) {
+    if (req.pinned || !req.name) continue;
+    const pkg = packages.find((p) => p.name === req.name);
+    if (pkg) ctx.log(`unpinned ${req.name} resolved to ${pkg.version} (recorded in the lock)`, "info");
+  }
+}
+
+function failed(step: string, result: RunResult): EnvforgeError {
+  const tail = result.tail.slice(-20);
+  const why = result.spawnError ?? (result.exitCode === undefined ? "did not finish" : `exited with code ${result.exitCode}`);
+  return new EnvforgeError({
+    code: "E_BUILD_FAILED",
+    message: `${step} ${why}${tail.length > 0 ? `:\n${tail.join("\n")}` : ""}`,
+    hint: "the last lines of its output are above; the whole output is in the build log",
+    details: { step, exitCode: result.exitCode, outputTail: tail.join("\n") },
+  });
+}
