@@ -1,6 +1,6 @@
 /**
  * Maven's version order, ported from `org.apache.maven.artifact.versioning.ComparableVersion`
- * (Maven 3.8.x, the one Debian ships). No npm package agrees with Maven on the edge cases
+ * of Maven 3.8.7 (the one Debian ships; it treats `.RC1` like `-RC1`, and `+` as a letter). No npm package agrees with Maven on the edge cases
  * (`1.0.RELEASE` = `1`, `1-1` < `1.1`, qualifier aliases, leading zeros, long numbers), so the
  * algorithm is ported item by item and checked against Maven's own jar in the tests.
  *
@@ -101,8 +101,14 @@ class ListItem {
     }
     return out;
   }
+  /** Like Maven, a separator is added only once something was written, so an empty qualifier leaves no trace in front. */
   toListString(): string {
-    return `[${this.items.map((i) => (i instanceof ListItem ? i.toListString() : i.toString())).join(", ")}]`;
+    let out = "[";
+    for (const item of this.items) {
+      if (out.length > 1) out += ", ";
+      out += item instanceof ListItem ? item.toListString() : item.toString();
+    }
+    return `${out}]`;
   }
 }
 
@@ -189,6 +195,8 @@ function parseVersion(text: string): ListItem {
       push();
     } else if (isAsciiDigit(c)) {
       if (!isDigit && i > start) {
+        // 1.0.0.RC1 < 1.0.0-RC2: a qualifier after a dot starts a sub-list, as after a hyphen.
+        if (list.items.length > 0) push();
         list.items.push(new StringItem(version.slice(start, i), true));
         start = i;
         push();
@@ -203,7 +211,10 @@ function parseVersion(text: string): ListItem {
       isDigit = false;
     }
   }
-  if (version.length > start) list.items.push(parseItem(isDigit, version.slice(start)));
+  if (version.length > start) {
+    if (!isDigit && list.items.length > 0) push(); // the same rule for a trailing qualifier
+    list.items.push(parseItem(isDigit, version.slice(start)));
+  }
   while (stack.length > 0) stack.pop()!.normalize();
   return root;
 }
