@@ -11,7 +11,12 @@ describe("MatchSpec canonical form", () => {
     ["numpy", ["numpy", " numpy ", "NumPy", "numpy *", "numpy[version=*]", "numpy * *"]],
     ["numpy >=1.18", ["numpy>=1.18", "numpy >=1.18", "numpy >= 1.18", "numpy>=01.18", "numpy[version='>=1.18']", 'numpy[version=">=1.18"]']],
     ["numpy 1.18.*", ["numpy=1.18", "numpy 1.18.*", "numpy 1.18*", "numpy=1.18.*", "numpy[version='1.18.*']", "numpy[version=1.18*]", "numpy[version='=1.18']"]],
-    ["numpy ==1.18", ["numpy==1.18", "numpy 1.18", "numpy[version=1.18]", "numpy[version='==1.18']", "numpy ==01.18"]],
+    ["numpy ==1.18", ["numpy==1.18", "numpy 1.18", "numpy[version=1.18]", "numpy[version='==1.18']", "numpy ==01.18", "numpy==1.18.0", "numpy 1.18.0.0"]],
+    // conda pads versions with zeros when it compares them; not when it matches a prefix.
+    ["numpy <2,>=1.18", ["numpy>=1.18.0,<2.0", "numpy <2.0.0,>=1.18"]],
+    ["numpy 1.18.0.*", ["numpy=1.18.0", "numpy 1.18.0.*"]],
+    ["numpy ~=1.10.0", ["numpy~=1.10.0"]],
+    ["numpy ==1+local.0", ["numpy==1.0+local.0"]],
     ["numpy <2,>=1", ["numpy>=1,<2", "numpy <2,>=1", "numpy >=1, <2", "numpy >=1 , < 2", "numpy>=1,<2,>=1"]],
     ["numpy ==1.18 py38_0", ["numpy=1.18=py38_0", "numpy==1.18=py38_0", "numpy 1.18 py38_0", "numpy ==1.18 py38_0", "numpy[version=1.18,build=py38_0]", "numpy[version=1.18 build=py38_0]", "numpy[version=1.18, build_string=py38_0]"]],
     ["numpy 1.18.* py3*_2", ["numpy=1.18.*=py3*_2", "numpy 1.18.* py3*_2", "numpy[version=1.18.*,build=py3*_2]"]],

@@ -81,7 +81,7 @@ function parseTree(text: string): Node {
 
 /** Flattens nested groups of the same operator, then sorts and deduplicates each group. */
 function normalize(node: Node): Node {
-  if (node.op === "leaf") return node;
+  if (node.op === "leaf") return { op: "leaf", text: dropTrailingZeros(node.text) };
   const flat: Node[] = [];
   for (const child of node.children.map(normalize)) {
     if (child.op === node.op) flat.push(...(child as { children: Node[] }).children);
@@ -95,6 +95,41 @@ function normalize(node: Node): Node {
     return node.op === "or" ? { op: "leaf", text: "*" } : normalize({ op: "and", children: children.filter((c) => !(c.op === "leaf" && c.text === "*")) });
   }
   return children.length === 1 ? children[0]! : { op: node.op, children };
+}
+
+const COMPARISON = /^(==|!=|<=|>=|<|>)(.+)$/;
+
+/**
+ * conda compares versions with trailing zero segments padded (`1.26` = `1.26.0`), so for the
+ * comparison operators they carry no meaning and are dropped. Not for `1.26.*` (starts-with is
+ * literal about segments) nor `~=` (the segment count sets the upper bound). rattler confirms
+ * each step, so nothing is dropped that it would not itself call equal.
+ */
+function dropTrailingZeros(text: string): string {
+  const m = COMPARISON.exec(text);
+  if (!m || m[2]!.endsWith("*")) return text;
+  const [op, full] = [m[1]!, m[2]!];
+  const plus = full.indexOf("+");
+  let version = plus === -1 ? full : full.slice(0, plus);
+  const local = plus === -1 ? "" : full.slice(plus);
+  const { Version } = rattlerSync();
+  while (/[._]0$/.test(version)) {
+    const shorter = version.slice(0, -2);
+    if (!/[0-9]$/.test(shorter) || !sameVersion(Version, `${version}${local}`, `${shorter}${local}`)) break;
+    version = shorter;
+  }
+  return `${op}${version}${local}`;
+}
+
+function sameVersion(V: ReturnType<typeof rattlerSync>["Version"], a: string, b: string): boolean {
+  const x = new V(a);
+  const y = new V(b);
+  try {
+    return x.equals(y);
+  } finally {
+    x.free();
+    y.free();
+  }
 }
 
 function serialize(node: Node, top: boolean): string {

@@ -46,6 +46,9 @@ elif args[:3] == ["env", "export", "--explicit"]:
     for n, v, b in PKGS:
         print("https://conda.anaconda.org/conda-forge/linux-64/%s-%s-%s.conda#%s" % (n, v, b, MD5))
 elif args[:2] == ["env", "export"]:
+    if not os.path.isdir(opt("--prefix")):
+        print("critical libmamba No prefix found at: " + opt("--prefix"), file=sys.stderr)
+        sys.exit(1)
     print("name: null\nchannels:\n  - conda-forge\ndependencies:\n  - numpy=1.26.4\n  - python=3.11.9\n  - pip:\n    - rich==13.7.1\nprefix: " + opt("--prefix"))
 elif args[:2] == ["list", "--explicit"]:
     if "--sha256" in args and os.environ.get("FAKE_CONDA_NO_SHA256"):
