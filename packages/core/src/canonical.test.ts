@@ -1,0 +1,36 @@
+import stableStringify from "fast-json-stable-stringify";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { serializeCanonical } from "./canonical.js";
+import type { CanonicalSpec } from "./spec.js";
+
+/** The efh1 contract names fast-json-stable-stringify's bytes; the fast walk must never differ. */
+describe("serializeCanonical", () => {
+  const text = fc.string({ unit: "binary", maxLength: 12 });
+  const leaf = fc.oneof(text, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: "small" }, leaf, tie("array"), tie("object")),
+    array: fc.oneof(fc.array(tie("node"), { maxLength: 5 }), fc.array(text, { maxLength: 6 })),
+    object: fc.dictionary(text, tie("node"), { maxKeys: 5 }),
+  })).node;
+
+  it("writes the same bytes as fast-json-stable-stringify for any JSON-like value", () => {
+    fc.assert(
+      fc.property(fc.dictionary(text, value, { maxKeys: 4 }), (sections) => {
+        const canonical = { contract: "efh1", sections } as CanonicalSpec;
+        expect(serializeCanonical(canonical)).toBe(stableStringify(canonical));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("sorts keys at every level, whatever order they were inserted in, and keeps array order", () => {
+    const canonical = { sections: { pip: ["b", "a"], docker: { steps: ["z", "y"], base: { image: "x" } } }, contract: "efh1" } as CanonicalSpec;
+    expect(serializeCanonical(canonical)).toBe('{"contract":"efh1","sections":{"docker":{"base":{"image":"x"},"steps":["z","y"]},"pip":["b","a"]}}');
+  });
+
+  it("writes non-JSON values the way the reference does (undefined skipped or null, toJSON honoured, non-finite null)", () => {
+    const odd = { contract: "efh1", sections: { a: [undefined, Number.NaN, () => 1], b: undefined, c: new Date(0), d: { toJSON: () => "x" } } } as unknown as CanonicalSpec;
+    expect(serializeCanonical(odd)).toBe(stableStringify(odd));
+  });
+});

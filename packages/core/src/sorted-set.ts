@@ -1,0 +1,104 @@
+/**
+ * Canonical sets of strings for canonicalizers: deduplicated and sorted by UTF-16 code unit, the
+ * order `Array.prototype.sort()` gives and the efh1 contract uses (locale-independent).
+ *
+ * Sorting is most of the cost of hashing a long requirement list: a comparison sort of 400
+ * strings makes ~3,500 string comparisons. Above a few dozen items this sorts by the first eight
+ * code units with a radix sort (no comparisons), then orders the few items sharing those eight
+ * with ordinary comparisons. Any code unit above 0xFF falls back to the comparison sort.
+ */
+
+const SMALL = 48;
+const PREFIX = 8;
+let hiKeys = new Uint32Array(256);
+let loKeys = new Uint32Array(256);
+let order = new Uint32Array(256);
+let spare = new Uint32Array(256);
+const counts = new Uint32Array(256);
+
+export function sortedSet(items: Iterable<string>): string[] {
+  const list = Array.isArray(items) ? (items as string[]) : [...items];
+  const n = list.length;
+  if (n < SMALL) return dedupeSorted(list.slice().sort());
+  if (hiKeys.length < n) {
+    const size = n * 2;
+    hiKeys = new Uint32Array(size);
+    loKeys = new Uint32Array(size);
+    order = new Uint32Array(size);
+    spare = new Uint32Array(size);
+  }
+  const hi = hiKeys;
+  const lo = loKeys;
+  for (let i = 0; i < n; i++) {
+    const s = list[i]!;
+    let h = 0;
+    let l = 0;
+    for (let k = 0; k < PREFIX; k++) {
+      // Missing positions count as 0: ties (including "a" vs "a\0") are settled by full comparison below.
+      const c = k < s.length ? s.charCodeAt(k) : 0;
+      if (c > 0xff) return dedupeSorted(list.slice().sort());
+      if (k < 4) h = (h << 8) | c;
+      else l = (l << 8) | c;
+    }
+    hi[i] = h >>> 0;
+    lo[i] = l >>> 0;
+  }
+  let from = order;
+  let to = spare;
+  for (let i = 0; i < n; i++) from[i] = i;
+  // LSD radix: least significant byte of the prefix first, each pass stable.
+  for (let pass = 0; pass < PREFIX; pass++) {
+    const keys = pass < 4 ? lo : hi;
+    const shift = (pass % 4) * 8;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(keys[from[i]!]! >>> shift) & 0xff]!++;
+    if (counts[(keys[0]! >>> shift) & 0xff] === n) continue; // every item has the same byte here
+    let sum = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = counts[b]!;
+      counts[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = from[i]!;
+      to[counts[(keys[j]! >>> shift) & 0xff]!++] = j;
+    }
+    const t = from;
+    from = to;
+    to = t;
+  }
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = list[from[i]!]!;
+  let start = 0;
+  for (let i = 1; i <= n; i++) {
+    if (i < n && hi[from[i]!] === hi[from[start]!] && lo[from[i]!] === lo[from[start]!]) continue;
+    if (i - start > 1) sortRange(out, start, i);
+    start = i;
+  }
+  return dedupeSorted(out);
+}
+
+/** Items [start, end) share their first eight code units: order them by full comparison. */
+function sortRange(out: string[], start: number, end: number): void {
+  if (end - start > 16) {
+    const group = out.slice(start, end).sort();
+    for (let k = 0; k < group.length; k++) out[start + k] = group[k]!;
+    return;
+  }
+  for (let i = start + 1; i < end; i++) {
+    const v = out[i]!;
+    let j = i - 1;
+    while (j >= start && out[j]! > v) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = v;
+  }
+}
+
+function dedupeSorted(sorted: string[]): string[] {
+  let w = 0;
+  for (let i = 0; i < sorted.length; i++) if (w === 0 || sorted[i] !== sorted[w - 1]) sorted[w++] = sorted[i]!;
+  sorted.length = w;
+  return sorted;
+}
