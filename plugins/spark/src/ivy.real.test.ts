@@ -219,6 +219,57 @@ describe.skipIf(missing !== undefined && !inCI)(`spark target through real Ivy${
     expect(result.entry.lock).toBeUndefined();
   });
 
+  it("image fragment: jars resolved once on the host into its workDir, copied by a COPY of their own", async () => {
+    const { engine } = await engineWithEvents();
+    const file = await specFile("image", `spark:\n  repositories: ["${repoUrl}"]\n  packages: [com.example:app:1.0.0]\n`);
+    const { parsed, result } = await engine.resolve(file);
+    const workDir = await mkdtemp(path.join(tmp, "fragment-"));
+    const warned: string[] = [];
+    const fragment = await engine.hooks.imageFragment.for("spark").promise(result.canonical.sections.spark!, {
+      hash: result.hash,
+      spec: parsed,
+      canonical: result.canonical,
+      workDir,
+      options: {},
+      signal: new AbortController().signal,
+      log: () => undefined,
+      warn: (code) => warned.push(code),
+    });
+    expect(fragment!.order).toBe(50);
+    expect(fragment!.instructions).toEqual([
+      "COPY envforge/spark/jars /opt/envforge/spark/jars",
+      "COPY envforge/spark/conf/spark-defaults.conf /opt/envforge/spark/conf/spark-defaults.conf",
+      "ENV SPARK_CONF_DIR=/opt/envforge/spark/conf",
+    ]);
+    const hostJars = fragment!.folders!["envforge/spark/jars"]!;
+    expect(hostJars.startsWith(workDir)).toBe(true);
+    const jars = (await readdir(hostJars)).sort();
+    expect(jars).toEqual(["com.example__app-1.0.0.jar", "com.example__lib-1.0.jar", "com.example__util-2.0.jar"]);
+    // The configuration names the jars where the image has them, never the host's scratch folder.
+    const conf = String(fragment!.files!["envforge/spark/conf/spark-defaults.conf"]);
+    expect(conf).toContain(`spark.jars ${jars.map((j) => `/opt/envforge/spark/jars/${j}`).join(",")}\n`);
+    expect(conf).not.toContain(workDir);
+    expect(warned).toEqual(["W_VERSION_CONFLICT"]);
+
+    // precache off: no jars and no Ivy run, only the configuration for Spark's own resolver.
+    const lazy = await specFile("image-lazy", `spark:\n  packages: [com.example:app:1.0.0]\n  precache: false\n`);
+    const r2 = await engine.resolve(lazy);
+    const f2 = await engine.hooks.imageFragment.for("spark").promise(r2.result.canonical.sections.spark!, {
+      hash: r2.result.hash,
+      spec: r2.parsed,
+      canonical: r2.result.canonical,
+      workDir,
+      options: { spark: { java: "/nonexistent/java" } },
+      signal: new AbortController().signal,
+      log: () => undefined,
+      warn: () => undefined,
+    });
+    expect(f2!.folders).toBeUndefined();
+    expect(String(f2!.files!["envforge/spark/conf/spark-defaults.conf"])).toContain(
+      "spark.jars.ivy /opt/envforge/spark/ivy\nspark.jars.packages com.example:app:1.0.0\n",
+    );
+  });
+
   it("a cancelled build leaves no cache entry", async () => {
     const { engine } = await engineWithEvents();
     const file = await specFile("cancel", `spark:\n  repositories: ["${repoUrl}"]\n  packages: [com.example:app:1.0.0]\n`);

@@ -12,10 +12,12 @@ const PROTOCOLS = ["http:", "https:", "file:"];
  * artifact is the one it comes from.
  */
 export function normalizeRepository(text: string, site: { location?: SourceLocation; field?: string } = {}): string {
+  // Never echo a password: errors are printed, logged and sent to hosts.
+  const shown = text.replace(/\/\/[^/@\s]*@/, "//***@");
   const refuse = (why: string, hint?: string) =>
     new EnvforgeError({
       code: "E_INVALID_VALUE",
-      message: `invalid repository URL ${JSON.stringify(text)}: ${why}`,
+      message: `invalid repository URL ${JSON.stringify(shown)}: ${why}`,
       hint: hint ?? 'write an http(s) or file URL of a Maven-layout repository, e.g. "https://repo1.maven.org/maven2" or "file:///srv/maven"',
       location: site.location,
       field: site.field,
