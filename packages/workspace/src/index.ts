@@ -4,3 +4,11 @@ export { checkLabel, checkName, checkVersion, formatRef, LATEST, parseRef, RESER
 export { applyOperation, emptyState, type RegistryOperation, type RegistryState, type StoredEnvironment, type StoredVersion } from "./registry/state.js";
 export { MemoryRegistry, StateRegistry } from "./registry/state-registry.js";
 export { FileRegistry, type FileRegistryOptions } from "./registry/file-registry.js";
+export * from "./curated.js";
+export * from "./check.js";
+export * from "./drift.js";
+export { gc, type GcItem, type GcOptions, type GcReason, type GcReport } from "./gc/gc.js";
+export type { CacheUnit, UnitKind } from "./gc/scan.js";
+export * from "./io.js";
+export * from "./pin.js";
+export * from "./workspace.js";

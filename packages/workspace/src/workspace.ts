@@ -1,0 +1,221 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import writeFileAtomic from "write-file-atomic";
+import {
+  EnvforgeError,
+  type BuildRequest,
+  type BuildResult,
+  type Engine,
+  type Explanation,
+  type Hash,
+  type Lock,
+  type SpecSource,
+} from "@envforge/core";
+import { check, type CheckOptions, type ReproducibilityReport } from "./check.js";
+import { curatedEnvironment, isCuratedRef, listCurated } from "./curated.js";
+import {
+  captureDefinition,
+  DEFINITION_FILE,
+  documentText,
+  safeRelativePath,
+  withDefinitionSource,
+  type EnvironmentDefinition,
+} from "./definition.js";
+import { lockDrift, type LockDrift } from "./drift.js";
+import { gc, type GcOptions, type GcReport } from "./gc/gc.js";
+import { saveDefinition, type SaveOptions } from "./io.js";
+import { pin, type PinResult } from "./pin.js";
+import { FileRegistry } from "./registry/file-registry.js";
+import type { EnvironmentRecord, EnvironmentRegistry, RegisterResult, RegistryWarning } from "./registry/types.js";
+
+export interface WorkspaceOptions {
+  engine: Engine;
+  /** Default: the file registry beside the engine's cache (`<cacheDir>/registry`). */
+  registry?: EnvironmentRegistry | undefined;
+  /** Register named definitions when they are built (default true). */
+  autoRegister?: boolean | undefined;
+  /** Registry warnings (damage it recovered from). Default: emitted as engine `warning` events. */
+  onWarning?: ((warning: RegistryWarning) => void) | undefined;
+}
+
+/** Where a reference pointed: a curated environment, a file, or a registered version. */
+export type Resolved =
+  | { kind: "curated"; name: string; source: SpecSource }
+  | { kind: "file"; path: string; source: SpecSource }
+  | { kind: "registry"; record: EnvironmentRecord };
+
+export interface WorkspaceBuildResult {
+  result: BuildResult;
+  /** The registered version the build belongs to (registered now, or the one built by name). */
+  record?: EnvironmentRecord | undefined;
+  /** Why auto-registration did not happen although the definition is named (e.g. E_CONFLICT). */
+  registerError?: EnvforgeError | undefined;
+  /** For `rebuild`: what moved between the previous generation's lock and the new one. */
+  drift?: LockDrift | undefined;
+  /** For `rebuild`: the generation that was current before (kept until garbage-collected). */
+  previousGeneration?: number | undefined;
+}
+
+/**
+ * Named, versioned environments over an engine: a reference is `curated:<name>`, a definition
+ * file, or a registered `NAME[@VERSION|:LABEL]`. Everything a CLI command needs is one call.
+ */
+export class Workspace {
+  readonly engine: Engine;
+  readonly registry: EnvironmentRegistry;
+  readonly cacheDir: string;
+  readonly #autoRegister: boolean;
+
+  constructor(options: WorkspaceOptions) {
+    this.engine = options.engine;
+    this.cacheDir = path.dirname(options.engine.cache.local.root);
+    const onWarning =
+      options.onWarning ?? ((w: RegistryWarning) => this.engine.emit({ type: "warning", code: w.code, message: w.message, hint: w.hint }));
+    this.registry = options.registry ?? FileRegistry.beside(this.cacheDir, { onWarning });
+    this.#autoRegister = options.autoRegister ?? true;
+  }
+
+  /** `curated:<name>` → curated; an existing file (or a saved folder) → that file; anything else → the registry. */
+  async resolve(ref: string): Promise<Resolved> {
+    if (isCuratedRef(ref)) {
+      const curated = curatedEnvironment(ref);
+      return { kind: "curated", name: curated.name, source: { path: curated.path } };
+    }
+    let file = path.resolve(ref);
+    const info = await stat(file).catch(() => undefined);
+    // A folder written by `save` holds its definition as env.yaml.
+    if (info?.isDirectory()) file = path.join(file, DEFINITION_FILE);
+    if (await stat(file).then((s) => s.isFile(), () => false)) return { kind: "file", path: file, source: { path: file } };
+    if (/[/\\]|\.(ya?ml|json)$/i.test(ref)) {
+      throw new EnvforgeError({ code: "E_FILE_NOT_FOUND", message: `cannot read ${file}: no such file`, hint: "give a definition file, curated:<name>, or a registered NAME[@VERSION|:LABEL]" });
+    }
+    return { kind: "registry", record: await this.registry.get(ref) };
+  }
+
+  /** Runs `use` with an engine source for any reference (a registered definition's files stay readable meanwhile). */
+  async withSource<T>(ref: string, use: (source: SpecSource, resolved: Resolved) => Promise<T>): Promise<T> {
+    const resolved = await this.resolve(ref);
+    if (resolved.kind !== "registry") return use(resolved.source, resolved);
+    return withDefinitionSource(resolved.record.definition, (source) => use(source, resolved), `${resolved.record.name}@${resolved.record.version}`);
+  }
+
+  /** The self-contained definition behind a reference. */
+  async definition(ref: string): Promise<{ definition: EnvironmentDefinition; hash: Hash }> {
+    const resolved = await this.resolve(ref);
+    if (resolved.kind === "registry") return { definition: resolved.record.definition, hash: resolved.record.hash };
+    const captured = await captureDefinition(this.engine, resolved.source);
+    return { definition: captured.definition, hash: captured.result.hash };
+  }
+
+  /** `envforge register FILE [--name N] [--version V] [--label L]`. */
+  async register(ref: string, options: { name?: string; version?: string; labels?: string[] } = {}): Promise<RegisterResult> {
+    const resolved = await this.resolve(ref);
+    const { definition, hash } = await this.definition(ref);
+    const name =
+      options.name ??
+      (resolved.kind === "curated" ? curatedEnvironment(ref).registryName : undefined) ??
+      (typeof definition.document.name === "string" ? definition.document.name : undefined);
+    if (!name) {
+      throw new EnvforgeError({ code: "E_MISSING_FIELD", message: "the definition has no name to register it under", field: "name", hint: "add `name:` to the file, or pass a name (envforge register FILE --name NAME)" });
+    }
+    const version = options.version ?? (resolved.kind === "file" && definition.document.version !== undefined ? String(definition.document.version) : undefined);
+    return this.registry.register({ name, version, hash, definition, labels: options.labels, curated: resolved.kind === "curated" });
+  }
+
+  /** `envforge diff A B`: which canonical fields differ (refs of any kind, e.g. train@1 train@2). */
+  async diff(a: string, b: string): Promise<Explanation> {
+    return this.withSource(a, (sa) => this.withSource(b, (sb) => this.engine.explain(sa, sb)));
+  }
+
+  /** `envforge save REF DIR`: the definition and its files, ready to build elsewhere. */
+  async save(ref: string, dir: string, options: SaveOptions = {}): Promise<{ file: string; files: string[]; hash: Hash }> {
+    const { definition, hash } = await this.definition(ref);
+    return { ...(await saveDefinition(definition, dir, options)), hash };
+  }
+
+  /**
+   * `envforge build REF`: builds (or finds) it; a named file definition is registered
+   * afterwards. With `rebuild`, a new generation is built and its lock compared with the
+   * previous generation's (the drift preview); the old generation answers until the new one is
+   * stored and stays on disk until garbage collection.
+   */
+  async build(ref: string, request: BuildRequest, options: { register?: boolean | undefined } = {}): Promise<WorkspaceBuildResult> {
+    return this.withSource(ref, async (source, resolved) => {
+      const { parsed, result: hashed } = await this.engine.resolve(source);
+      const before = request.rebuild ? (await this.engine.cache.local.get({ hash: hashed.hash, target: request.target })).entry : undefined;
+      const result = await this.engine.build(parsed, request);
+      const out: WorkspaceBuildResult = { result };
+      if (request.rebuild) {
+        out.drift = lockDrift(before?.lock, result.entry.lock);
+        out.previousGeneration = before?.generation;
+      }
+      if (resolved.kind === "registry") out.record = resolved.record;
+      else if (resolved.kind === "file" && parsed.identity.name && (options.register ?? this.#autoRegister)) {
+        try {
+          out.record = (await this.register(resolved.path)).record;
+        } catch (error) {
+          if (!(error instanceof EnvforgeError)) throw error;
+          out.registerError = error;
+          this.engine.emit({ type: "warning", code: error.code, message: `built, but not registered: ${error.message}`, hint: error.hint });
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * `envforge pin FILE [--target T]`: rewrites the file (and the requirements/conda files it
+   * references) with the versions its last build locked. Returns the old and new hashes.
+   */
+  async pinFile(file: string, options: { target?: string | undefined; lock?: Lock | undefined } = {}): Promise<PinResult & { before: Hash; after: Hash; written: string[] }> {
+    const captured = await captureDefinition(this.engine, { path: path.resolve(file) });
+    const lock = options.lock ?? (await this.#lockOf(captured.result.hash, options.target));
+    const pinned = await pin(captured.definition, lock);
+    const dir = captured.parsed.loaded.dir;
+    const written: string[] = [];
+    for (const [rel, content] of Object.entries(pinned.definition.files)) {
+      if (captured.definition.files[rel] === content) continue;
+      const target = path.join(dir, ...safeRelativePath(rel).split("/"));
+      await writeFileAtomic(target, content);
+      written.push(target);
+    }
+    const text = documentText(pinned.definition);
+    if (text !== documentText(captured.definition)) {
+      await writeFileAtomic(path.resolve(file), text);
+      written.unshift(path.resolve(file));
+    }
+    const after = await this.engine.hash({ path: path.resolve(file) });
+    return { ...pinned, before: captured.result.hash, after: after.hash, written };
+  }
+
+  async #lockOf(hash: Hash, target: string | undefined): Promise<Lock> {
+    const entries = target
+      ? [(await this.engine.cache.local.get({ hash, target })).entry].filter((e) => e !== undefined)
+      : (await this.engine.cache.local.list()).filter((e) => e.hash === hash);
+    const withLock = entries.filter((e) => e.lock).sort((a, b) => b.timings.finishedAt.localeCompare(a.timings.finishedAt))[0];
+    if (!withLock?.lock) {
+      throw new EnvforgeError({
+        code: "E_NOT_FOUND",
+        message: `no build of ${hash}${target ? ` for target "${target}"` : ""} with a lock was found in ${this.cacheDir}`,
+        hint: "build the definition first (envforge build FILE): the build records the lock that pin writes back",
+      });
+    }
+    return withLock.lock;
+  }
+
+  /** `envforge check REF [--min-score N]`. */
+  async check(ref: string, options: CheckOptions & { target?: string | undefined } = {}): Promise<ReproducibilityReport> {
+    return this.withSource(ref, (source) => check(this.engine, source, options));
+  }
+
+  /** `envforge cache gc`: registered, non-archived environments and the curated ones are roots. */
+  async gc(options: Omit<GcOptions, "registry"> = {}): Promise<GcReport> {
+    const roots = new Set<Hash>(options.roots ?? []);
+    for (const curated of listCurated()) {
+      // A curated environment whose plugins are not loaded has no build here to keep.
+      const hash = await this.engine.hash({ path: curated.path }).then((r) => r.hash, () => undefined);
+      if (hash) roots.add(hash);
+    }
+    return gc(this.cacheDir, { ...options, registry: this.registry, roots });
+  }
+}
