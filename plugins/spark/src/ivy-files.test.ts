@@ -4,8 +4,10 @@ import { ivyModuleXml, ivySettingsXml, retrievedName, xmlAttr } from "./ivy-file
 import { basicRealm } from "./realm.js";
 import { sparkDefaultsConf, sparkJarsValue, sparkPackagesProperties } from "./spark-conf.js";
 
-const parse = (xml: string) =>
-  new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => ["dependency", "artifact", "ibiblio", "credentials"].includes(n) }).parse(xml) as Record<string, any>;
+/** Parsed XML, read loosely: the tests check its shape themselves. */
+type Xml = { [key: string]: Xml } & Xml[] & string;
+const parse = (xml: string): Xml =>
+  new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => ["dependency", "artifact", "ibiblio", "credentials"].includes(n) }).parse(xml) as Xml;
 
 describe("Ivy files", () => {
   it("merges coordinates of one module into one dependency (Ivy keeps only the last of two)", () => {
@@ -35,7 +37,7 @@ describe("Ivy files", () => {
       credentials: [{ host: "one.example", realm: 'R "x"', username: "u<", password: "p&'\"" }],
     });
     const doc = parse(xml)["ivysettings"];
-    expect(doc.resolvers.chain.ibiblio.map((r: { root: string; m2compatible: string }) => [r.root, r.m2compatible])).toEqual([
+    expect(doc.resolvers.chain.ibiblio.map((r) => [r.root, r.m2compatible])).toEqual([
       ["https://one.example/m2", "true"],
       ["file:///srv/two", "true"],
     ]);
