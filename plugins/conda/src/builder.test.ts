@@ -38,7 +38,8 @@ describe("conda target", () => {
     };
     const request = {
       target: "conda",
-      builderOptions: { conda: { tool: tool.path, pipArgs: ["--no-index", "--find-links", wheels], env: { FAKE_CONDA_LOG: tool.log } } },
+      // Where pip looks is the pip builder options, the same as for the venv target.
+      builderOptions: { conda: { tool: tool.path, env: { FAKE_CONDA_LOG: tool.log } }, pip: { noIndex: true, findLinks: [wheels] } },
     };
     const first = await engine.build(definition, request);
     expect(first.cached).toBe(false);
@@ -56,7 +57,8 @@ describe("conda target", () => {
 
     const lock = first.entry.lock!;
     expect(lock.packages).toContainEqual(expect.objectContaining({ ecosystem: "conda", name: "numpy", version: "1.26.4", build: "py311h_0", md5: "0123456789abcdef0123456789abcdef" }));
-    expect(lock.packages).toContainEqual({ ecosystem: "pip", name: "hello_envforge", version: "1.0" });
+    expect(lock.packages).toContainEqual({ ecosystem: "pip", name: "hello-envforge", version: "1.0" });
+    expect(lock.packages.filter((p) => p.ecosystem === "pip").map((p) => p.name)).not.toContain("numpy");
     expect(lock.raw?.["conda-explicit"]).toMatch(/^@EXPLICIT$/m);
     expect(lock.raw?.["pip-freeze"]).toMatch(/hello_envforge==1\.0/);
 
@@ -140,11 +142,11 @@ describe("what a build installs", () => {
   it("adds python for python.version and for a pip part, and pip for a pip part, unless named", async () => {
     const canonical = (sections: Record<string, unknown>) => ({ contract: "efh1" as const, sections: sections as never });
     expect(await planBuild(canonical({ conda: { channels: ["c"], dependencies: ["numpy 1.26.*"] } }))).toEqual({
-      channels: ["c"], specs: ["numpy 1.26.*"], pip: [], variables: {}, added: [],
+      channels: ["c"], specs: ["numpy 1.26.*"], variables: {}, added: [],
     });
     expect((await planBuild(canonical({ python: { version: "3.12" }, conda: { channels: [], dependencies: ["python >=3.10"] }, pip: ["rich==13.7.1"] }))).specs).toEqual(["python >=3.10", "pip"]);
     expect((await planBuild(canonical({ pip: ["rich==13.7.1"] }))).specs).toEqual(["python", "pip"]);
-    expect((await planBuild(canonical({ pip: { requirements: ["rich==13.7.1"] } }))).pip).toEqual(["rich==13.7.1"]);
+    expect((await planBuild(canonical({ pip: { requirements: ["rich==13.7.1"] } }))).added).toEqual(["python", "pip"]);
     expect((await planBuild(canonical({ conda: { channels: ["conda-forge"], dependencies: [] } }), { channelsOverride: ["file:///mirror"] })).channels).toEqual(["file:///mirror"]);
   });
 });

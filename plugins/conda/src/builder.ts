@@ -1,13 +1,15 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError, type BuildContext, type BuildOutput, type CanonicalValue, type LockedPackage } from "@envforge/core";
+import { EnvforgeError, type BuildContext, type BuildOutput, type LockedPackage } from "@envforge/core";
 import { z } from "zod";
-import { parseExplicit, parsePipFreeze } from "./lock-output.js";
+import { canonicalName, lockedPackages, parseFreeze } from "@envforge/plugin-pip";
+import { parseExplicit } from "./lock-output.js";
+import { hasPipPart, preparePipPart } from "./pip-part.js";
 import { parseMatchSpec, prepareMatchSpecs } from "./matchspec.js";
 import { runTool, tail } from "./run.js";
 import type { CondaCanonical } from "./section.js";
-import { createArgs, explicitLockCommands, findCondaTool, PIP_FREEZE_ARGS, pipInstallArgs, prefixPython, type CondaTool } from "./tool.js";
+import { createArgs, explicitLockCommands, findCondaTool, PIP_FREEZE_ARGS, prefixPython, type CondaTool } from "./tool.js";
 
 export const TARGET = "conda";
 
@@ -24,7 +26,7 @@ export const condaBuilderOptionsSchema = z.strictObject({
   offline: z.boolean().optional(),
   /** More arguments for `create`, before the specs. */
   createArgs: z.array(z.string()).optional(),
-  /** More arguments for `pip install`, e.g. ["--no-index", "--find-links", "/wheels"]. */
+  /** More arguments for `pip install`; where pip looks comes from the `pip` builder options, as for venv. */
   pipArgs: z.array(z.string()).optional(),
   /** Environment variables for every tool run, e.g. CONDA_PKGS_DIRS or MAMBA_ROOT_PREFIX. */
   env: z.record(z.string(), z.string()).optional(),
@@ -44,11 +46,10 @@ export function resolveBuilderOptions(defaults: CondaBuilderOptions, given: unkn
   return { ...defaults, ...parsed.data };
 }
 
-/** The specs and pip requirements a build installs, from the canonical definition. */
+/** The specs a build installs, from the canonical definition. */
 export interface CondaPlan {
   channels: string[];
   specs: string[];
-  pip: string[];
   variables: Record<string, string>;
   /** Specs the builder added (python for `python.version` or for pip, pip for the pip part). */
   added: string[];
@@ -58,7 +59,6 @@ export async function planBuild(canonical: BuildContext["canonical"], options: C
   await prepareMatchSpecs();
   const conda = (canonical.sections.conda as unknown as CondaCanonical | undefined) ?? { channels: [], dependencies: [] };
   const python = canonical.sections.python as { version?: string } | undefined;
-  const pip = pipRequirementsOf(canonical.sections.pip);
   const specs = [...conda.dependencies];
   const names = new Set(specs.map((s) => parseMatchSpec(s).name));
   const added: string[] = [];
@@ -69,31 +69,13 @@ export async function planBuild(canonical: BuildContext["canonical"], options: C
     specs.push(parsed.canonical);
     added.push(parsed.canonical);
   };
-  // python.version is the interpreter the definition asks for; the conda spec may not name it.
+  // python.version is the interpreter the definition asks for; the conda list may not name it.
   if (python?.version !== undefined) add(`python=${python.version}`);
-  if (pip.length > 0) {
+  if (hasPipPart({ canonical })) {
     add("python");
     add("pip");
   }
-  return { channels: options.channelsOverride ?? [...conda.channels], specs, pip, variables: conda.variables ?? {}, added };
-}
-
-/**
- * The pip section's requirement lines. The pip plugin owns that shape: a sorted list of canonical
- * requirement strings, or an object whose `requirements` holds them.
- */
-export function pipRequirementsOf(value: CanonicalValue | undefined): string[] {
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value as string[];
-  if (typeof value === "object" && !Array.isArray(value)) {
-    const requirements = value.requirements;
-    if (Array.isArray(requirements) && requirements.every((v) => typeof v === "string")) return requirements as string[];
-  }
-  throw new EnvforgeError({
-    code: "E_BUILD_FAILED",
-    message: "the conda builder cannot read the pip section's canonical form",
-    hint: "the pip section must be a list of requirement strings or an object with a `requirements` list; update @envforge/plugin-conda and @envforge/plugin-pip together",
-  });
+  return { channels: options.channelsOverride ?? [...conda.channels], specs, variables: conda.variables ?? {}, added };
 }
 
 export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilderOptions): Promise<BuildOutput> {
@@ -115,13 +97,16 @@ export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilder
   if (Object.keys(plan.variables).length > 0) await writeVariables(prefix, plan.variables);
 
   const python = prefixPython(prefix);
-  if (plan.pip.length > 0) {
+  const pip = await preparePipPart(ctx, options.pipArgs, options.env);
+  if (pip) {
     if (!existsSync(python)) throw failed(`the prefix has no interpreter at ${python}`, "", "add python to the conda dependencies");
-    const requirements = path.join(ctx.workDir, "requirements.txt");
-    await writeFile(requirements, `${plan.pip.join("\n")}\n`);
-    const install = await runTool(python, pipInstallArgs(requirements, options.pipArgs), ctx, { env: options.env });
+    const install = await runTool(python, pip.args, ctx, { env: pip.env, replaceEnv: true });
     if (install.exitCode !== 0) {
-      throw failed(`pip install in the conda prefix failed (exit ${install.exitCode})`, install.stderr || install.stdout, "pip's message is above; index options go in the builder option conda.pipArgs");
+      throw failed(
+        `pip install in the conda prefix failed (exit ${install.exitCode})`,
+        install.stderr || install.stdout,
+        "pip's message is above; where pip looks is set by the builder options pip.indexUrl, pip.findLinks, pip.noIndex (as for the venv target)",
+      );
     }
   }
 
@@ -130,7 +115,7 @@ export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilder
     artifact: {
       kind: "conda-prefix",
       path: prefix,
-      details: { tool: tool.kind, toolPath: tool.path, toolVersion, channels: plan.channels, specs: plan.specs, pip: plan.pip },
+      details: { tool: tool.kind, toolPath: tool.path, toolVersion, channels: plan.channels, specs: plan.specs, pip: pip?.requirements ?? [] },
     },
     lock,
     builder: `conda:${tool.kind}`,
@@ -156,9 +141,9 @@ async function lockPrefix(ctx: BuildContext, tool: CondaTool, prefix: string, py
     const freeze = await runTool(python, PIP_FREEZE_ARGS, ctx, { env, quietStdout: true });
     if (freeze.exitCode === 0) {
       raw["pip-freeze"] = freeze.stdout;
-      const condaNames = new Set(packages.map((p) => pep503(p.name)));
-      // pip also lists what conda installed; only packages pip alone installed are pip's.
-      for (const p of parsePipFreeze(freeze.stdout)) if (!condaNames.has(pep503(p.name))) packages.push(p);
+      const condaNames = new Set(packages.map((p) => canonicalName(p.name)));
+      // pip also lists what conda installed; only what pip alone installed is pip's.
+      packages.push(...lockedPackages(parseFreeze(freeze.stdout).filter((l) => !condaNames.has(l.name))));
     } else {
       ctx.log("pip freeze failed; the lock lists the conda packages only", "info");
     }
@@ -178,10 +163,6 @@ async function writeVariables(prefix: string, variables: Record<string, string>)
   state.env_vars = { ...((state.env_vars as Record<string, string> | undefined) ?? {}), ...variables };
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(state, null, 2)}\n`);
-}
-
-function pep503(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
 function failed(message: string, output: string, hint: string): EnvforgeError {

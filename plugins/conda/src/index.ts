@@ -15,7 +15,6 @@ export {
   buildCondaPrefix,
   condaBuilderOptionsSchema,
   planBuild,
-  pipRequirementsOf,
   type CondaBuilderOptions,
   type CondaPlan,
 } from "./builder.js";
@@ -27,12 +26,11 @@ export {
   exportArgs,
   findCondaTool,
   kindOf,
-  pipInstallArgs,
   prefixPython,
   type CondaTool,
   type CreateRequest,
   type ToolKind,
 } from "./tool.js";
-export { parseExplicit, parsePipFreeze, type ExplicitPackage } from "./lock-output.js";
+export { parseExplicit, type ExplicitPackage } from "./lock-output.js";
 export { definitionFromEnvironment, importCondaFile, importCondaPrefix, type CondaDefinition, type ImportPrefixOptions } from "./import.js";
 export { hostSubdir, lockConda, type CondaLockOptions, type CondaLockResult, type LockedCondaPackage } from "./lock.js";

@@ -1,8 +1,8 @@
 import type { LockedPackage } from "@envforge/core";
 
 /**
- * Reads what the tools print about a built prefix into lock entries: conda's explicit spec (one
- * package URL per line, optionally followed by `#<md5>` or `#sha256:<hex>`) and `pip freeze`.
+ * Reads conda's explicit spec of a built prefix into lock entries: one package URL per line,
+ * optionally followed by `#<md5>` or `#sha256:<hex>` (`pip freeze` is read by the pip plugin).
  */
 export interface ExplicitPackage extends LockedPackage {
   ecosystem: "conda";
@@ -30,21 +30,4 @@ export function parseExplicit(text: string): ExplicitPackage[] {
     out.push(pkg);
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** `name==version` lines; `name @ url` lines keep the URL as source (their version is unknown). */
-export function parsePipFreeze(text: string): LockedPackage[] {
-  const out: LockedPackage[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith("-")) continue;
-    const pinned = /^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)$/.exec(line);
-    if (pinned) {
-      out.push({ ecosystem: "pip", name: pinned[1]!, version: pinned[2]! });
-      continue;
-    }
-    const direct = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*@\s*(\S+)$/.exec(line);
-    if (direct) out.push({ ecosystem: "pip", name: direct[1]!, version: "", source: direct[2]! });
-  }
-  return out;
 }

@@ -15,6 +15,8 @@ export interface RunResult {
 
 export interface RunOptions {
   env?: Record<string, string> | undefined;
+  /** `env` is the whole environment, not additions to the host's. */
+  replaceEnv?: boolean | undefined;
   cwd?: string | undefined;
   /** Do not copy stdout into the build log (it is a lock or an export, read by the caller). */
   quietStdout?: boolean | undefined;
@@ -39,7 +41,7 @@ export async function runTool(file: string, args: readonly string[], ctx: RunCon
     stdout: lines("stdout"),
     stderr: lines("stderr"),
     env: options.env,
-    extendEnv: true,
+    extendEnv: !options.replaceEnv,
     cwd: options.cwd,
     cancelSignal: ctx.signal,
     forceKillAfterDelay: 5_000,

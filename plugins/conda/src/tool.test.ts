@@ -2,9 +2,9 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { EnvforgeError } from "@envforge/core";
 import { describe, expect, it } from "vitest";
-import { parseExplicit, parsePipFreeze } from "./lock-output.js";
+import { parseExplicit } from "./lock-output.js";
 import { rejection, tempDir } from "./testing/helpers.js";
-import { createArgs, explicitLockCommands, exportArgs, findCondaTool, kindOf, pipInstallArgs, prefixPython, type CondaTool } from "./tool.js";
+import { createArgs, explicitLockCommands, exportArgs, findCondaTool, kindOf, prefixPython, type CondaTool } from "./tool.js";
 
 const micromamba: CondaTool = { kind: "micromamba", path: "/opt/bin/micromamba" };
 const mamba: CondaTool = { kind: "mamba", path: "/opt/bin/mamba" };
@@ -67,9 +67,6 @@ describe("command lines", () => {
   it("installs the pip part with the prefix's own interpreter", () => {
     expect(prefixPython("/p", "linux")).toBe(path.join("/p", "bin", "python"));
     expect(prefixPython("/p", "win32")).toBe(path.join("/p", "python.exe"));
-    expect(pipInstallArgs("/w/requirements.txt", ["--no-index", "--find-links", "/wheels"])).toEqual([
-      "-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--requirement", "/w/requirements.txt", "--no-index", "--find-links", "/wheels",
-    ]);
   });
 
   it("knows a tool's kind from its file name", () => {
@@ -145,13 +142,6 @@ describe("reading the lock", () => {
       { ecosystem: "conda", name: "numpy", version: "1.26.4", build: "py312h_0", source: "https://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py312h_0.conda", md5: "0123456789abcdef0123456789abcdef" },
       { ecosystem: "conda", name: "python-dateutil", version: "2.9.0", build: "pyhd8ed1ab_0", source: "https://repo.example.org/linux-64/python-dateutil-2.9.0-pyhd8ed1ab_0.conda", sha256: "cd".repeat(32) },
       { ecosystem: "conda", name: "tzdata", version: "2024a", build: "h0c530f3_0", source: "https://conda.anaconda.org/conda-forge/noarch/tzdata-2024a-h0c530f3_0.conda", sha256: "ab".repeat(32) },
-    ]);
-  });
-
-  it("reads pip freeze", () => {
-    expect(parsePipFreeze("rich==13.7.1\n# comment\n-e git+https://x#egg=y\nlocal-pkg @ file:///w/local_pkg-1.0-py3-none-any.whl\n")).toEqual([
-      { ecosystem: "pip", name: "rich", version: "13.7.1" },
-      { ecosystem: "pip", name: "local-pkg", version: "", source: "file:///w/local_pkg-1.0-py3-none-any.whl" },
     ]);
   });
 });

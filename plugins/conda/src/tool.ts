@@ -135,8 +135,4 @@ export function prefixPython(prefix: string, platform: NodeJS.Platform = process
   return platform === "win32" ? path.join(prefix, "python.exe") : path.join(prefix, "bin", "python");
 }
 
-export function pipInstallArgs(requirementsFile: string, extra: readonly string[] = []): string[] {
-  return ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--requirement", requirementsFile, ...extra];
-}
-
 export const PIP_FREEZE_ARGS = ["-m", "pip", "freeze", "--disable-pip-version-check"];
