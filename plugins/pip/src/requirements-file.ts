@@ -94,14 +94,15 @@ export function logicalLines(text: string, file: string, origin?: SourceLocation
     buffer = "";
   };
   physical.forEach((line, index) => {
-    if (pieces.length === 0) pieces.push({ offset: 0, line: index + 1 });
-    else pieces.push({ offset: buffer.length, line: index + 1 });
-    // pip: a line ending in `\` continues, unless it is (or ends in) a comment.
-    if (line.endsWith("\\") && !COMMENT.test(line)) {
+    pieces.push({ offset: buffer.length, line: index + 1 });
+    // pip (`join_lines`): a line ending in `\` continues on the next, unless it is a comment line;
+    // a comment line ends a continuation (the space makes sure its `#` still starts a comment).
+    const comment = /^[ \t]*#/.test(line);
+    if (line.endsWith("\\") && !comment) {
       buffer += line.slice(0, -1);
       return;
     }
-    buffer += line;
+    buffer += comment && buffer !== "" ? ` ${line}` : line;
     flush();
   });
   if (buffer !== "" || pieces.length > 0) flush();
