@@ -68,7 +68,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     workDir: path.resolve(get("work-dir", "WORK_DIR") ?? (smoke ? path.join(os.tmpdir(), `envforge-bench-smoke-${process.pid}`) : path.join(benchRoot, "results", "tmp"))),
     outDir: path.resolve(get("out", "OUT") ?? (smoke ? path.join(os.tmpdir(), `envforge-bench-smoke-${process.pid}`, "out") : path.join(benchRoot, "results"))),
     smoke,
-    docker: get("docker", "DOCKER") === "off" ? "off" : "auto",
+    // A smoke run stays quick and self-contained: docker only when asked for.
+    docker: (get("docker", "DOCKER") ?? (smoke ? "off" : "auto")) === "off" ? "off" : "auto",
     log: (line) => process.stderr.write(`${line}\n`),
   };
 }

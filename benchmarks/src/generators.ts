@@ -73,7 +73,7 @@ export function condaDependency(rand: Rand, index: number): string {
 }
 
 export function sparkPackage(rand: Rand, index: number): string {
-  return `com.example.${pick(rand, SYLLABLES)}:${pick(rand, SYLLABLES)}-lib_2.12:${int(rand, 0, 5)}.${int(rand, 0, 20)}.${index}`;
+  return `com.example.${pick(rand, SYLLABLES)}:${pick(rand, SYLLABLES)}-lib${index}_2.12:${int(rand, 0, 5)}.${int(rand, 0, 20)}.${int(rand, 0, 9)}`;
 }
 
 export interface SpecShape {

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { benchEngine, parseAll } from "../envforge.js";
+import { benchEngine } from "../envforge.js";
 import { benchRoot, repoRoot } from "../config.js";
 import { cacacheKey, fillCacache, fillLocalCache } from "../fill.js";
 import { generateSpec, TYPICAL } from "../generators.js";
@@ -32,15 +32,13 @@ export async function processSuite(ctx: SuiteContext): Promise<{ cases: CaseResu
   const dir = ctx.scratch("process");
   const specFile = path.join(dir, "env.json");
   writeFileSync(specFile, `${JSON.stringify(generateSpec(TYPICAL, 40_001), null, 2)}\n`);
-  const engine = benchEngine(path.join(dir, "cache"));
-  const [parsed] = await parseAll(engine, [JSON.parse(JSON.stringify(generateSpec(TYPICAL, 40_001)))], dir);
-  const { hash } = engine.hashParsed(parsed!);
-  if ((await engine.hash(specFile)).hash !== hash) throw new Error("the spec file and its object hash differently");
-  // A cache of 10k entries holding this spec's entry, in both stores.
   const cacheDir = path.join(dir, "cache");
-  const { artifactPath } = fillLocalCache(cacheDir, 10_000, TARGET, [hash], ctx.config.log);
+  const { hash } = await benchEngine(cacheDir).hash(specFile);
+  // A cache of 10k entries holding this spec's entry, in both stores.
+  const size = ctx.config.smoke ? 100 : 10_000;
+  const { artifactPath } = fillLocalCache(cacheDir, size, TARGET, [hash], ctx.config.log);
   const cacacheDir = path.join(dir, "cacache");
-  fillCacache(cacacheDir, 10_000, TARGET, [hash], artifactPath, ctx.config.log);
+  fillCacache(cacacheDir, size, TARGET, [hash], artifactPath, ctx.config.log);
   const entryFile = path.join(cacheDir, "v1", "entries", TARGET, `${hash.slice(5)}.json`);
   const runs = ctx.config.processRuns;
 

@@ -1,0 +1,74 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { RunResult } from "../benchmarks/src/model.js";
+import { runBenchmarks } from "../benchmarks/src/run.js";
+import { repoRoot } from "./support/paths.js";
+
+/**
+ * Keeps `pnpm bench` working: every suite once, with tiny iteration counts and stores. No timing
+ * is asserted — only that each suite measures envforge beside its peers and the limit and that
+ * the three reports are written. The process suite runs compiled JavaScript (`tsc -b` builds it).
+ */
+const work = mkdtempSync(path.join(os.tmpdir(), "envforge-bench-smoke-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const built = ["benchmarks/dist/first-hit.js", "packages/cli/dist/main.js"].every((f) => existsSync(path.join(repoRoot, f)));
+const mustRun = process.env.CI === "true";
+if (!built && !mustRun) console.warn("benchmarks smoke: process suite skipped — run `npx tsc -b` first to build benchmarks/dist and packages/cli/dist");
+
+async function smoke(suites: string): Promise<RunResult> {
+  const out = path.join(work, suites.replace(/,/g, "-"));
+  const { run, files } = await runBenchmarks(["--smoke", "--suites", suites, "--work-dir", path.join(out, "work"), "--out", out], {});
+  expect(JSON.parse(readFileSync(files.json, "utf8"))).toMatchObject({ cases: expect.any(Array), targets: expect.any(Array) });
+  expect(readFileSync(files.markdown, "utf8")).toMatch(/\| subject \| p50 \| p99 \|/);
+  expect(readFileSync(files.chart, "utf8")).toMatch(/^<svg [^>]*>[\s\S]*<rect[\s\S]*<\/svg>\n$/);
+  return run;
+}
+
+function expectMeasured(run: RunResult, suite: string): void {
+  const cases = run.cases.filter((c) => c.suite === suite && !c.skipped);
+  expect(cases.length).toBeGreaterThan(0);
+  for (const c of cases) {
+    expect(c.rows.some((r) => r.role === "envforge"), c.id).toBe(true);
+    for (const r of c.rows) {
+      expect(Number.isFinite(r.stats.p50) && r.stats.p50 > 0, `${c.id} ${r.subject}`).toBe(true);
+      expect(r.stats.p99).toBeGreaterThanOrEqual(r.stats.p50 * 0.999);
+    }
+    const limit = c.rows.find((r) => r.role === "limit");
+    if (limit) for (const r of c.rows.filter((x) => x.role !== "limit")) expect(r.ratioToLimit).toBeCloseTo(r.stats.p50 / limit.stats.p50, 6);
+  }
+}
+
+describe("benchmarks smoke run (tiny counts, no timing assertions)", () => {
+  it("hash: envforge beside four peers and the sha256 limit, on the typical and the large spec", async () => {
+    const run = await smoke("hash");
+    expectMeasured(run, "hash");
+    const typical = run.cases.find((c) => c.id === "hash-typical")!;
+    expect(typical.rows.map((r) => r.role)).toEqual(["envforge", "peer", "peer", "peer", "peer", "limit"]);
+    expect(run.targets.map((t) => t.id)).toEqual(["hash-typical:vs-peers", "hash-typical:vs-limit", "hash-large:vs-peers", "hash-large:vs-limit"]);
+  }, 300_000);
+
+  it("cache: stores filled in each layout answer through their own API; hit, miss, warm and put are measured", async () => {
+    const run = await smoke("cache");
+    expectMeasured(run, "cache");
+    expect(run.cases.map((c) => c.id)).toEqual(["cache-hit-50", "cache-miss-50", "cache-warm-50", "cache-hit-200", "cache-miss-200", "cache-warm-200", "cache-put"]);
+    for (const c of run.cases) expect(c.rows.map((r) => r.role)).toEqual(["envforge", "peer", "limit"]);
+  }, 300_000);
+
+  it("scaling: hash time per spec size and concurrent cached builds", async () => {
+    const run = await smoke("scaling");
+    expectMeasured(run, "scaling");
+    expect(run.cases.find((c) => c.id === "scaling-hash-size")!.rows).toHaveLength(2);
+    expect(run.targets.map((t) => t.id)).toEqual(["scaling:linear", "scaling:concurrency"]);
+  }, 300_000);
+
+  it.skipIf(!built && !mustRun)("process: first hit in a fresh process and a whole cached `envforge build`", async () => {
+    const run = await smoke("process");
+    expectMeasured(run, "process");
+    const docker = run.cases.find((c) => c.id === "process-docker")!;
+    expect(docker.skipped).toMatch(/disabled/);
+    expect(run.targets.find((t) => t.id === "process:e2e-vs-docker")!.met).toBe("skipped");
+  }, 300_000);
+});
