@@ -8,9 +8,11 @@ import { LocalStore } from "./cache/local-store.js";
 import { MemoryStore } from "./cache/memory-store.js";
 import { STAGE_LOCAL, STAGE_MEMORY, type CacheEntry, type CacheHit, type CacheKey } from "./cache/types.js";
 import type { BuildContext, BuildRequest, BuildResult } from "./build-types.js";
-import { EnvforgeError } from "./errors.js";
+import { cacheIoError, isDiskFull } from "./cache/io-error.js";
+import { EnvforgeError, PluginError } from "./errors.js";
 import type { EngineEvent, StageName } from "./events.js";
 import { explainCanonical, type Explanation } from "./explain.js";
+import { deepFreeze } from "./freeze.js";
 import { createHooks, type EngineHooks } from "./hooks.js";
 import { guardHook, guardHookMap } from "./intercept.js";
 import { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
@@ -38,7 +40,15 @@ export interface EngineOptions {
   allowFilesOutsideRoot?: boolean;
   /** Strings never to write into logs or events (tokens, passwords), in addition to builder secrets. */
   secrets?: string[];
+  /**
+   * A build lock not refreshed for this long belongs to a holder that hung or died on another
+   * machine and is taken over (one that died on this machine is taken over at once). Default 15 s.
+   */
+  lockStaleMs?: number;
 }
+
+/** How long an aborted build's builder may take to stop before the engine returns without it. */
+const ABORT_GRACE_MS = 5_000;
 
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
@@ -70,6 +80,31 @@ export function createEngine(options: EngineOptions = {}) {
   const emit = (event: EngineEvent): void => {
     if (hooks.event.isUsed()) hooks.event.call(redact.event(event));
   };
+  // A listener that throws (a renderer with a bug) must not fail the build that emitted, nor starve
+  // the listeners after it: its fault goes to the other listeners as an E_PLUGIN warning.
+  let reportingListenerFault = false;
+  hooks.event.intercept({
+    register: (tap) => {
+      const listener = tap.fn as (event: EngineEvent) => void;
+      return {
+        ...tap,
+        fn: (event: EngineEvent) => {
+          try {
+            listener(event);
+          } catch (cause) {
+            if (reportingListenerFault) return;
+            reportingListenerFault = true;
+            try {
+              const fault = new PluginError(tap.name, "event", cause);
+              hooks.event.call({ type: "warning", code: fault.code, message: fault.message, hint: fault.hint });
+            } finally {
+              reportingListenerFault = false;
+            }
+          }
+        },
+      };
+    },
+  });
 
   const timed = async <T>(stage: StageName, run: () => Promise<T> | T, key?: Partial<CacheKey>): Promise<T> => {
     const start = performance.now();
@@ -151,16 +186,17 @@ export function createEngine(options: EngineOptions = {}) {
           });
         }
         const value = hook.call(parsed.sections[name], { section: name });
-        if (value !== undefined) sections[name] = value;
+        if (value !== undefined) sections[name] = deepFreeze(value);
       }
-      return { contract: "efh1", sections };
+      return Object.freeze({ contract: "efh1", sections: Object.freeze(sections) });
     },
 
     /** Stages `canonicalize` + hash inputs + `hash` of a parsed definition. */
     hashParsed(parsed: ParsedSpec): HashResult {
-      const canonical = hooks.hashInputs.call(engine.canonicalize(parsed));
+      // Frozen: a hashInputs tap may add fields by returning a new object, never edit another's section.
+      const canonical = deepFreeze(hooks.hashInputs.call(engine.canonicalize(parsed)));
       const canonicalText = serializeCanonical(canonical);
-      const result: HashResult = { hash: hashCanonicalText(canonicalText), canonical, canonicalText };
+      const result: HashResult = Object.freeze({ hash: hashCanonicalText(canonicalText), canonical, canonicalText });
       if (hooks.hash.isUsed()) hooks.hash.call(result);
       return result;
     },
@@ -241,12 +277,29 @@ export function createEngine(options: EngineOptions = {}) {
         hint: "targets of the bundled plugins: venv, conda, spark, docker, podman",
       });
     }
-    const signals = [request.signal, request.timeoutMs ? AbortSignal.timeout(request.timeoutMs) : undefined].filter(
+    // Stops the build when the lock is taken from us (this process stalled past lockStaleMs):
+    // another process is building the same key now, so this one must not write anything more.
+    const lockLost = new AbortController();
+    const signals = [request.signal, request.timeoutMs ? AbortSignal.timeout(request.timeoutMs) : undefined, lockLost.signal].filter(
       (s): s is AbortSignal => s !== undefined,
     );
-    const signal = signals.length > 0 ? AbortSignal.any(signals) : new AbortController().signal;
+    const signal = AbortSignal.any(signals);
     // Across processes: one builder per key; the others wait, then find the entry.
-    const release = await local.lock(key, signal);
+    const lost = (cause: unknown) =>
+      lockLost.abort(
+        new EnvforgeError({
+          code: "E_CACHE_IO",
+          message: `lost the build lock of ${key.target} ${key.hash}: another process took it over`,
+          hint: "this process stalled longer than the engine option lockStaleMs; raise it on slow or overloaded machines",
+          cause,
+        }),
+      );
+    const release = await local.lock(key, signal, { staleMs: options.lockStaleMs, onLost: lost }).catch((cause: unknown) => {
+      throw toBuildError(cause, signal, request, undefined);
+    });
+    // Set when the builder outlives this call (it ignored the signal): cleanup and the lock's
+    // release wait for it, so nothing else builds into the folder it may still be writing.
+    let deferred: Promise<unknown> | undefined;
     try {
       const previous = (await local.get(key)).entry;
       if (previous && !request.rebuild) {
@@ -258,11 +311,19 @@ export function createEngine(options: EngineOptions = {}) {
       const artifactDir = local.artifactDir(key, generation);
       const logPath = local.logPath(key, generation);
       await local.discard(artifactDir); // debris of a killed build of this generation
-      await mkdir(path.dirname(logPath), { recursive: true });
-      await mkdir(local.tmpDir(), { recursive: true });
-      const workDir = await mkdtemp(path.join(local.tmpDir(), "build-"));
-      mkdirSync(path.dirname(artifactDir), { recursive: true });
+      let workDir: string;
+      try {
+        await mkdir(path.dirname(logPath), { recursive: true });
+        await mkdir(local.tmpDir(), { recursive: true });
+        workDir = await mkdtemp(path.join(local.tmpDir(), "build-"));
+        mkdirSync(path.dirname(artifactDir), { recursive: true });
+      } catch (cause) {
+        throw cacheIoError(cause, "prepare the build folders in the cache");
+      }
       const builderSecrets = createRedactor([...(options.secrets ?? []), ...secretsOf(request.builderOptions)]);
+      // The first failed log write (a full disk): logging never throws into a builder's output
+      // handler, where it would crash the host; the build fails with it at the end instead.
+      let logFault: unknown;
       const ctx: BuildContext = {
         hash: key.hash,
         target: key.target,
@@ -276,7 +337,11 @@ export function createEngine(options: EngineOptions = {}) {
         signal,
         log: (line, stream = "info") => {
           const clean = builderSecrets.text(line);
-          appendFileSync(logPath, `${clean}\n`);
+          try {
+            appendFileSync(logPath, `${clean}\n`);
+          } catch (cause) {
+            logFault ??= cause;
+          }
           emit({ type: "log", hash: key.hash, target: key.target, stream, line: clean });
         },
         warn: (code, message, location, hint) => emit({ type: "warning", code, message: builderSecrets.text(message), location, hint }),
@@ -286,9 +351,19 @@ export function createEngine(options: EngineOptions = {}) {
       const startedAt = new Date().toISOString();
       emit({ type: "build.start", hash: key.hash, target: key.target, builder: request.target });
       let ok = false;
+      let settled = false;
+      const building = timed("build", () => hook.promise(ctx), key);
+      // Registered first, so it is set before the await below resumes with the builder's outcome.
+      const stopped = building.then(
+        () => void (settled = true),
+        () => void (settled = true),
+      );
       try {
-        const output = await timed("build", () => hook.promise(ctx), key);
+        const output = await untilAborted(building, signal);
         if (!output) throw new EnvforgeError({ code: "E_NO_BUILDER", message: `no builder accepted the target "${request.target}"` });
+        signal.throwIfAborted();
+        if (logFault) throw cacheIoError(logFault, `write the build log ${logPath}`);
+        if (!(await release.verify())) lost(new Error("the lock folder was replaced"));
         signal.throwIfAborted();
         const durationMs = performance.now() - buildStart;
         const entry: CacheEntry = {
@@ -308,14 +383,21 @@ export function createEngine(options: EngineOptions = {}) {
         ok = true;
         return { hash: key.hash, target: key.target, cached: false, entry, timings: { buildMs: durationMs, totalMs: performance.now() - started } };
       } catch (cause) {
-        await local.discard(artifactDir);
+        // A builder that honours the signal stops within the grace period and is cleaned up before
+        // this call returns; one that ignores it is not waited for any longer.
+        if (!settled) await Promise.race([stopped, new Promise((r) => setTimeout(r, ABORT_GRACE_MS).unref())]);
+        // Never mask the build's own error with a cleanup error: debris is discarded again next time.
+        if (settled) await local.discard(artifactDir).catch(() => undefined);
+        else deferred = stopped.then(() => local.discard(artifactDir));
         throw toBuildError(cause, signal, request, logPath);
       } finally {
         emit({ type: "build.finish", hash: key.hash, target: key.target, durationMs: performance.now() - buildStart, ok });
-        await rm(workDir, { recursive: true, force: true });
+        if (deferred) deferred = deferred.finally(() => rm(workDir, { recursive: true, force: true }));
+        else await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
       }
     } finally {
-      await release().catch(() => undefined);
+      if (deferred) void deferred.catch(() => undefined).finally(() => release().catch(() => undefined));
+      else await release().catch(() => undefined);
     }
   }
 
@@ -338,17 +420,20 @@ function secretsOf(options: BuildRequest["builderOptions"]): string[] {
   return out;
 }
 
-function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest, logPath: string): EnvforgeError {
+function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest, logPath: string | undefined): EnvforgeError {
   if (signal.aborted) {
+    if (signal.reason instanceof EnvforgeError) return signal.reason;
     const timeout = (signal.reason as Error | undefined)?.name === "TimeoutError";
     return new EnvforgeError({
       code: timeout ? "E_TIMEOUT" : "E_ABORTED",
       message: timeout ? `build of target "${request.target}" timed out after ${request.timeoutMs} ms` : `build of target "${request.target}" was cancelled`,
       hint: timeout ? "raise the timeout, or check the build log for a step that hangs" : undefined,
-      details: { logPath },
+      details: logPath ? { logPath } : undefined,
       cause,
     });
   }
+  // A full disk is not the builder's fault, whichever way it surfaced (an errno, a tool's message).
+  if (isDiskFull(cause)) return cacheIoError(cause, `build target "${request.target}"`, { logPath });
   if (cause instanceof EnvforgeError) return cause;
   return new EnvforgeError({
     code: "E_BUILD_FAILED",
@@ -356,5 +441,15 @@ function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest
     hint: `the build log is at ${logPath}`,
     details: { logPath },
     cause,
+  });
+}
+
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts, whichever is first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }

@@ -1,6 +1,7 @@
 export * from "./build-types.js";
 export * from "./cache/types.js";
 export { LocalStore, entryKey } from "./cache/local-store.js";
+export { acquireLock, findStaleLock, reclaimLock, type HeldLock, type LockOptions } from "./cache/lock.js";
 export { MemoryStore } from "./cache/memory-store.js";
 export { HASH_PREFIX, hashCanonicalText, hashHex, isHash, serializeCanonical, shortHash } from "./canonical.js";
 export { sortedSet } from "./sorted-set.js";

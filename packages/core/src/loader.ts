@@ -2,7 +2,7 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseSourceDocument } from "./document.js";
 import { EnvforgeError } from "./errors.js";
-import type { InputLimits } from "./limits.js";
+import { checkLines, type InputLimits } from "./limits.js";
 import { nullLocator, type SourceLocation } from "./location.js";
 import type { LoadedSpec, SpecSource } from "./spec.js";
 
@@ -41,7 +41,9 @@ export async function readTextFile(
       hint: "definitions and the files they reference must stay under the limit (engine option `limits.maxFileBytes`)",
     });
   }
-  return readFile(absolutePath, "utf8");
+  const text = await readFile(absolutePath, "utf8");
+  checkLines(text, absolutePath, limits, { location: at, field });
+  return text;
 }
 
 /** Core's own `load` tap: a path (or text, or object) becomes a `LoadedSpec`. */
@@ -59,16 +61,31 @@ export async function loadSource(source: SpecSource, limits: InputLimits): Promi
         hint: "engine option `limits.maxFileBytes` sets the bound",
       });
     }
+    checkLines(source.text, source.file, limits);
     return fromText(source.text, source.file, source.dir ?? process.cwd());
   }
   const file = source.file ?? "<inline>";
   return {
     file,
     dir: source.dir ?? process.cwd(),
-    data: (source.object ?? {}) as Record<string, unknown>,
+    data: ownCopy(source.object ?? {}, file) as Record<string, unknown>,
     locator: nullLocator(file),
     files: [],
   };
+}
+
+/** The host keeps its object: the engine freezes what it parses, so it works on its own copy. */
+function ownCopy(value: unknown, file: string): unknown {
+  try {
+    return structuredClone(value);
+  } catch (cause) {
+    throw new EnvforgeError({
+      code: "E_WRONG_TYPE",
+      message: `definition ${file} is not plain data: ${(cause as Error).message}`,
+      hint: "pass an object of strings, numbers, booleans, lists and mappings (what JSON or YAML can hold)",
+      cause,
+    });
+  }
 }
 
 function fromText(text: string, file: string, dir: string): LoadedSpec {

@@ -1,7 +1,8 @@
 import { parseSourceDocument } from "./document.js";
 import { EnvforgeError } from "./errors.js";
+import { deepFreeze } from "./freeze.js";
 import type { EngineHooks } from "./hooks.js";
-import type { InputLimits } from "./limits.js";
+import { checkShape, type InputLimits } from "./limits.js";
 import { readTextFile, resolveReference } from "./loader.js";
 import type { SchemaRegistry } from "./schema.js";
 import type { ParseContext, SectionFields } from "./sections.js";
@@ -45,7 +46,11 @@ function identityOf(data: Record<string, unknown>): SpecIdentity {
 /** Runs every present section's parser, in forwarding order. */
 export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Promise<ParsedSpec> {
   const { hooks, registry, limits } = options;
+  checkShape(loaded.data, loaded.locator, limits);
   registry.check(loaded.data, loaded.locator);
+  // Sections' parsers share the raw definition and read each other's results: frozen, no plugin
+  // can change what another parses or hashes.
+  deepFreeze(loaded.data);
   const present = collectSections(loaded, registry);
   const forwarded = new Map<string, ForwardedItem[]>();
   const sections: Record<string, unknown> = {};
@@ -107,11 +112,11 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
       warn: (code, message, location, hint) => options.emit({ type: "warning", code, message, location, hint }),
     };
     const value = await hook.promise(present.get(section) ?? {}, ctx);
-    if (value !== undefined) sections[section] = value;
+    if (value !== undefined) sections[section] = deepFreeze(value);
   }
 
   const variables = Object.fromEntries(
     Object.entries((loaded.data.variables as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]),
   );
-  return { loaded, identity: identityOf(loaded.data), variables, sections };
+  return { loaded, identity: identityOf(loaded.data), variables, sections: Object.freeze(sections) };
 }

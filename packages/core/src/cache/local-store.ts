@@ -1,11 +1,12 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import { hashHex } from "../canonical.js";
 import { EnvforgeError } from "../errors.js";
 import type { Hash } from "../spec.js";
 import { parseEntry } from "./entry-schema.js";
+import { cacheIoError } from "./io-error.js";
+import { acquireLock, type HeldLock } from "./lock.js";
 import type { CacheEntry, CacheKey } from "./types.js";
 
 /** Why a lookup missed in a way the user should hear about. */
@@ -91,15 +92,20 @@ export class LocalStore {
   /** Writes the entry file last and atomically (temp file + fsync + rename). */
   async put(entry: CacheEntry): Promise<void> {
     const file = this.entryPath(entry);
-    await mkdir(path.dirname(file), { recursive: true });
-    const previous = await this.get(entry);
-    if (previous.entry && previous.entry.generation !== entry.generation) {
-      // Keep the replaced generation reachable: a rebuild never overwrites in place.
-      const old = this.generationPath(entry, previous.entry.generation);
-      await mkdir(path.dirname(old), { recursive: true });
-      await writeFileAtomic(old, JSON.stringify(previous.entry));
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      const previous = await this.get(entry);
+      if (previous.entry && previous.entry.generation !== entry.generation) {
+        // Keep the replaced generation reachable: a rebuild never overwrites in place.
+        const old = this.generationPath(entry, previous.entry.generation);
+        await mkdir(path.dirname(old), { recursive: true });
+        await writeFileAtomic(old, JSON.stringify(previous.entry));
+      }
+      await writeFileAtomic(file, `${JSON.stringify(entry, null, 2)}\n`);
+    } catch (cause) {
+      // write-file-atomic removed its temp file: the previous entry (if any) is still the current one.
+      throw cacheIoError(cause, `write the cache entry ${file}`);
     }
-    await writeFileAtomic(file, `${JSON.stringify(entry, null, 2)}\n`);
   }
 
   /** The generation a new build of `key` gets: one past every generation seen so far. */
@@ -140,7 +146,9 @@ export class LocalStore {
 
   /** Removes what a failed build left (artifact folder, log stays for the user to read). */
   async discard(dir: string): Promise<void> {
-    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch((cause: unknown) => {
+      throw cacheIoError(cause, `remove ${dir}`);
+    });
   }
 
   /** Moves a corrupt entry aside so it stops warning, keeping it for inspection. */
@@ -151,20 +159,17 @@ export class LocalStore {
 
   /**
    * A lock across processes for one key, so N processes asking for the same hash build it once.
-   * A holder that died leaves a stale lock, taken over after `staleMs`.
+   * A holder that died is taken over: at once when it ran on this machine, else after `staleMs`.
    */
-  async lock(key: CacheKey, signal?: AbortSignal, staleMs = 15_000): Promise<() => Promise<void>> {
+  async lock(key: CacheKey, signal?: AbortSignal, options: { staleMs?: number | undefined; onLost?: (error: Error) => void } = {}): Promise<HeldLock> {
     const dir = path.join(this.root, "locks");
-    await mkdir(dir, { recursive: true });
     const file = path.join(dir, `${this.#safeTarget(key.target)}-${hashHex(key.hash)}`);
-    for (;;) {
-      try {
-        return await lockfile.lock(file, { realpath: false, stale: staleMs, update: staleMs / 3 });
-      } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== "ELOCKED") throw cause;
-        if (signal?.aborted) throw signal.reason;
-        await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
-      }
+    try {
+      await mkdir(dir, { recursive: true });
+      return await acquireLock(file, { staleMs: options.staleMs ?? 15_000, signal, onLost: options.onLost });
+    } catch (cause) {
+      if (signal?.aborted && cause === signal.reason) throw cause;
+      throw cacheIoError(cause, `lock ${file}`);
     }
   }
 }

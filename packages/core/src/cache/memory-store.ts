@@ -1,3 +1,4 @@
+import { deepFreeze } from "../freeze.js";
 import type { CacheEntry, CacheKey } from "./types.js";
 
 /** The first cache tier: a bounded map, least recently used entries dropped first. */
@@ -21,7 +22,9 @@ export class MemoryStore {
     return entry;
   }
 
+  /** Entries are frozen: every caller of a key shares the object, so none may change it for the others. */
   put(entry: CacheEntry): void {
+    deepFreeze(entry);
     const k = MemoryStore.keyOf(entry);
     this.#entries.delete(k);
     this.#entries.set(k, entry);

@@ -1,0 +1,26 @@
+/**
+ * Freezes plain data (objects and arrays, recursively) in place and returns it. Values one plugin
+ * hands to others — a parsed section, a canonical value, a cache entry — are shared by reference;
+ * frozen, no plugin (or host) can change another's, so what was hashed is what gets built.
+ * Class instances, maps and sets are left alone: they are a plugin's own business.
+ */
+export function deepFreeze<T>(value: T): T {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== "object" || node === null || Object.isFrozen(node) || !isPlain(node)) continue;
+    Object.freeze(node);
+    if (Array.isArray(node)) {
+      for (const item of node) if (typeof item === "object" && item !== null) stack.push(item);
+    } else {
+      for (const item of Object.values(node)) if (typeof item === "object" && item !== null) stack.push(item);
+    }
+  }
+  return value;
+}
+
+function isPlain(node: object): boolean {
+  if (Array.isArray(node)) return true;
+  const proto = Object.getPrototypeOf(node) as unknown;
+  return proto === Object.prototype || proto === null;
+}
