@@ -1,0 +1,80 @@
+/**
+ * A build process for the reliability tests, run with `node --conditions=source --import tsx`.
+ * argv[2] is a JSON `ChildJob`; it runs every request concurrently through one engine and prints
+ * one JSON line per event: `ready` (engine built, requests start now), `result`/`error` per
+ * request, then `done`. With `crashPoint` it SIGKILLs itself at that point of the pipeline.
+ */
+import { createEngine, isEnvforgeError, type BuilderOptions, type EnginePlugin, type SpecSource } from "@envforge/core";
+import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { probePlugin } from "./reliability-plugin.js";
+
+export type CrashPoint = "build-start" | "build-finished" | "before-store" | "after-store";
+
+export interface ChildJob {
+  cacheDir: string;
+  lockStaleMs?: number;
+  plugins: Array<"probe" | "pip">;
+  requests: Array<{ key: string; spec: SpecSource; target: string }>;
+  builderOptions?: BuilderOptions;
+  crashPoint?: CrashPoint;
+  secrets?: string[];
+  /** Wait for this file before starting, so several children start their requests together. */
+  startGate?: string;
+  /** Each request starts after a random pause of up to this many ms (interleaves processes). */
+  jitterMs?: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? "{}") as ChildJob;
+const say = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
+const crash = () => process.kill(process.pid, "SIGKILL");
+
+const plugins: EnginePlugin[] = await Promise.all(
+  job.plugins.map(async (p) => (p === "pip" ? (await import("@envforge/plugin-pip")).pipPlugin() : probePlugin())),
+);
+if (job.crashPoint) plugins.push(crashPlugin(job.crashPoint));
+const engine = createEngine({ cacheDir: job.cacheDir, plugins, lockStaleMs: job.lockStaleMs, secrets: job.secrets });
+
+function crashPlugin(point: CrashPoint): EnginePlugin {
+  return {
+    name: "crash",
+    apply(e) {
+      if (point === "before-store") e.hooks.store.tap({ name: "crash", stage: 0 }, crash);
+      if (point === "after-store") e.hooks.store.tap({ name: "crash", stage: 100 }, crash);
+      e.hooks.event.tap("crash", (event) => {
+        if (point === "build-start" && event.type === "build.start") crash();
+        if (point === "build-finished" && event.type === "stage.finish" && event.stage === "build") crash();
+      });
+    },
+  };
+}
+
+say({ type: "ready", pid: process.pid });
+if (job.startGate) while (!existsSync(job.startGate)) await sleep(10);
+let failures = 0;
+await Promise.all(
+  job.requests.map(async (request) => {
+    if (job.jitterMs) await sleep(Math.random() * job.jitterMs);
+    try {
+      const result = await engine.build(request.spec, { target: request.target, builderOptions: job.builderOptions });
+      say({
+        type: "result",
+        key: request.key,
+        hash: result.hash,
+        cached: result.cached,
+        store: result.store,
+        generation: result.entry.generation,
+        path: result.entry.artifact.path,
+      });
+    } catch (error) {
+      failures++;
+      say({
+        type: "error",
+        key: request.key,
+        code: isEnvforgeError(error) ? error.code : "RAW",
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }),
+);
+say({ type: "done", failures });
