@@ -190,6 +190,16 @@ describe.skipIf(reason)(titleWithReason("venv target (real python3 -m venv + pip
     expect(ok.cached).toBe(false);
   });
 
+  it("a missing interpreter is E_TOOL_NOT_FOUND naming the builder option to fix it", async () => {
+    const { engine } = setup();
+    const error = await engine
+      .build(spec(["envforge-greeting==1.2.0"]), { target: "venv", builderOptions: { pip: { python: "/nonexistent/python3.99", findLinks: [wheels], noIndex: true } } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "E_TOOL_NOT_FOUND" });
+    expect((error as EnvforgeError).message).toContain('"/nonexistent/python3.99" was not found');
+    expect((error as EnvforgeError).hint).toContain("pip.python");
+  });
+
   it("a user-managed environment installs nothing: its interpreter is checked and recorded", async () => {
     const { engine, events } = setup();
     const interpreter = realpathSync(spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).stdout.trim());

@@ -78,12 +78,9 @@ export async function runLogged(file: string, args: readonly string[], ctx: RunC
     forceKillAfterDelay: KILL_GRACE_MS,
   });
   const pid = subprocess.pid;
-  let escalate: NodeJS.Timeout | undefined;
+  // execa signals the leader (SIGTERM, SIGKILL after the grace period); the group gets the same.
   const onAbort = () => {
-    if (pid === undefined) return;
-    killGroup(pid, "SIGTERM");
-    escalate = setTimeout(() => killGroup(pid, "SIGKILL"), KILL_GRACE_MS);
-    escalate.unref();
+    if (pid !== undefined) killGroup(pid, "SIGTERM");
   };
   if (pid !== undefined) trackGroup(pid);
   ctx.signal.addEventListener("abort", onAbort, { once: true });
@@ -98,7 +95,6 @@ export async function runLogged(file: string, args: readonly string[], ctx: RunC
       // Children that outlived a cancelled leader are still in its group.
       if (ctx.signal.aborted) killGroup(pid, "SIGKILL");
     }
-    if (escalate && !ctx.signal.aborted) clearTimeout(escalate);
   }
 }
 

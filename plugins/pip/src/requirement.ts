@@ -52,7 +52,7 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
   const suffix = requirementOptions(input);
   if (input.editable) {
     if (!URL_SCHEME.test(text) || !VCS_SCHEME.test(text) || /^[a-z]+\+file:/i.test(text)) {
-      throw refuse(`editable requirement "${text}" installs a local folder in place`, input);
+      throw refuse(`editable requirement "${text}" is not a VCS URL: an editable install builds a local folder in place`, input);
     }
     checkUrl(text, input, 0);
     return urlRequirement(`-e ${text}`, text, suffix, input);
@@ -69,9 +69,14 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
   if (/^[.~/\\]/.test(text) || /^[a-z]:[\\/]/i.test(text) || (text.split(/[;@]/)[0] ?? "").includes("/")) {
     throw refuse(`"${text}" is a local path`, input);
   }
-  if (text.includes("${")) {
-    throw refuse(`"${text}" uses an environment variable`, input, text.indexOf("${"), "write the value itself: the hash must see what gets installed");
-  }
+  // pip expands ${VAR} on every line before parsing it. Inside a URL that is how credentials
+  // stay out of the definition; anywhere else the hash would not see what gets installed.
+  const envVarOutside = (rest: string) => {
+    if (rest.includes("${")) {
+      throw refuse(`"${text}" uses an environment variable`, input, text.indexOf("${"), "write the value itself (only URLs may use ${VAR}, e.g. for a token): the hash must see what gets installed");
+    }
+  };
+  envVarOutside(text.split("@")[0] ?? "");
   let parsed: Pep508Requirement;
   try {
     parsed = parsePep508(text);
@@ -88,6 +93,7 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
   if (parsed.url === undefined && parsed.specifiers.length === 0 && ARCHIVE.test(parsed.name)) {
     throw refuse(`"${text}" is a local archive file`, input);
   }
+  envVarOutside(parsed.url === undefined ? text : text.replace(parsed.url, ""));
   if (parsed.url !== undefined) {
     const urlOffset = text.indexOf(parsed.url);
     if (!URL_SCHEME.test(parsed.url)) throw refuse(`"${parsed.url}" is a local path, not a URL`, input, urlOffset);

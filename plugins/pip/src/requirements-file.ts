@@ -81,11 +81,11 @@ export function logicalLines(text: string, file: string, origin?: SourceLocation
       out.push({
         text: body,
         at: (offset) => {
+          // Inline items have no lines of their own: report the item's own position.
+          if (origin) return origin;
           const absolute = offset + lead;
           let seg = segs[0]!;
           for (const s of segs) if (s.offset <= absolute) seg = s;
-          // Inline items have no lines of their own: report the item's own position.
-          if (origin) return origin;
           return { file, line: seg.line, column: absolute - seg.offset + 1 };
         },
       });

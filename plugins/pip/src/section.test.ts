@@ -79,6 +79,11 @@ describe("pip section: what hashes equal", () => {
     ]);
   });
 
+  it("${VAR} is allowed inside a URL (pip expands it at build time), e.g. for a token", async () => {
+    const url = "https://${USER}:${TOKEN}@h.example/x-1.0-py3-none-any.whl#sha256=" + "0".repeat(64);
+    expect(await canonicalOf({ "env.yaml": env([`x @ ${url}`]) })).toEqual([`x @ ${url}`]);
+  });
+
   it("items forwarded by another section (conda's pip: sub-list) join the same set", async () => {
     const forwarder: EnginePlugin = {
       name: "fake-conda",
@@ -130,13 +135,14 @@ describe("pip section: refusals carry file, line, column and a hint", () => {
   });
 
   it.each([
-    ["-e ./local/pkg", "installs a local folder"],
+    ["-e ./local/pkg", "not a VCS URL"],
     ["./local/pkg", "local path"],
     ["/abs/pkg-1.0.tar.gz", "local path"],
     ["pkg-1.0-py3-none-any.whl", "local archive"],
     ["pkg @ file:///tmp/pkg-1.0.tar.gz", "local file URL"],
     ["pkg @ ./pkg", "local path"],
     ["numpy==${NUMPY_VERSION}", "environment variable"],
+    ["pkg @ https://h.example/pkg.whl ; sys_platform == '${PLAT}'", "environment variable"],
     ["pkg @ https://user:hunter22@h.example/pkg.whl", "password"],
   ])("%s is refused (%s)", async (line, why) => {
     const e = await refusal({ "env.yaml": env([line]) });

@@ -76,7 +76,7 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
     const args = ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "-r", reqFile];
     if (index.noIndex) args.push("--no-index");
     for (const link of index.findLinks) args.push("--find-links", expand(link));
-    for (const host of index.trustedHosts) args.push("--trusted-host", host);
+    for (const host of index.trustedHosts) args.push("--trusted-host", expand(host));
     const installed = await run(venvPython, args);
     ctx.signal.throwIfAborted();
     if (installed.exitCode !== 0) throw failed("pip install", installed);
@@ -111,9 +111,11 @@ function pipEnv(options: PipBuilderOptions): Record<string, string> {
   if (!options.inheritPipConfig) env.PIP_CONFIG_FILE = "/dev/null";
   env.PIP_NO_INPUT = "1";
   env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
-  // A venv inherits nothing from an active one.
+  // Nothing from an active venv or a PYTHONPATH: pip would count packages it finds there as
+  // installed and leave them out of the venv.
   delete env.VIRTUAL_ENV;
   delete env.PYTHONHOME;
+  delete env.PYTHONPATH;
   return { ...env, ...options.env };
 }
 
