@@ -76,10 +76,11 @@ function warnUnpinned(parsed: PipParsed, ctx: ParseContext): void {
     const key = req.name ?? req.canonical;
     if (seen.has(key)) continue;
     seen.add(key);
-    const what = req.name ? `"${req.name}"` : `"${redactUrl(req.written)}"`;
+    const written = redactUrl(req.written);
+    const what = req.name ? `"${req.name}"${written === req.name ? "" : ` (${written})`}` : `"${written}"`;
     ctx.warn(
       "W_UNPINNED",
-      `${what} is not pinned (${redactUrl(req.written)}): the first build of this hash decides what it resolves to, and every later build of the same definition reuses that`,
+      `${what} is not pinned to one version: the first build of this definition decides what it resolves to, and every later build of the same hash reuses that`,
       req.location,
       req.name
         ? `pin it, e.g. ${req.name}==<version>; the build's lock records what it resolved to`
