@@ -119,9 +119,26 @@ function pipPackages(parsed: ParsedSpec): Array<Located & { ecosystem: string }>
   }));
 }
 
+/** The parts of the conda plugin's MatchSpec that say how exact it is. */
+export interface CondaSpecLike {
+  name: string;
+  version?: string | undefined;
+  url?: string | undefined;
+  extra?: Record<string, string> | undefined;
+}
+
+/**
+ * One exact version (or one file). Stricter than the conda plugin's `pinned`, which is content
+ * with an upper bound (`numpy=1.26` is `1.26.*`: it warns less, but 1.26.5 can still arrive).
+ */
+export function condaExact(spec: CondaSpecLike): boolean {
+  if (spec.url !== undefined || spec.extra?.md5 !== undefined || spec.extra?.sha256 !== undefined) return true;
+  return spec.version !== undefined && /^==[^*,|]+$/.test(spec.version);
+}
+
 function condaPackages(parsed: ParsedSpec): Array<Located & { ecosystem: string }> {
-  const conda = parsed.sections.conda as { dependencies?: Array<{ spec: { name: string; pinned: boolean }; text: string; location?: SourceLocation }> } | undefined;
-  return (conda?.dependencies ?? []).map((d) => ({ ecosystem: "conda", name: d.spec.name, pinned: d.spec.pinned, written: d.text, location: d.location }));
+  const conda = parsed.sections.conda as { dependencies?: Array<{ spec: CondaSpecLike; text: string; location?: SourceLocation }> } | undefined;
+  return (conda?.dependencies ?? []).map((d) => ({ ecosystem: "conda", name: d.spec.name, pinned: condaExact(d.spec), written: d.text, location: d.location }));
 }
 
 const MAVEN_MOVING = /[[\](),]|SNAPSHOT$|^latest\.|^release$|^latest$/i;

@@ -151,7 +151,15 @@ export function setTopLevel(text: string, values: Record<string, unknown>): stri
   const map = doc.contents as YAMLMap<unknown, unknown>;
   // New keys go first, in the order given: identity reads best at the top of a file.
   const fresh = Object.entries(values).filter(([key]) => !map.has(key));
-  map.items.unshift(...fresh.map(([key, value]) => doc.createPair(key, value)));
+  const pairs = fresh.map(([key, value]) => doc.createPair(key, value));
+  // A comment heading the file is attached to the first key: keep it above the new first key.
+  const firstKey = map.items[0]?.key as { commentBefore?: string | null } | undefined;
+  const newKey = pairs[0]?.key as { commentBefore?: string | null } | undefined;
+  if (firstKey?.commentBefore && newKey) {
+    newKey.commentBefore = firstKey.commentBefore;
+    firstKey.commentBefore = undefined;
+  }
+  map.items.unshift(...pairs);
   for (const [key, value] of Object.entries(values)) if (map.has(key)) map.set(key, value);
   return doc.toString({ lineWidth: 0 });
 }

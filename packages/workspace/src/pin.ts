@@ -3,6 +3,7 @@ import { Document, isMap, isSeq, parseDocument } from "yaml";
 import type { Lock } from "@envforge/core";
 import { parseMatchSpec, prepareMatchSpecs } from "@envforge/plugin-conda";
 import { canonicalName, formatRequirement, parsePep508, type Pep508Requirement } from "@envforge/plugin-pip";
+import { condaExact } from "./check.js";
 import type { EnvironmentDefinition } from "./definition.js";
 
 export interface PinChange {
@@ -192,7 +193,7 @@ class Pinner {
     } catch {
       return text;
     }
-    if (spec.pinned || spec.url !== undefined) return text;
+    if (condaExact(spec)) return text;
     const version = this.versions.conda.get(spec.name);
     if (version === undefined) {
       this.out.missing.push({ ecosystem: "conda", written: text, where });
