@@ -38,8 +38,10 @@ function printWithRattler(raw: string): string {
     }
   }
   // rattler's parser errors span several lines (a caret diagram); the first line says what failed.
-  const message = (strictError instanceof Error ? strictError.message : String(strictError)).split("\n")[0]!.trim();
-  throw new VersionSpecError(`invalid version "${raw}": ${message.replace(/^0: /, "")}`);
+  let message = (strictError instanceof Error ? strictError.message : String(strictError)).split("\n")[0]!.trim();
+  // The parser's position trace ("0: at line 1, in Tag:") says nothing a user can act on.
+  if (/^\d+: at line/.test(message)) message = "it is not a version or a version constraint";
+  throw new VersionSpecError(`invalid version "${raw}": ${message}`);
 }
 
 /** Parses rattler's printed form: `|` binds looser than `,`; parentheses group. */
