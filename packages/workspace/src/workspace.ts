@@ -216,6 +216,13 @@ export class Workspace {
       const hash = await this.engine.hash({ path: curated.path }).then((r) => r.hash, () => undefined);
       if (hash) roots.add(hash);
     }
-    return gc(this.cacheDir, { ...options, registry: this.registry, roots });
+    const report = await gc(this.cacheDir, { ...options, registry: this.registry, roots });
+    // This process's memory tier must not answer for an entry that is gone from disk.
+    if (!report.dryRun) {
+      for (const item of report.removed) {
+        if (item.kind === "entry" && item.hash && item.target) this.engine.cache.memory.delete({ hash: item.hash, target: item.target });
+      }
+    }
+    return report;
   }
 }

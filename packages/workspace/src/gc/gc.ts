@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { hashHex, type Hash } from "@envforge/core";
+import { acquireLock, hashHex, type Hash } from "@envforge/core";
 import type { EnvironmentRegistry } from "../registry/types.js";
 import { scanCache, type CacheUnit, type UnitKind } from "./scan.js";
 
@@ -60,11 +60,11 @@ export interface GcReport {
 
 const DAY = 86_400_000;
 
-/**
- * gc never takes a build lock over, however old: core's builders judge and reclaim the locks of
- * dead holders themselves (proper-lockfile's own takeover races, see core's cache/lock.ts). A dead
- * build's lock only makes gc skip that unit until the next build of it reclaims the lock.
- */
+/** Core's build lock staleness (LocalStore.lock): gc judges dead holders the same way. */
+const BUILD_LOCK_STALE_MS = 15_000;
+/** How long gc waits for a build lock before calling the unit in use. */
+const LOCK_TRY_MS = 300;
+/** For the in-use probe only: a lock folder that exists is held (core judges staleness itself). */
 const NEVER_STALE = 2 ** 30;
 
 /**
@@ -174,15 +174,13 @@ async function remove(unit: CacheUnit, paths: string[], root: string): Promise<b
   let release: (() => Promise<void>) | undefined;
   if (unit.target && unit.hash) {
     await mkdir(lockDir, { recursive: true });
+    // Core's own protocol (holder records beside the lock), so builders never mistake gc's lock
+    // for a dead one; tried briefly: a lock still held after that belongs to a running build.
+    const signal = AbortSignal.timeout(LOCK_TRY_MS);
     try {
-      release = await lockfile.lock(path.join(lockDir, `${unit.target}-${hashHex(unit.hash)}`), {
-        realpath: false,
-        stale: NEVER_STALE,
-        update: 5000,
-        onCompromised: () => undefined,
-      });
+      release = await acquireLock(path.join(lockDir, `${unit.target}-${hashHex(unit.hash)}`), { staleMs: BUILD_LOCK_STALE_MS, signal });
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === "ELOCKED") return false;
+      if (signal.aborted) return false;
       throw cause;
     }
   }

@@ -78,6 +78,7 @@ export class FileRegistry extends StateRegistry {
       let writeSnapshot = recovery.snapshotBehind || recovery.snapshotDamaged;
       const { operation, result } = plan(state);
       if (operation) {
+        this.#stillHeld();
         const seq = state.seq + 1;
         await this.#append({ seq, at: new Date().toISOString(), operation });
         applyOperation(state, operation);
@@ -173,19 +174,40 @@ export class FileRegistry extends StateRegistry {
     }
   }
 
+  #lost: Error | undefined;
+
+  /**
+   * A holder that stalls past `staleMs` can have its lock taken over; it must then not write, or
+   * two writers would both append the same operation number. proper-lockfile reports the loss.
+   */
+  #stillHeld(): void {
+    if (!this.#lost) return;
+    const cause = this.#lost;
+    this.#lost = undefined;
+    throw new EnvforgeError({
+      code: "E_TIMEOUT",
+      message: `lost the lock of the registry ${this.dir} while holding it (this process stalled): nothing was written`,
+      hint: "retry the operation",
+      cause,
+    });
+  }
+
   async #lock(): Promise<() => Promise<void>> {
     await mkdir(this.dir, { recursive: true });
     const stale = this.#options.staleMs ?? 10_000;
     const deadline = Date.now() + (this.#options.lockTimeoutMs ?? 60_000);
     for (;;) {
       try {
-        return await lockfile.lock(path.join(this.dir, "registry"), {
+        const release = await lockfile.lock(path.join(this.dir, "registry"), {
           realpath: false,
           stale,
           update: Math.max(1000, Math.floor(stale / 3)),
-          // A lock lost to a stall is reported when released; the journal line is already fsynced.
-          onCompromised: () => undefined,
+          onCompromised: (error) => {
+            this.#lost = error;
+          },
         });
+        this.#lost = undefined;
+        return release;
       } catch (cause) {
         if ((cause as NodeJS.ErrnoException).code !== "ELOCKED") throw cause;
         if (Date.now() > deadline) {
