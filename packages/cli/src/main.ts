@@ -2,6 +2,10 @@ import { Command, CommanderError } from "commander";
 import type { EnginePlugin } from "@envforge/core";
 import { registerBuild } from "./commands/build.js";
 import { registerCache } from "./commands/cache.js";
+import { registerDockerfile } from "./commands/dockerfile.js";
+import { registerImageDetails } from "./commands/image-details.js";
+import { registerImport } from "./commands/import.js";
+import { registerLock } from "./commands/lock.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerHash } from "./commands/hash.js";
 import { registerSchema } from "./commands/schema.js";
@@ -40,6 +44,10 @@ export function createProgram(ctx: CommandContext): Command {
   registerBuild(program, ctx);
   registerCache(program, ctx);
   registerSchema(program, ctx);
+  registerDockerfile(program, ctx);
+  registerImageDetails(program, ctx);
+  registerImport(program, ctx);
+  registerLock(program, ctx);
   return program;
 }
 
