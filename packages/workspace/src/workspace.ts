@@ -118,7 +118,8 @@ export class Workspace {
     if (!name) {
       throw new EnvforgeError({ code: "E_MISSING_FIELD", message: "the definition has no name to register it under", field: "name", hint: "add `name:` to the file, or pass a name (envforge register FILE --name NAME)" });
     }
-    const version = options.version ?? (resolved.kind === "file" && definition.document.version !== undefined ? String(definition.document.version) : undefined);
+    // A file's (or curated definition's) own `version:` is honoured; a registered one is copied as new.
+    const version = options.version ?? (resolved.kind !== "registry" && definition.document.version !== undefined ? String(definition.document.version) : undefined);
     return this.registry.register({ name, version, hash, definition, labels: options.labels, curated: resolved.kind === "curated" });
   }
 
