@@ -1,0 +1,74 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../support/engine.js";
+import { runCli } from "./support.js";
+
+/** A conda channel on disk: `<subdir>/repodata.json`, as `conda index` writes it. */
+async function channel(): Promise<string> {
+  const dir = await tempDir("envforge-channel-");
+  const pkg = (name: string, version: string, depends: string[] = []) => ({
+    [`${name}-${version}-h_0.conda`]: { name, version, build: "h_0", build_number: 0, depends, subdir: "noarch", noarch: "generic", md5: "0".repeat(32), sha256: "0".repeat(64), size: 1 },
+  });
+  await mkdir(path.join(dir, "noarch"), { recursive: true });
+  await writeFile(
+    path.join(dir, "noarch", "repodata.json"),
+    JSON.stringify({ info: { subdir: "noarch" }, packages: {}, "packages.conda": { ...pkg("alpha", "1.0"), ...pkg("alpha", "1.4", ["beta >=2"]), ...pkg("beta", "2.1") } }),
+  );
+  return pathToFileURL(dir).href;
+}
+
+describe("envforge import / lock / dockerfile", () => {
+  it("import conda round-trips an environment.yml to the same hash", async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, "environment.yml"), "name: team\nchannels: [conda-forge]\ndependencies:\n  - numpy >=1.26\n  - pip:\n    - rich==13.7.1\n");
+    await writeFile(path.join(dir, "ref.yaml"), "python:\n  condaFile: ./environment.yml\n");
+    const imported = await runCli(["import", "conda", "environment.yml", "--output", "imported.yaml"], { cwd: dir });
+    expect(imported.code, imported.stderr).toBe(0);
+    const a = await runCli(["hash", "ref.yaml", "-q"], { cwd: dir });
+    const b = await runCli(["hash", "imported.yaml", "-q"], { cwd: dir });
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it("import requirements keeps the packages and leaves index options out of the definition", async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, "requirements.txt"), "--index-url https://pypi.example/simple\nNumPy == 1.26.4\nrich\n");
+    const out = await runCli(["import", "requirements", "requirements.txt", "--name", "imp"], { cwd: dir });
+    expect(out.code).toBe(0);
+    const definition = parse(out.stdout) as { name: string; python: { pip: string[] } };
+    expect(definition.name).toBe("imp");
+    expect(definition.python.pip).toHaveLength(2);
+    expect(out.stdout).not.toContain("pypi.example");
+    expect(out.stderr).toContain("W_UNPINNED");
+  });
+
+  it("lock pins every conda dependency against a local channel and gives a new, fully pinned hash", async () => {
+    const dir = await tempDir();
+    const url = await channel();
+    await writeFile(path.join(dir, "env.yaml"), `python:\n  conda:\n    channels: ["${url}"]\n    dependencies: [alpha, {pip: [rich==13.7.1]}]\n`);
+    const out = await runCli(["lock", "env.yaml", "--platform", "noarch", "--output", "locked.yaml"], { cwd: dir });
+    expect(out.code, out.stderr).toBe(0);
+    const locked = parse(await import("node:fs/promises").then((fs) => fs.readFile(path.join(dir, "locked.yaml"), "utf8"))) as {
+      python: { conda: { dependencies: unknown[] } };
+    };
+    expect(locked.python.conda.dependencies).toEqual(["alpha ==1.4 h_0", { pip: ["rich==13.7.1"] }]);
+    const before = await runCli(["hash", "env.yaml", "-q"], { cwd: dir });
+    const after = await runCli(["hash", "locked.yaml", "-q"], { cwd: dir });
+    expect(after.stdout).not.toBe(before.stdout);
+    expect(after.stderr).not.toContain("W_UNPINNED");
+  });
+
+  it("dockerfile prints the generated Dockerfile with layers from base to pip", async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, "env.yaml"), 'docker:\n  baseImage: python:3.11-slim\n  steps: ["RUN echo custom"]\npython:\n  pip: [rich==13.7.1]\n');
+    const out = await runCli(["dockerfile", "env.yaml"], { cwd: dir });
+    expect(out.code, out.stderr).toBe(0);
+    const text = out.stdout;
+    expect(text).toMatch(/^FROM docker\.io\/library\/python:3\.11-slim/m);
+    expect(text.indexOf("RUN echo custom")).toBeGreaterThan(text.indexOf("FROM"));
+    expect(text.indexOf("rich") === -1 ? text.indexOf("requirements") : text.indexOf("rich")).toBeGreaterThan(text.indexOf("RUN echo custom"));
+    expect(text).toContain("dev.envforge.hash");
+  });
+});
