@@ -47,6 +47,67 @@ export function renderMarkdown(run: RunResult, chartPath?: string): string {
   ].join("\n");
 }
 
+/** One line per envforge row: its p50 beside the fastest peer's and the limit's. */
+export function summaryTable(run: RunResult): string {
+  const lines = ["| case | envforge p50 | best peer p50 | limit p50 | ÷ best peer | ÷ limit |", "| --- | ---: | ---: | ---: | ---: | ---: |"];
+  for (const c of run.cases) {
+    if (c.skipped) {
+      lines.push(`| ${c.title} | skipped: ${c.skipped} | | | | |`);
+      continue;
+    }
+    const best = c.rows.find((r) => r.role === "peer" && r.subject === c.rows.find((x) => x.role === "envforge")?.bestPeer);
+    const limit = c.rows.find((r) => r.role === "limit");
+    for (const r of c.rows.filter((x) => x.role === "envforge")) {
+      const title = c.rows.filter((x) => x.role === "envforge").length > 1 ? `${c.title}: ${r.subject}` : c.title;
+      lines.push(
+        `| ${title} | ${formatValue(r.stats.p50, c.unit)} | ${best ? `${formatValue(best.stats.p50, c.unit)} (${best.subject})` : "–"} | ${limit ? formatValue(limit.stats.p50, c.unit) : "–"} | ${ratio(r.ratioToBestPeer)} | ${ratio(r.ratioToLimit)} |`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+/** The README's Performance section, written from a full run. */
+export function renderPerformance(run: RunResult, chartPath: string, resultsPath: string): string {
+  const env = Object.entries(run.environment).map(([k, v]) => `${k} ${v}`).join(", ");
+  return [
+    "## Performance",
+    "",
+    "`pnpm bench` (or `npm run bench`) runs the benchmark suites in `benchmarks/` — hash, cache, process",
+    "start-up and scaling — with envforge beside its peers and beside the limit (what the machine cannot",
+    "beat) in the same process, and writes a JSON result file, a Markdown report and an SVG chart.",
+    "Every figure is a median over rounds; the ratios, not the absolute times, are what carry across",
+    "machines. ÷ limit is envforge's p50 over the limit's, ÷ best peer its p50 over the fastest peer's",
+    "(below 1: faster than every peer).",
+    "",
+    `These figures: \`${run.command}\` on ${run.startedAt.slice(0, 10)} (${env}).`,
+    "",
+    `![envforge benchmarks: p50 bars, p99 ticks](${chartPath})`,
+    "",
+    "### Targets",
+    "",
+    targetsTable(run.targets),
+    "",
+    "### Results",
+    "",
+    summaryTable(run),
+    "",
+    `Every row with p99 and throughput: [${resultsPath}](${resultsPath}).`,
+    "",
+    "### Running it",
+    "",
+    "- `pnpm bench` — every suite; the first run fills caches of 10k, 100k and 1M entries (about 13 GB",
+    "  under `benchmarks/results/tmp/`, kept for later runs; delete the folder to reclaim the space).",
+    "- `pnpm bench --suites hash,cache` — some suites (hash, cache, process, scaling).",
+    "- `pnpm bench --sizes 10k,100k` — other cache sizes; `--scaling 10,100,1000` other spec sizes;",
+    "  `--concurrency 1,4`; `--rounds 7`; `--time 500` (ms per subject per round); `--process-runs 31`.",
+    "- `pnpm bench --smoke` — everything once with tiny counts (what the test suite runs); figures meaningless.",
+    "- `--docker off` skips the Docker comparison; it also skips itself, saying why, when no daemon answers.",
+    "  Each option also reads `ENVFORGE_BENCH_<NAME>` (e.g. `ENVFORGE_BENCH_SIZES=10k`).",
+    "",
+  ].join("\n");
+}
+
 /** Writes results.json, results.md and chart.svg into `outDir`; returns their paths. */
 export function writeReports(run: RunResult, outDir: string): { json: string; markdown: string; chart: string } {
   mkdirSync(outDir, { recursive: true });

@@ -1,8 +1,10 @@
+import { writeFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { execaSync } from "execa";
-import { readConfig, repoRoot, type SuiteName } from "./config.js";
+import { benchRoot, readConfig, repoRoot, type SuiteName } from "./config.js";
 import type { CaseResult, RunResult, TargetCheck } from "./model.js";
-import { writeReports } from "./report.js";
+import { renderPerformance, writeReports } from "./report.js";
 import { cacheSuite } from "./suites/cache.js";
 import { suiteContext, type SuiteContext } from "./suites/context.js";
 import { hashSuite } from "./suites/hash.js";
@@ -43,7 +45,13 @@ export async function runBenchmarks(argv: string[], env: NodeJS.ProcessEnv = pro
     cases,
     targets,
   };
-  return { run, files: writeReports(run, config.outDir) };
+  const files = writeReports(run, config.outDir);
+  // A full run into the default folder also refreshes the README's Performance section.
+  if (config.outDir === path.join(benchRoot, "results") && !config.smoke && config.suites.length === 4) {
+    const rel = (f: string) => path.relative(repoRoot, f);
+    writeFileSync(path.join(benchRoot, "PERFORMANCE.md"), renderPerformance(run, rel(files.chart), rel(files.markdown)));
+  }
+  return { run, files };
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
