@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFile, mkdtemp, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -130,6 +130,16 @@ describe("FileRegistry on disk", () => {
     // The restarted journal alone can now rebuild everything.
     await writeFile(path.join(dir, "registry.json"), "");
     expect((await open().versions("train")).length).toBe(3);
+  });
+
+  it("restarts a deleted journal from the snapshot, so later damage stays recoverable", async () => {
+    const { open, warnings, dir } = await fresh();
+    await seed(open(), 2);
+    await rm(path.join(dir, "journal.jsonl"));
+    await open().register({ name: "train", ...def("a==3") });
+    await writeFile(path.join(dir, "registry.json"), "");
+    expect((await open().versions("train")).map((r) => r.version)).toEqual(["1", "2", "3"]);
+    expect(warnings.map((w) => w.code)).toEqual(["E_REGISTRY_CORRUPT"]);
   });
 
   it("two processes registering the same name at once: versions unique, nothing lost", async () => {

@@ -138,6 +138,11 @@ export class FileRegistry extends StateRegistry {
         hint: "nothing was lost; the damaged journal is kept beside it",
       });
       await this.#restartJournal(recovery.state, "damaged");
+    } else if (recovery.journal.lines.length === 0 && recovery.state.seq > 0) {
+      // The journal is gone (deleted by hand?): restart it from the snapshot, so that the snapshot
+      // can be rebuilt from it again should it be damaged later.
+      if (recovery.journal.partialTail) await truncate(this.journalPath, 0);
+      await this.#restartJournal(recovery.state, "grown");
     } else if (recovery.journal.partialTail) {
       // Holding the lock, no one is mid-append: this is a line a crash cut short, never committed.
       this.#warn({
