@@ -144,7 +144,8 @@ describe("single flight across processes", () => {
     const lockFile = path.join(cacheDir, "v1", "locks", `${PROBE_TARGET}-${hash.slice(5)}`);
     // A holder elsewhere: the lock folder exists, its owner is another host, its heartbeat stopped.
     await mkdir(`${lockFile}.lock`, { recursive: true });
-    await writeFile(`${lockFile}.owner`, JSON.stringify({ host: "elsewhere", pidns: "x", pid: 1, ino: 0, btime: 0 }));
+    await mkdir(`${lockFile}.holders`, { recursive: true });
+    await writeFile(path.join(`${lockFile}.holders`, "elsewhere~1~4242~x"), "");
     const t0 = Date.now();
     const built = await engine.build(probeSpec("remote"), { target: PROBE_TARGET, builderOptions: { probe: { counterFile } } });
     const waited = Date.now() - t0;
@@ -176,14 +177,14 @@ describe("single flight across processes", () => {
     await mkdir(`${file}.lock`);
     const old = new Date(Date.now() - 3_600_000);
     await utimes(`${file}.lock`, old, old);
-    const judged = await findStaleLock(`${file}.lock`, `${file}.owner`, 1000);
+    const judged = await findStaleLock(`${file}.lock`, `${file}.holders`, 1000);
     expect(judged).toBeDefined();
     // Another waiter reclaims it first and takes the lock; then the slow one acts on what it saw.
     expect(await reclaimLock(`${file}.lock`, judged!)).toBe(true);
     const fresh = await acquireLock(file, { staleMs: 1000 });
     expect(await reclaimLock(`${file}.lock`, judged!)).toBe(false);
     expect(await fresh.verify()).toBe(true);
-    expect(await findStaleLock(`${file}.lock`, `${file}.owner`, 1000)).toBeUndefined();
+    expect(await findStaleLock(`${file}.lock`, `${file}.holders`, 1000)).toBeUndefined();
     // Same after the folder is removed and re-created with a recycled inode number.
     await fresh();
     await rm(`${file}.lock`, { recursive: true, force: true });

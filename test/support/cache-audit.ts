@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { LocalStore, type CacheEntry, type Hash } from "@envforge/core";
+import { findStaleLock, LocalStore, type CacheEntry, type Hash } from "@envforge/core";
 
 export interface CacheAudit {
   /** Entry files the engine takes as valid, whose artifact is complete. */
@@ -16,6 +16,8 @@ export interface CacheAudit {
   debris: string[];
   /** Lock folders present (a killed holder's): allowed, taken over by the next build. */
   locks: string[];
+  /** Locks a later run would wait for (their holder looks alive): must stay empty once builders are gone. */
+  liveLocks: string[];
 }
 
 const HEX = /^[0-9a-f]{64}$/;
@@ -28,7 +30,7 @@ const HEX = /^[0-9a-f]{64}$/;
 export async function auditCache(cacheDir: string, isComplete: (entry: CacheEntry) => Promise<boolean>): Promise<CacheAudit> {
   const root = path.join(cacheDir, "v1");
   const store = new LocalStore(cacheDir);
-  const audit: CacheAudit = { valid: [], broken: [], incomplete: [], brokenGenerations: [], debris: [], locks: [] };
+  const audit: CacheAudit = { valid: [], broken: [], incomplete: [], brokenGenerations: [], debris: [], locks: [], liveLocks: [] };
   const pointedAt = new Set<string>();
   for (const target of await list(path.join(root, "entries"))) {
     for (const name of await list(path.join(root, "entries", target))) {
@@ -79,6 +81,15 @@ export async function auditCache(cacheDir: string, isComplete: (entry: CacheEntr
     }
   }
   audit.locks = (await list(path.join(root, "locks"))).filter((n) => n.endsWith(".lock"));
+  for (const name of audit.locks) {
+    const lockDir = path.join(root, "locks", name);
+    const holders = `${lockDir.slice(0, -".lock".length)}.holders`;
+    // With the default staleness (15 s): only a dead holder's lock is recognised at once.
+    if (existsSync(lockDir) && !(await findStaleLock(lockDir, holders, 15_000))) {
+      const recorded = await readdir(holders).catch(() => ["(no holder records)"]);
+      audit.liveLocks.push(`${name}: holders ${recorded.join(", ")}`);
+    }
+  }
   return audit;
 }
 

@@ -15,7 +15,7 @@ export interface ChildJob {
   cacheDir: string;
   lockStaleMs?: number;
   plugins: Array<"probe" | "pip">;
-  requests: Array<{ key: string; spec: SpecSource; target: string }>;
+  requests: Array<{ key: string; spec: SpecSource; target: string; rebuild?: boolean }>;
   builderOptions?: BuilderOptions;
   crashPoint?: CrashPoint;
   secrets?: string[];
@@ -56,7 +56,7 @@ await Promise.all(
   job.requests.map(async (request) => {
     if (job.jitterMs) await sleep(Math.random() * job.jitterMs);
     try {
-      const result = await engine.build(request.spec, { target: request.target, builderOptions: job.builderOptions });
+      const result = await engine.build(request.spec, { target: request.target, rebuild: request.rebuild, builderOptions: job.builderOptions });
       say({
         type: "result",
         key: request.key,

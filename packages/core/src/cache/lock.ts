@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync, readlinkSync, type Stats } from "node:fs";
-import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 
@@ -16,15 +17,6 @@ export interface LockOptions {
   onLost?: ((error: Error) => void) | undefined;
 }
 
-/** Who holds a lock folder, written beside it; tied to that very folder by inode and birth time. */
-interface Owner {
-  host: string;
-  pidns: string;
-  pid: number;
-  ino: number;
-  btime: number;
-}
-
 /**
  * proper-lockfile never takes a lock over by itself here: its takeover (stat, rmdir, mkdir) lets
  * a waiter that judged the lock stale remove the lock another waiter has just re-created, and both
@@ -37,12 +29,20 @@ const NEVER_STALE = 2 ** 30;
 /**
  * Takes the lock `${file}.lock`, waiting while another live holder has it. A holder that died is
  * recognised at once when it ran on this machine (its pid is gone), otherwise after `staleMs`.
+ *
+ * Every contender first writes a record naming itself into `${file}.holders/` and only then tries
+ * to create the lock folder; a holder removes its record only after removing the folder. So
+ * whenever the folder exists its holder's record does too, with no window in between: if every
+ * record there belongs to a dead process of this machine, the folder's holder is dead.
  */
 export async function acquireLock(file: string, options: LockOptions): Promise<HeldLock> {
   const lockDir = `${file}.lock`;
-  const ownerFile = `${file}.owner`;
+  const holders = `${file}.holders`;
+  await mkdir(holders, { recursive: true });
   for (;;) {
     options.signal?.throwIfAborted();
+    const record = path.join(holders, recordName());
+    await writeFile(record, "");
     let release: () => Promise<void>;
     try {
       release = await lockfile.lock(file, {
@@ -52,19 +52,21 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
         onCompromised: (error) => options.onLost?.(error),
       });
     } catch (cause) {
+      await rm(record, { force: true });
       if ((cause as NodeJS.ErrnoException).code !== "ELOCKED") throw cause;
-      const judged = await findStaleLock(lockDir, ownerFile, options.staleMs);
+      const judged = await findStaleLock(lockDir, holders, options.staleMs);
       if (judged) await reclaimLock(lockDir, judged);
       else await sleep(40 + Math.random() * 80, undefined, { signal: options.signal }).catch(() => undefined);
       continue;
     }
     const mine = await stat(lockDir);
-    const owner: Owner = { host: os.hostname(), pidns: PIDNS, pid: process.pid, ino: mine.ino, btime: mine.birthtimeMs };
-    // Best effort: without it a dead holder is only recognised by age.
-    await writeFile(ownerFile, JSON.stringify(owner)).catch(() => undefined);
+    // Records of killed contenders: harmless (the holder's own is there) but would pile up.
+    for (const name of await readdir(holders).catch(() => [] as string[])) {
+      if (PIDNS !== "" && isDeadHere(name)) await rm(path.join(holders, name), { force: true }).catch(() => undefined);
+    }
     const held = async () => {
-      await rm(ownerFile, { force: true }).catch(() => undefined);
       await release();
+      await rm(record, { force: true }).catch(() => undefined);
     };
     const verify = async () => {
       const now = await stat(lockDir).catch(() => undefined);
@@ -74,20 +76,32 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
   }
 }
 
-/** The lock folder's state if its holder is gone (dead here, or silent for `staleMs`); else undefined. */
-export async function findStaleLock(lockDir: string, ownerFile: string, staleMs: number): Promise<Stats | undefined> {
+/** `<host>~<pid namespace>~<pid>~<nonce>`: enough to tell, on this machine, whether it still runs. */
+function recordName(): string {
+  return `${encodeURIComponent(os.hostname())}~${PIDNS}~${process.pid}~${NONCE}-${++attempts}`;
+}
+const NONCE = randomUUID().slice(0, 8);
+let attempts = 0;
+
+/**
+ * The lock folder's state if its holder is gone (every contender recorded beside it is dead on
+ * this machine, or the folder was not refreshed for `staleMs`); else undefined. A folder with no
+ * records (taken by another proper-lockfile user) or with a record of another machine can only
+ * go stale by age.
+ */
+export async function findStaleLock(lockDir: string, holders: string, staleMs: number): Promise<Stats | undefined> {
   const judged = await stat(lockDir).catch(() => undefined);
   if (!judged) return undefined;
   if (Date.now() - judged.mtimeMs > staleMs) return judged;
-  let owner: Owner;
-  try {
-    owner = JSON.parse(await readFile(ownerFile, "utf8")) as Owner;
-  } catch {
-    return undefined;
-  }
-  const sameFolder = owner.ino === judged.ino && owner.btime === judged.birthtimeMs && judged.birthtimeMs > 0;
-  const here = owner.host === os.hostname() && owner.pidns === PIDNS && PIDNS !== "";
-  return sameFolder && here && !isAlive(owner.pid) ? judged : undefined;
+  if (PIDNS === "") return undefined;
+  const names = await readdir(holders).catch(() => [] as string[]);
+  if (names.length === 0) return undefined;
+  return names.every(isDeadHere) ? judged : undefined;
+}
+
+function isDeadHere(record: string): boolean {
+  const [host, pidns, pid] = record.split("~");
+  return host === encodeURIComponent(os.hostname()) && pidns === PIDNS && !isAlive(Number(pid));
 }
 
 /**
@@ -117,6 +131,7 @@ export async function reclaimLock(lockDir: string, judged: Stats): Promise<boole
 }
 
 function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true; // not a record we wrote: assume the worst
   try {
     process.kill(pid, 0);
   } catch (cause) {
@@ -133,7 +148,7 @@ function isAlive(pid: number): boolean {
 /** Pids mean something only inside one pid namespace (containers sharing a cache folder). */
 const PIDNS = (() => {
   try {
-    return readlinkSync("/proc/self/ns/pid");
+    return readlinkSync("/proc/self/ns/pid").replace(/\D/g, "");
   } catch {
     return "";
   }
