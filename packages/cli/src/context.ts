@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { createEngine, type Engine, type EnginePlugin } from "@envforge/core";
+import { Workspace } from "@envforge/workspace";
 import type { CliIO } from "./io.js";
 import { bundledPlugins } from "./plugins.js";
 import { createRenderer, renderMode, type RenderMode } from "./render.js";
@@ -43,4 +45,18 @@ export function engineFor(ctx: CommandContext, flags: GlobalFlags): { engine: En
 
 export function printJson(ctx: CommandContext, value: unknown): void {
   ctx.io.out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** An engine plus the workspace (registry beside the cache, curated environments by name). */
+export function workspaceFor(ctx: CommandContext, flags: GlobalFlags & { register?: boolean }): { engine: Engine; workspace: Workspace; mode: RenderMode } {
+  const { engine, mode } = engineFor(ctx, flags);
+  const workspace = new Workspace({ engine, autoRegister: flags.register !== false });
+  return { engine, workspace, mode };
+}
+
+/** A reference is a file path unless it is `curated:…` or names a registered environment. */
+export function refArg(ctx: CommandContext, ref: string): string {
+  if (ref.startsWith("curated:")) return ref;
+  const abs = resolvePath(ctx.io, ref);
+  return existsSync(abs) ? abs : ref;
 }

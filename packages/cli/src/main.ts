@@ -3,6 +3,8 @@ import type { EnginePlugin } from "@envforge/core";
 import { registerBuild } from "./commands/build.js";
 import { registerCache } from "./commands/cache.js";
 import { registerDockerfile } from "./commands/dockerfile.js";
+import { registerEnvCommands } from "./commands/env.js";
+import { registerReproducibility } from "./commands/reproducibility.js";
 import { registerImageDetails } from "./commands/image-details.js";
 import { registerImport } from "./commands/import.js";
 import { registerLock } from "./commands/lock.js";
@@ -48,6 +50,8 @@ export function createProgram(ctx: CommandContext): Command {
   registerImageDetails(program, ctx);
   registerImport(program, ctx);
   registerLock(program, ctx);
+  registerEnvCommands(program, ctx);
+  registerReproducibility(program, ctx);
   return program;
 }
 

@@ -6,7 +6,7 @@ function show(value: unknown): string {
   return value === undefined ? "(absent)" : JSON.stringify(value);
 }
 
-function describe(d: FieldDifference): string[] {
+export function describeDifference(d: FieldDifference): string[] {
   const lines = [`~ ${d.path}`];
   for (const v of d.removed ?? []) lines.push(`    - ${show(v)}`);
   for (const v of d.added ?? []) lines.push(`    + ${show(v)}`);
@@ -34,6 +34,6 @@ export function registerExplain(program: Command, ctx: CommandContext): void {
       }
       ctx.io.out(`a: ${explanation.a}\nb: ${explanation.b}\n`);
       ctx.io.out(`${explanation.differences.length} canonical field(s) differ:\n`);
-      for (const d of explanation.differences) ctx.io.out(`${describe(d).join("\n")}\n`);
+      for (const d of explanation.differences) ctx.io.out(`${describeDifference(d).join("\n")}\n`);
     });
 }

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { importCondaFile, importCondaPrefix } from "@envforge/plugin-conda";
 import { importRequirementsFile } from "@envforge/plugin-pip";
+import { importDockerfile, importImage, saveDefinition } from "@envforge/workspace";
 import { emitDefinition } from "../output.js";
-import { resolvePath, type CommandContext, type GlobalFlags } from "../context.js";
+import { engineFor, resolvePath, type CommandContext, type GlobalFlags } from "../context.js";
 
 interface ImportFlags extends GlobalFlags {
   output?: string;
@@ -44,5 +45,24 @@ export function registerImport(program: Command, ctx: CommandContext): void {
         ctx.io.err("note: the file's index options are build options, not part of the definition; pass them to envforge build (--index-url, --find-links)\n");
       }
       await emitDefinition(ctx, withName({ python: { pip: imported.pip } }, flags.name), flags.output, `imported from ${file}`);
+    });
+
+  imp
+    .command("dockerfile")
+    .description("from a Dockerfile: it becomes the definition's base (docker.baseDockerfile), saved into a folder")
+    .argument("<file>")
+    .argument("<dir>", "folder to write the definition and the Dockerfile to")
+    .option("--name <name>", "environment name")
+    .action(async (file: string, dir: string, flags: ImportFlags) => {
+      const { engine } = engineFor(ctx, flags);
+      const captured = await importDockerfile(engine, resolvePath(ctx.io, file), { name: flags.name });
+      const saved = await saveDefinition(captured.definition, resolvePath(ctx.io, dir));
+      ctx.io.out(`wrote ${saved.file} ${captured.result.hash}\n`);
+    });
+  common(imp.command("image").description("from an existing image reference (it becomes docker.baseImage)").argument("<reference>"))
+    .action(async (reference: string, flags: ImportFlags) => {
+      const { engine } = engineFor(ctx, flags);
+      const captured = await importImage(engine, reference, { name: flags.name });
+      await emitDefinition(ctx, captured.definition.document, flags.output, `imported from the image ${reference}`);
     });
 }

@@ -1,0 +1,153 @@
+import type { Command } from "commander";
+import { listCurated } from "@envforge/workspace";
+import { FileRegistry } from "@envforge/workspace";
+import { cacheDirOf, printJson, refArg, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
+import { describeDifference } from "./explain.js";
+import { defaultCacheDir } from "@envforge/core";
+
+interface RegisterFlags extends GlobalFlags {
+  name?: string;
+  version?: string;
+  label: string[];
+}
+
+const collect = (v: string, p: string[]) => [...p, v];
+
+/** The workspace: named, versioned environments beside the cache. */
+export function registerEnvCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command("register")
+    .description("register a definition as a new version of a named environment (versions are immutable)")
+    .argument("<ref>", "definition file or folder")
+    .option("--name <name>", "environment name (default: the definition's name)")
+    .option("--version <version>", "version (default: the next integer)")
+    .option("--label <label>", "label to point at this version (repeatable)", collect, [])
+    .action(async (ref: string, flags: RegisterFlags) => {
+      const { workspace } = workspaceFor(ctx, flags);
+      const { record, created } = await workspace.register(refArg(ctx, ref), { name: flags.name, version: flags.version, labels: flags.label });
+      if (flags.json) printJson(ctx, { created, name: record.name, version: record.version, hash: record.hash, labels: record.labels });
+      else ctx.io.out(`${created ? "registered" : "already registered as"} ${record.name}@${record.version} ${record.hash}\n`);
+    });
+
+  program
+    .command("save")
+    .description("write a definition with its referenced files to a folder that builds to the same hash anywhere")
+    .argument("<ref>", "NAME[@VERSION|:LABEL], curated:NAME, or a file")
+    .argument("<dir>", "folder to write")
+    .option("--force", "overwrite files that exist with other content")
+    .action(async (ref: string, dir: string, flags: GlobalFlags & { force?: boolean }) => {
+      const { workspace } = workspaceFor(ctx, flags);
+      const saved = await workspace.save(refArg(ctx, ref), resolvePath(ctx.io, dir), { overwrite: flags.force });
+      if (flags.json) printJson(ctx, saved);
+      else ctx.io.out(`saved ${saved.file} (+${saved.files.length - 1} files) ${saved.hash}\n`);
+    });
+
+  const env = program.command("env").description("named, versioned environments (the workspace registry)");
+  env
+    .command("list")
+    .description("registered environments with their latest version and labels")
+    .option("--all", "include archived ones")
+    .action(async (flags: GlobalFlags & { all?: boolean }) => {
+      const { workspace } = workspaceFor(ctx, flags);
+      const list = await workspace.registry.list({ includeArchived: flags.all });
+      if (flags.json) return printJson(ctx, list);
+      if (list.length === 0) ctx.io.out("no registered environments\n");
+      for (const e of list) {
+        const labels = Object.entries(e.labels).map(([l, v]) => `${l}=${v}`).join(" ");
+        ctx.io.out(`${e.name.padEnd(24)} ${String(e.latest ?? "-").padEnd(6)} ${e.versions} version(s) ${e.archived ? "[archived] " : ""}${labels}\n`);
+      }
+    });
+  env
+    .command("get")
+    .description("show one version: NAME (latest), NAME@VERSION or NAME:LABEL")
+    .argument("<ref>")
+    .action(async (ref: string, flags: GlobalFlags) => {
+      const { workspace } = workspaceFor(ctx, flags);
+      const r = await workspace.registry.get(ref);
+      if (flags.json) return printJson(ctx, r);
+      ctx.io.out(`${r.name}@${r.version} ${r.hash}\ncreated ${r.createdAt}\nlabels ${r.labels.join(", ") || "-"}${r.archived ? "\narchived" : ""}\n`);
+      ctx.io.out(`${r.definition.text ?? JSON.stringify(r.definition.document, null, 2)}\n`);
+    });
+  env
+    .command("versions")
+    .description("every version of a name, oldest first")
+    .argument("<name>")
+    .option("--all", "include archived versions")
+    .action(async (name: string, flags: GlobalFlags & { all?: boolean }) => {
+      const { workspace } = workspaceFor(ctx, flags);
+      const versions = await workspace.registry.versions(name, { includeArchived: flags.all });
+      if (flags.json) return printJson(ctx, versions.map(({ definition: _d, ...v }) => v));
+      for (const v of versions) ctx.io.out(`${v.version.padEnd(6)} ${v.hash} ${v.createdAt} ${v.labels.join(",")}${v.archived ? " [archived]" : ""}\n`);
+    });
+  env
+    .command("label")
+    .description("point a label at a version (`latest` is maintained automatically)")
+    .argument("<name>")
+    .argument("<label>")
+    .argument("[version]", "version the label points at")
+    .option("--remove", "remove the label")
+    .action(async (name: string, label: string, version: string | undefined, flags: GlobalFlags & { remove?: boolean }) => {
+      const { workspace } = workspaceFor(ctx, flags);
+      if (flags.remove) {
+        await workspace.registry.removeLabel(name, label);
+        ctx.io.out(`removed ${name}:${label}\n`);
+        return;
+      }
+      if (!version) throw new (await import("@envforge/core")).EnvforgeError({ code: "E_MISSING_FIELD", message: "which version should the label point at?", hint: `envforge env label ${name} ${label} VERSION` });
+      const r = await workspace.registry.setLabel(name, label, version);
+      ctx.io.out(`${name}:${label} → ${r.version}\n`);
+    });
+  env
+    .command("diff")
+    .description("which canonical fields differ between two versions (NAME@1 NAME@2)")
+    .argument("<a>")
+    .argument("<b>")
+    .action(async (a: string, b: string, flags: GlobalFlags) => {
+      const { workspace } = workspaceFor(ctx, flags);
+      const explanation = await workspace.diff(refArg(ctx, a), refArg(ctx, b));
+      if (flags.json) return printJson(ctx, explanation);
+      if (explanation.equal) return ctx.io.out(`same hash ${explanation.a}\n`);
+      ctx.io.out(`${a}: ${explanation.a}\n${b}: ${explanation.b}\n`);
+      for (const d of explanation.differences) ctx.io.out(`${describeDifference(d).join("\n")}\n`);
+    });
+  for (const [verb, text] of [
+    ["archive", "archive NAME (every version) or NAME@VERSION; archived versions stay readable"],
+    ["restore", "restore what archive archived"],
+  ] as const) {
+    env
+      .command(verb)
+      .description(text)
+      .argument("<ref>")
+      .action(async (ref: string, flags: GlobalFlags) => {
+        const { workspace } = workspaceFor(ctx, flags);
+        const records = await workspace.registry[verb](ref);
+        ctx.io.out(`${verb}d ${records.map((r) => `${r.name}@${r.version}`).join(", ")}\n`);
+      });
+  }
+  env
+    .command("rename")
+    .description("move every version and label of a name to a new name (hashes do not change)")
+    .argument("<from>")
+    .argument("<to>")
+    .action(async (from: string, to: string, flags: GlobalFlags) => {
+      const { workspace } = workspaceFor(ctx, flags);
+      await workspace.registry.rename(from, to);
+      ctx.io.out(`renamed ${from} → ${to}\n`);
+    });
+  env
+    .command("curated")
+    .description("the curated environments shipped with envforge (build them as curated:NAME)")
+    .action((flags: GlobalFlags) => {
+      const list = listCurated();
+      if (flags.json) return printJson(ctx, list);
+      for (const c of list) ctx.io.out(`curated:${c.name.padEnd(24)} ${c.path}\n`);
+    });
+  env
+    .command("repair")
+    .description("rebuild a damaged registry from what can still be read")
+    .action(async (flags: GlobalFlags) => {
+      const registry = FileRegistry.beside(cacheDirOf(ctx, flags) ?? defaultCacheDir());
+      const report = await registry.repair();
+      printJson(ctx, report);
+    });
+}
