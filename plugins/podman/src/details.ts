@@ -42,7 +42,7 @@ export async function podmanImageDetails(
   const tags = inspect?.RepoTags ?? (details.tags as string[] | undefined) ?? [];
   return {
     hash,
-    reference: tags.find((t) => /(^|\/)envforge\/cache:/.test(t)) ?? entry?.artifact.reference ?? imageIdOf(inspect!),
+    reference: tags.find((t) => /^(localhost\/)?envforge\/cache:/.test(t)) ?? entry?.artifact.reference ?? imageIdOf(inspect!),
     imageId: inspect ? imageIdOf(inspect) : (entry!.artifact.digest ?? ""),
     repoDigests: inspect?.RepoDigests ?? (details.repoDigests as string[] | undefined) ?? [],
     tags,

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, type EngineEvent, type Hash } from "@envforge/core";
+import { createEngine, type EngineEvent, type EnginePlugin, type Hash } from "@envforge/core";
 import { DOCKER_SECTION_TAP, dockerPlugin } from "@envforge/plugin-docker";
 import { podmanPlugin } from "./plugin.js";
 
@@ -11,7 +11,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const HASH = `efh1:${"0123456789abcdef".repeat(4)}` as Hash;
 const spec = { object: { name: "p", docker: { baseImage: "python:3.11-slim", steps: ["RUN true"], buildArgs: { A: "1" } } } };
 let n = 0;
-const engineWith = (plugins: Parameters<typeof createEngine>[0]["plugins"]) => {
+const engineWith = (plugins: EnginePlugin[]) => {
   const engine = createEngine({ plugins, cacheDir: path.join(tmp, `cache-${++n}`) });
   const events: EngineEvent[] = [];
   engine.hooks.event.tap("test", (e) => events.push(e));

@@ -20,7 +20,7 @@ export function podmanEntryFromImage(inspect: PodmanImageInspect, hash: Hash, ta
     builder: labels[LABEL_BUILDER] ?? target,
     artifact: {
       kind: "podman-image",
-      reference: tags.find((t) => /(^|\/)envforge\/cache:/.test(t)) ?? tags[0] ?? imageIdOf(inspect),
+      reference: tags.find((t) => /^(localhost\/)?envforge\/cache:/.test(t)) ?? tags[0] ?? imageIdOf(inspect),
       digest: imageIdOf(inspect),
       sizeBytes: inspect.Size,
       details: {

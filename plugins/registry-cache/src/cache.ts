@@ -1,0 +1,169 @@
+import { createRedactor, hashHex, type BuildContext, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine } from "@envforge/core";
+import type { DockerConnection } from "@envforge/plugin-docker";
+import type { PodmanConnection } from "@envforge/plugin-podman";
+import { annotateManifest, manifestAnnotations } from "./annotations.js";
+import { RegistryClient, RegistryError, type RegistryAuth } from "./client.js";
+import { resolveAuth, secretsOf } from "./credentials.js";
+import type { ResolvedRegistryOptions } from "./options.js";
+import { dockerTransport, podmanTransport, REGISTRY_STORE, type ImageTransport } from "./transport.js";
+
+/** After the registry failed to answer, it is not asked again for this long (a build asks twice: lookup and push). */
+const DOWN_FOR_MS = 30_000;
+
+const DOCKER_KEYS = ["dockerPath", "host", "context"] as const;
+const PODMAN_KEYS = ["podmanPath", "url", "connection", "identity", "root", "runroot", "storageDriver", "storageConf"] as const;
+
+/** Connection keys of a build's own builder options: push from the engine that built the image. */
+function pick<T extends object>(keys: readonly string[], base: T, perBuild: Record<string, unknown> | undefined): T {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const k of keys) if (typeof perBuild?.[k] === "string") out[k] = perBuild[k];
+  return out as T;
+}
+
+/**
+ * The remote tier: an OCI registry where the tag is the hash. A hit is pulled into the local
+ * engine before it is reported, so a hit is always an image this machine can run; a fresh build
+ * is pushed after the local store recorded it. Every registry failure — down, slow, refusing —
+ * is a warning and a miss (or an unpushed image), never a failed build.
+ */
+export class RegistryCache {
+  readonly #engine: Engine;
+  readonly #o: ResolvedRegistryOptions;
+  #auth: Promise<RegistryAuth | undefined> | undefined;
+  #client: RegistryClient | undefined;
+  #redact = createRedactor([]);
+  #downUntil = 0;
+  #downReason = "";
+
+  constructor(engine: Engine, options: ResolvedRegistryOptions) {
+    this.#engine = engine;
+    this.#o = options;
+  }
+
+  /** `registry/repository:hex`. */
+  remoteRef(key: { hash: CacheKey["hash"] }): string {
+    return `${this.#o.registry}/${this.#o.repository}:${hashHex(key.hash)}`;
+  }
+
+  async lookup(key: CacheKey, canonical: CanonicalSpec): Promise<CacheHit | undefined> {
+    if (!this.#o.targets.includes(key.target)) return undefined;
+    const remote = this.remoteRef(key);
+    const head = await this.#ask(async (client) => client.headManifest(this.#o.repository, hashHex(key.hash)), (message, hint) => this.#warn("W_REGISTRY_UNAVAILABLE", `registry cache lookup of ${remote} failed: ${message}; building locally`, hint));
+    if (!head) return undefined;
+    const transport = this.#transport(key.target, undefined);
+    let entry: CacheEntry | undefined;
+    try {
+      entry = await transport.pull(remote, key.hash, key.target, canonical, undefined);
+    } catch (cause) {
+      this.#warn("W_REGISTRY_PULL_FAILED", `${remote} is in the registry, but ${transport.describe()} could not pull it: ${(cause as Error).message}; building locally`, pullHint(this.#o.insecure, key.target));
+      return undefined;
+    }
+    if (!entry) {
+      this.#warn("W_REGISTRY_MISMATCH", `${remote} does not carry the label for ${key.hash}; ignoring it and building locally`, "something else pushed to this tag; envforge will push its own image over it after the build");
+      return undefined;
+    }
+    entry.artifact.details = { ...entry.artifact.details, registry: remote, registryDigest: head.digest };
+    this.#engine.emit({ type: "log", hash: key.hash, target: key.target, stream: "info", line: `pulled ${remote} from the registry cache into ${transport.describe()}` });
+    return { entry, store: REGISTRY_STORE };
+  }
+
+  async store(entry: CacheEntry, ctx: BuildContext): Promise<void> {
+    if (!this.#o.push || !this.#o.targets.includes(entry.target) || !entry.artifact.reference) return;
+    const remote = this.remoteRef(entry);
+    const warn = (code: string, message: string, hint?: string) => ctx.warn(code, this.#redact.text(message), undefined, hint);
+    let present = false;
+    const reachable = await this.#ask(
+      async (client) => {
+        const head = await client.headManifest(this.#o.repository, hashHex(entry.hash));
+        present = head !== undefined;
+        return true;
+      },
+      (message, hint) => warn("W_REGISTRY_UNAVAILABLE", `the image was built but not pushed to ${remote}: ${message}`, hint),
+    );
+    if (!reachable) return;
+    // Another machine pushed this hash first: same definition, so the same image for every purpose.
+    // A forced rebuild does push: the tag then names the newest generation, as the local cache does.
+    if (present && !ctx.previous) {
+      ctx.log(`${remote} is already in the registry cache; not pushing`, "info");
+      return;
+    }
+    const transport = this.#transport(entry.target, ctx.options as Record<string, Record<string, unknown> | undefined>);
+    try {
+      await transport.push(entry.artifact.reference, remote, ctx.signal);
+    } catch (cause) {
+      warn("W_REGISTRY_PUSH_FAILED", `the image was built but ${transport.describe()} could not push it to ${remote}: ${(cause as Error).message}`, pullHint(this.#o.insecure, entry.target));
+      return;
+    }
+    let digest: string | undefined;
+    try {
+      const annotated = await annotateManifest(await this.#clientNow(), this.#o.repository, hashHex(entry.hash), manifestAnnotations(entry));
+      if ("skipped" in annotated) ctx.log(`manifest of ${remote} not annotated: ${annotated.skipped}`, "info");
+      else digest = annotated.digest;
+    } catch (cause) {
+      warn("W_REGISTRY_ANNOTATE_FAILED", `pushed ${remote}, but could not add the envforge annotations to its manifest: ${(cause as Error).message}`, "the image labels carry the same hash and canonical text");
+    }
+    ctx.log(`pushed ${remote}${digest ? `@${digest}` : ""} to the registry cache`, "info");
+  }
+
+  /**
+   * Runs one registry request. An unreachable, slow or refusing registry is reported through
+   * `onFail` and gives undefined; while it is known to be down it is not asked again.
+   */
+  async #ask<T>(work: (client: RegistryClient) => Promise<T>, onFail: (message: string, hint: string) => void): Promise<T | undefined> {
+    if (Date.now() < this.#downUntil) {
+      onFail(`the registry did not answer a moment ago (${this.#downReason})`, "the registry is asked again after 30 seconds");
+      return undefined;
+    }
+    try {
+      return await work(await this.#clientNow());
+    } catch (cause) {
+      const message = this.#redact.text((cause as Error).message);
+      if (cause instanceof RegistryError && cause.kind === "unreachable") {
+        this.#downUntil = Date.now() + DOWN_FOR_MS;
+        this.#downReason = message;
+      }
+      const hint =
+        cause instanceof RegistryError && cause.kind === "auth"
+          ? "check the registry cache's credentials (or credentialsFile) and their pull/push rights on the repository"
+          : `is the registry at ${this.#o.registry} running and reachable${this.#o.insecure ? " over plain HTTP" : " over HTTPS (set insecure for a plain-HTTP registry)"}?`;
+      onFail(message, hint);
+      return undefined;
+    }
+  }
+
+  async #clientNow(): Promise<RegistryClient> {
+    if (this.#client) return this.#client;
+    this.#auth ??= resolveAuth(this.#o).catch((cause: unknown) => {
+      this.#warn("W_REGISTRY_CREDENTIALS", `registry cache: ${(cause as Error).message}; going on without credentials`, "give the credentials directly, or a config.json with an auths entry for the registry");
+      return undefined;
+    });
+    const auth = await this.#auth;
+    this.#redact = createRedactor(secretsOf(auth));
+    this.#client = new RegistryClient({ registry: this.#o.registry, insecure: this.#o.insecure, auth, timeoutMs: this.#o.timeoutMs });
+    return this.#client;
+  }
+
+  #transport(target: string, builderOptions: Record<string, Record<string, unknown> | undefined> | undefined): ImageTransport {
+    const settings = {
+      registry: this.#o.registry,
+      insecure: this.#o.insecure,
+      auth: this.#client?.options.auth,
+      timeoutMs: this.#o.transferTimeoutMs,
+      note: (message: string) => this.#warn("W_REGISTRY_CREDENTIALS", message, "give username and password for podman"),
+    };
+    return target === "podman"
+      ? podmanTransport(pick<PodmanConnection>(PODMAN_KEYS, this.#o.podman, builderOptions?.podman), settings)
+      : dockerTransport(pick<DockerConnection>(DOCKER_KEYS, this.#o.docker, builderOptions?.docker), settings);
+  }
+
+  #warn(code: string, message: string, hint?: string): void {
+    this.#engine.emit({ type: "warning", code, message: this.#redact.text(message), hint });
+  }
+}
+
+function pullHint(insecure: boolean, target: string): string {
+  if (target === "docker" && insecure) {
+    return "docker pulls from a plain-HTTP registry only when its daemon lists it under insecure-registries (127.0.0.0/8 always is)";
+  }
+  return "check that the engine can reach the registry and has room for the image";
+}
