@@ -1,7 +1,12 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createEngine } from "@envforge/core";
+import { createEngine, type CacheEntry } from "@envforge/core";
+import { pipPlugin } from "@envforge/plugin-pip";
 import { describe, expect, it } from "vitest";
+import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
+import { makeWheel } from "../support/wheels.js";
 import { auditCache, type CacheAudit } from "../support/cache-audit.js";
 import type { ChildJob, CrashPoint } from "../support/reliability-child.js";
 import { PROBE_TARGET, probeArtifactComplete, probePlugin, probeSpec, type ProbeOptions } from "../support/reliability-plugin.js";
@@ -9,6 +14,7 @@ import { reliabilityChild, spawnTs } from "../support/ts-child.js";
 import { envCount, envSeed, report, seededRandom, tmp } from "./support.js";
 
 const TRIALS = envCount("ENVFORGE_CRASH_TRIALS", 50);
+const VENV_TRIALS = envCount("ENVFORGE_VENV_CRASH_TRIALS", 4);
 const LANES = Math.min(envCount("ENVFORGE_CRASH_LANES", 3), TRIALS);
 const SEED = envSeed("ENVFORGE_CRASH_SEED");
 
@@ -131,5 +137,86 @@ describe("crash safety: builds killed with SIGKILL at random points", () => {
     figures.lost = asked - figures.recoveredBuilds - figures.recoveredHits;
     expect(figures.lost).toBe(0);
     report("crash-safety", { ...figures, requests: asked, byKind });
+  });
+});
+
+const venvProbe = spawnSync("python3", ["-c", "import venv, ensurepip"], { encoding: "utf8" });
+const noVenv = venvProbe.status === 0 ? undefined : "python3 with the venv and ensurepip modules is not installed";
+if (noVenv && inCI) throw new Error(`the venv crash trials need ${noVenv.replace(" is not installed", "")} in CI`);
+warnSkip("venv crash trials", noVenv);
+
+/** A venv entry is whole when its interpreter runs and imports what was installed, at the version asked. */
+function venvComplete(entry: CacheEntry): Promise<boolean> {
+  const python = path.join(entry.artifact.path!, "bin", "python");
+  const run = spawnSync(python, ["-c", "import envforge_crashprobe as m; print(m.__version__)"], { encoding: "utf8" });
+  return Promise.resolve(run.status === 0 && run.stdout.trim() === "1.0.0");
+}
+
+/** Processes still running from a killed build's folders (pip runs in its own process group). */
+function strays(cacheDir: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmd.includes(cacheDir)) out.push(`${pid}: ${cmd.trim()}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+describe.skipIf(noVenv)(titleWithReason("crash safety of the venv artifact (real python3 -m venv + pip)", noVenv), () => {
+  it(`${VENV_TRIALS} venv builds killed at random points leave no valid-looking broken venv; the next run stops their strays and builds a working one`, { timeout: 900_000 }, async () => {
+    const random = seededRandom(SEED ^ 0x5eed);
+    const dir = await tmp("crash-venv");
+    const wheels = path.join(dir, "wheels");
+    await makeWheel(wheels, { name: "envforge-crashprobe", version: "1.0.0" });
+    const spec = { object: { name: "crash", python: { pip: ["envforge-crashprobe==1.0.0"] } }, file: "<crash>", dir };
+    const builderOptions = { pip: { findLinks: [wheels], noIndex: true } };
+    const cacheDir = path.join(dir, "cache");
+
+    // How long one build takes here decides where the kills land.
+    const t0 = Date.now();
+    const calibration = await createEngine({ cacheDir: path.join(dir, "calibration"), plugins: [pipPlugin()] }).build(spec, { target: "venv", builderOptions });
+    const buildMs = Date.now() - t0;
+    expect(await venvComplete(calibration.entry)).toBe(true);
+
+    const figures = { seed: SEED, trials: VENV_TRIALS, buildMs, kills: 0, straysAfterKill: 0, straysAtNextBuildStart: 0, recoveredBuilds: 0, recoveredHits: 0, lost: 0 };
+    for (let trial = 0; trial < VENV_TRIALS; trial++) {
+      const delay = Math.floor((0.05 + 0.9 * random()) * buildMs);
+      const where = `venv trial ${trial} (seed ${SEED}, kill after ${delay} ms of ~${buildMs})`;
+      const child = spawnTs(reliabilityChild, [
+        JSON.stringify({ cacheDir, plugins: ["pip"], builderOptions, requests: [{ key: "venv", spec, target: "venv", rebuild: trial % 2 === 1 }] } satisfies ChildJob),
+      ]);
+      await child.waitFor("ready");
+      await sleep(delay);
+      child.child.kill("SIGKILL");
+      const exit = await child.exited;
+      if (exit.signal === "SIGKILL") figures.kills++;
+      figures.straysAfterKill += strays(cacheDir).length;
+      const audit = await auditCache(cacheDir, venvComplete);
+      expectConsistent(audit, where);
+      expect(audit.liveLocks, where).toEqual([]);
+
+      // The next run takes over; by the time its builder starts, nothing the killed build started
+      // (pip keeps running in its own process group) may still write into the folder it reuses.
+      const engine = createEngine({ cacheDir, plugins: [pipPlugin()] });
+      let atStart: string[] | undefined;
+      engine.hooks.event.tap("strays", (e) => {
+        if (e.type === "build.start") atStart = strays(cacheDir);
+      });
+      // It does what the killed run was doing (a rebuild rebuilds: the debris is that generation's).
+      const result = await engine.build(spec, { target: "venv", builderOptions, rebuild: trial % 2 === 1 });
+      expect(await venvComplete(result.entry), where).toBe(true);
+      expect(atStart ?? [], where).toEqual([]);
+      figures.straysAtNextBuildStart += atStart?.length ?? 0;
+      if (result.cached) figures.recoveredHits++;
+      else figures.recoveredBuilds++;
+    }
+    const audit = await auditCache(cacheDir, venvComplete);
+    expectConsistent(audit, "venv trials at the end");
+    expect(audit.valid.length).toBeGreaterThanOrEqual(1);
+    report("crash-safety-venv", figures);
   });
 });

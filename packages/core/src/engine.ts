@@ -1,5 +1,5 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { appendFileSync, mkdirSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Hook, HookMap } from "tapable";
@@ -9,6 +9,7 @@ import { MemoryStore } from "./cache/memory-store.js";
 import { STAGE_LOCAL, STAGE_MEMORY, type CacheEntry, type CacheHit, type CacheKey } from "./cache/types.js";
 import type { BuildContext, BuildRequest, BuildResult } from "./build-types.js";
 import { cacheIoError, isDiskFull } from "./cache/io-error.js";
+import { stopStrays } from "./cache/strays.js";
 import { EnvforgeError, PluginError } from "./errors.js";
 import type { EngineEvent, StageName } from "./events.js";
 import { explainCanonical, type Explanation } from "./explain.js";
@@ -310,12 +311,14 @@ export function createEngine(options: EngineOptions = {}) {
       const generation = await local.nextGeneration(key);
       const artifactDir = local.artifactDir(key, generation);
       const logPath = local.logPath(key, generation);
-      await local.discard(artifactDir); // debris of a killed build of this generation
-      let workDir: string;
+      const workDir = local.workDir(key, generation);
+      // Debris of a killed build of this generation: stop what it left running, then remove it.
+      if (existsSync(artifactDir) || existsSync(workDir)) await stopStrays([artifactDir, workDir]);
+      await local.discard(artifactDir);
+      await local.discard(workDir);
       try {
         await mkdir(path.dirname(logPath), { recursive: true });
-        await mkdir(local.tmpDir(), { recursive: true });
-        workDir = await mkdtemp(path.join(local.tmpDir(), "build-"));
+        await mkdir(workDir, { recursive: true });
         mkdirSync(path.dirname(artifactDir), { recursive: true });
       } catch (cause) {
         throw cacheIoError(cause, "prepare the build folders in the cache");

@@ -62,6 +62,11 @@ export class LocalStore {
     return path.join(this.root, "logs", this.#safeTarget(key.target), `${hashHex(key.hash)}.${generation}.log`);
   }
 
+  /** Scratch space of one build: named by key and generation, so a killed build's is found again. */
+  workDir(key: CacheKey, generation: number): string {
+    return path.join(this.tmpDir(), `build-${this.#safeTarget(key.target)}-${hashHex(key.hash)}.${generation}`);
+  }
+
   tmpDir(): string {
     return path.join(this.root, "tmp");
   }
