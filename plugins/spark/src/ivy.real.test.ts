@@ -82,7 +82,7 @@ describe.skipIf(missing !== undefined && !inCI)(`spark target through real Ivy${
     const { engine, events, cacheDir } = await engineWithEvents();
     const file = await specFile(
       "app",
-      `name: spark-app\nspark:\n  repositories: ["${repoUrl}/"]\n  packages:\n    - com.example:app:1.0.0\n    - {group: com.example, artifact: native, version: "2.1", classifier: linux}\n`,
+      `name: spark-app\nspark:\n  repositories: ["${repoUrl}/"]\n  packages:\n    - com.example:app:1.0.0\n    - {group: com.example, artifact: native, version: "2.1", classifier: linux}\n    - com.example:native:2.1\n`,
     );
     const first = await engine.build(file, { target: "spark" });
     expect(first.cached).toBe(false);
@@ -94,12 +94,13 @@ describe.skipIf(missing !== undefined && !inCI)(`spark target through real Ivy${
       "com.example__app-1.0.0.jar",
       "com.example__lib-1.0.jar",
       "com.example__native-2.1-linux.jar",
+      "com.example__native-2.1.jar",
       "com.example__util-2.0.jar",
     ]);
 
     // The lock: every jar of the resolution, with the digest of the bytes the repository holds.
     const lock = first.entry.lock!.packages.map((p) => `${p.name}:${p.version}`).sort();
-    expect(lock).toEqual(["com.example:app:1.0.0", "com.example:lib:1.0", "com.example:native:2.1", "com.example:util:2.0"]);
+    expect(lock).toEqual(["com.example:app:1.0.0", "com.example:lib:1.0", "com.example:native:2.1", "com.example:native:2.1", "com.example:util:2.0"]);
     for (const p of first.entry.lock!.packages) {
       expect(p.ecosystem).toBe("maven");
       const fileName = path.basename(p.source!);

@@ -9,7 +9,7 @@ import { MAVEN_CENTRAL } from "./repositories.js";
 describe("spark builder options", () => {
   it("defaults: Maven Central when a definition names no repository, no credentials", () => {
     const options = resolveBuilderOptions({ ivyJar: "/x/ivy.jar", java: "/j" }, undefined);
-    expect(options).toEqual({ ivyJar: "/x/ivy.jar", java: "/j", credentials: [], defaultRepositories: [MAVEN_CENTRAL] });
+    expect(options).toEqual({ ivyJar: "/x/ivy.jar", java: "/j", javaOptions: [], credentials: [], defaultRepositories: [MAVEN_CENTRAL] });
   });
 
   it("a build's options override the plugin's defaults", () => {

@@ -27,6 +27,8 @@ export interface SparkBuilderOptions {
   credentials?: RepositoryCredentials[] | string | string[] | undefined;
   /** Repositories used when a definition names none (Spark's own default is Maven Central). */
   defaultRepositories?: string[] | undefined;
+  /** Extra JVM options for Ivy, e.g. `-Dhttps.proxyHost=proxy.example -Dhttps.proxyPort=3128`. */
+  javaOptions?: string[] | string | undefined;
 }
 
 /** Options of `sparkPlugin()`: defaults for the builder options, and where jars go in images. */
@@ -36,6 +38,7 @@ export interface SparkPluginOptions extends SparkBuilderOptions {
 }
 
 export interface ResolvedBuilderOptions {
+  javaOptions: string[];
   /** Looked up only when Ivy must run (`findIvyJar`), so precache: false needs no Ivy. */
   ivyJar: string | undefined;
   java: string;
@@ -54,6 +57,7 @@ const builderSchema = z.object({
   java: z.string().min(1).optional(),
   credentials: z.union([z.string(), z.array(z.union([z.string(), credentialObject]))]).optional(),
   defaultRepositories: z.union([z.string(), z.array(z.string())]).optional(),
+  javaOptions: z.union([z.string(), z.array(z.string())]).optional(),
 });
 
 /** `user:password@host` (the password may contain `:` and `@`; the host is after the last `@`). */
@@ -79,13 +83,15 @@ export function resolveBuilderOptions(defaults: SparkBuilderOptions, given: Reco
     throw new EnvforgeError({
       code: "E_INVALID_VALUE",
       message: `builder option spark.${issue.path.join(".")}: ${issue.message}`,
-      hint: "spark builder options: ivyJar (path), java (path), credentials (user:password@host or [{host, username, password, realm?}]), defaultRepositories (URLs)",
+      hint: "spark builder options: ivyJar (path), java (path), credentials (user:password@host or [{host, username, password, realm?}]), defaultRepositories (URLs), javaOptions (JVM flags)",
     });
   }
   const options = { ...defaults, ...Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) };
   const rawCredentials = options.credentials === undefined ? [] : Array.isArray(options.credentials) ? options.credentials : [options.credentials];
   const rawRepositories = options.defaultRepositories ?? [MAVEN_CENTRAL];
+  const javaOptions = options.javaOptions === undefined ? [] : Array.isArray(options.javaOptions) ? options.javaOptions : [options.javaOptions];
   return {
+    javaOptions,
     ivyJar: options.ivyJar,
     java: options.java ?? findJava(),
     credentials: rawCredentials.map((c) => (typeof c === "string" ? credentialFromString(c) : c)),

@@ -109,6 +109,7 @@ export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedB
     throw new EnvforgeError({ code: "E_TOOL_NOT_FOUND", message: `the Ivy jar ${ivyJar} does not exist`, hint: IVY_HINT });
   }
   const args = [
+    ...options.javaOptions,
     // Keep Ivy away from ~/.ivy2: every file it writes stays in the scratch folder.
     `-Divy.default.ivy.user.dir=${path.join(ivyDir, "home")}`,
     "-jar", ivyJar,
