@@ -271,6 +271,15 @@ describe.skipIf(missing !== undefined && !inCI)(`spark target through real Ivy${
     );
   });
 
+  it("a missing Java or Ivy jar is E_TOOL_NOT_FOUND saying what to install", async () => {
+    const { engine } = await engineWithEvents();
+    const file = await specFile("tools", `spark:\n  repositories: ["${repoUrl}"]\n  packages: [com.example:util:2.0]\n`);
+    const noJava = (await engine.build(file, { target: "spark", builderOptions: { spark: { java: "/nonexistent/java" } } }).catch((e: unknown) => e)) as EnvforgeError;
+    expect(noJava).toMatchObject({ code: "E_TOOL_NOT_FOUND", hint: expect.stringContaining("default-jre-headless") });
+    const noIvy = (await engine.build(file, { target: "spark", builderOptions: { spark: { ivyJar: "/nonexistent/ivy.jar" } } }).catch((e: unknown) => e)) as EnvforgeError;
+    expect(noIvy).toMatchObject({ code: "E_TOOL_NOT_FOUND", hint: expect.stringContaining("apt-get install ivy") });
+  });
+
   it("a cancelled build leaves no cache entry", async () => {
     const { engine } = await engineWithEvents();
     const file = await specFile("cancel", `spark:\n  repositories: ["${repoUrl}"]\n  packages: [com.example:app:1.0.0]\n`);
