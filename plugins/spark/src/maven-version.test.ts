@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
+import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { MavenVersion, compareMavenVersions, sortMavenVersions } from "./maven-version.js";
 
@@ -81,8 +82,24 @@ function hasJava(): boolean {
   }
 }
 
+/** The jar's Maven version, from the pom.properties Maven packs into it. */
+function jarVersion(file: string): string | undefined {
+  const entries = unzipSync(readFileSync(file), { filter: (f) => f.name.endsWith("maven-artifact/pom.properties") });
+  const text = Object.values(entries)[0];
+  return text ? /^version=(.*)$/m.exec(strFromU8(text))?.[1]?.trim() : undefined;
+}
+
 const jar = mavenArtifactJar();
-const reason = !hasJava() ? "java is not on the PATH" : !jar ? "Maven's maven-artifact jar is missing (Debian: apt-get install maven)" : undefined;
+const version = jar ? jarVersion(jar) : undefined;
+const reason = !hasJava()
+  ? "java is not on the PATH"
+  : !jar
+    ? "Maven's maven-artifact jar is missing (Debian: apt-get install maven)"
+    : undefined;
+// The port follows Maven 3.8.7; 3.9 changed the rules (e.g. `+` as a separator), so another
+// Maven is not an oracle for it. That is a skip even in CI: the tool is there, just not this one.
+const otherMaven = jar && !version?.startsWith("3.8.") ? `Maven's jar is ${version ?? "of an unknown version"}, the port follows 3.8.7` : undefined;
+if (otherMaven) console.warn(`skipping the check against Maven's ComparableVersion: ${otherMaven}`);
 const inCI = process.env.CI === "true";
 if (reason && !inCI) console.warn(`skipping the check against Maven's ComparableVersion: ${reason}`);
 
@@ -112,7 +129,8 @@ const PIECES = [
 ];
 const SEPARATORS = [".", "-", ""];
 
-describe.skipIf(reason !== undefined && !inCI)(`MavenVersion agrees with Maven's jar${reason ? ` (skipped: ${reason})` : ""}`, () => {
+const skipped = reason ?? otherMaven;
+describe.skipIf((reason !== undefined && !inCI) || otherMaven !== undefined)(`MavenVersion agrees with Maven's jar${skipped ? ` (skipped: ${skipped})` : ""}`, () => {
   it("on Maven's test lists, edge cases and 800 generated versions", () => {
     if (reason) throw new Error(`CI=true but the check against Maven cannot run: ${reason}`);
     const piece = fc.constantFrom(...PIECES);
