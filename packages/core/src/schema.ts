@@ -207,7 +207,7 @@ function describeExpected(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_union") {
     const kinds = new Set<string>();
     for (const branch of issue.errors) for (const i of branch) if (i.code === "invalid_type") kinds.add(String(i.expected));
-    if (kinds.size > 0) return [...kinds].map((k) => (k === "object" ? "a mapping" : k === "array" ? "a list" : `a ${k}`)).join(" or ");
+    if (kinds.size > 0) return [...kinds].map((k) => (k === "object" || k === "record" ? "a mapping" : k === "array" ? "a list" : `a ${k}`)).join(" or ");
   }
   return "a different value";
 }
