@@ -21,6 +21,7 @@ function tagName(name: string | undefined): string {
   const cleaned = (name ?? "")
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/[._-]{2,}/g, "-")
     .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "")
     .slice(0, 100);
   return /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(cleaned) ? cleaned : "env";

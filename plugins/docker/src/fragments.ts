@@ -17,7 +17,9 @@ export async function collectImageFragments(
 ): Promise<{ fragments: SectionFragment[]; venv: string | undefined }> {
   const sections = ctx.canonical.sections;
   const fragments: SectionFragment[] = [];
-  const userManaged = (sections.python as { userManaged?: boolean } | undefined)?.userManaged === true;
+  const python = sections.python as { userManaged?: boolean; version?: string } | undefined;
+  const userManaged = python?.userManaged === true;
+  const pipHooked = engine.hooks.imageFragment.get("pip")?.isUsed() === true;
   for (const section of Object.keys(sections).sort()) {
     if (section === DOCKER_SECTION) continue; // the base and the steps: the generator's own
     const value = sections[section]!;
@@ -26,10 +28,13 @@ export async function collectImageFragments(
       const fragment = await hook.promise(value, ctx);
       if (fragment) fragments.push({ section, fragment });
     } else if (section === "python") {
-      const fragment = pythonFragment(value);
+      // The built-in pip fragment checks the version where it creates the venv, conda where it
+      // solves; otherwise the image's python3 is checked on its own.
+      const checkSystemPython = (sections.pip === undefined || pipHooked) && sections.conda === undefined;
+      const fragment = pythonFragment(value, { checkSystemPython });
       if (fragment) fragments.push({ section, fragment });
     } else if (section === "pip") {
-      fragments.push({ section, fragment: fallbackPipFragment(value, ctx.options) });
+      fragments.push({ section, fragment: fallbackPipFragment(value, ctx.options, python?.version) });
     } else {
       ctx.warn(
         "W_NO_IMAGE_FRAGMENT",

@@ -120,7 +120,8 @@ describe("generateDockerfile", () => {
 
 describe("python layers", () => {
   it("checks the image's python3 version for system-managed Python", () => {
-    const f = pythonFragment({ version: "3.11" })!;
+    expect(pythonFragment({ version: "3.11" })).toBeUndefined();
+    const f = pythonFragment({ version: "3.11" }, { checkSystemPython: true })!;
     expect(f.order).toBe(20);
     const [keyword, argv] = [f.instructions[0]!.slice(0, 4), JSON.parse(f.instructions[0]!.slice(4)) as string[]];
     expect(keyword).toBe("RUN ");
@@ -139,7 +140,8 @@ describe("python layers", () => {
   });
 
   it("refuses a version that is not a plain version number", () => {
-    expect(() => pythonFragment({ version: "3.11'; import os; os.system('id'); '" })).toThrow(/invalid python version/);
+    expect(() => pythonFragment({ version: "3.11'; import os; os.system('id'); '" }, { checkSystemPython: true })).toThrow(/invalid python version/);
+    expect(() => fallbackPipFragment(["a==1"], {}, "3'+'")).toThrow(/invalid python version/);
   });
 
   it("nothing to check means no fragment", () => {
@@ -153,7 +155,7 @@ describe("python layers", () => {
     const f = fallbackPipFragment(hostile, { pip: { findLinks: [wheels, "https://wheels.example/x/"], noIndex: true } });
     expect(f.order).toBe(40);
     expect(f.files).toEqual({ "envforge/pip/requirements.txt": "foo; rm -rf /\nbar==$(id)\nbaz`id`\n" });
-    expect(f.folders).toEqual({ "envforge/wheels/0": wheels });
+    expect(f.folders).toEqual({ "envforge/pip/wheels/0": wheels });
     for (const instruction of f.instructions) {
       for (const bad of hostile) expect(instruction).not.toContain(bad);
       expect(instruction).toMatch(/^(RUN \[.*\]|COPY envforge\/[\w/.]+ \/envforge\/[\w/.]+)$/);
@@ -161,18 +163,37 @@ describe("python layers", () => {
     const install = JSON.parse(f.instructions.at(-1)!.slice(4)) as string[];
     expect(install).toEqual([
       `${IMAGE_VENV}/bin/python`, "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check",
-      "--find-links", "/envforge/wheels/0", "--find-links", "https://wheels.example/x/", "--no-index",
+      "--find-links", "/envforge/pip/wheels/0", "--find-links", "https://wheels.example/x/", "--no-index",
       "-r", "/envforge/pip/requirements.txt",
     ]);
     expect(f.instructions[0]).toBe(`RUN ["python3","-m","venv","${IMAGE_VENV}"]`);
+    expect(f.instructions).toHaveLength(3);
+  });
+
+  it("the fallback pip fragment checks python.version in the same step that creates the venv", () => {
+    const f = fallbackPipFragment(["a==1"], {}, "3.11");
+    const argv = JSON.parse(f.instructions[0]!.slice(4)) as string[];
+    expect(argv.slice(0, 2)).toEqual(["python3", "-c"]);
+    expect(argv[2]).toContain("want = '3.11'");
+    expect(argv[2]).toContain(`venv.create('${IMAGE_VENV}', with_pip=True)`);
   });
 
   it.each([
     [["ok==1", "evil\n--index-url http://evil"], "cannot be written"],
     [["-r /etc/passwd"], "cannot be written"],
-    [{ weird: true }, "not a list of requirement strings"],
+    [{ weird: true }, "not one the built-in image fragment understands"],
+    [{ requirements: ["a==1"], options: ["--index-url=http://evil"] }, "cannot be used in an image build"],
+    [{ requirements: ["a==1"], constraints: ["-r /etc/passwd"] }, "cannot be written"],
   ])("the fallback pip fragment refuses %j", (value, why) => {
     expect(() => fallbackPipFragment(value as never, {})).toThrow(why);
+  });
+
+  it("the fallback pip fragment keeps the pip plugin's constraints and install options", () => {
+    const f = fallbackPipFragment({ requirements: ["a==1", "b>=2"], constraints: ["c<3"], options: ["--pre", "--no-binary=:all:"] }, {});
+    expect(f.files).toEqual({
+      "envforge/pip/requirements.txt": "--pre\n--no-binary=:all:\n-c constraints.txt\na==1\nb>=2\n",
+      "envforge/pip/constraints.txt": "c<3\n",
+    });
   });
 
   it.each([
@@ -210,8 +231,9 @@ describe("renderDockerfile", () => {
   it("uses the built-in pip fragment when no plugin taps imageFragment for pip, and writes a context", async () => {
     const engine = createEngine({ plugins: [dockerPlugin(), fakePip(false)], cacheDir: path.join(tmp, "cache") });
     const r = await renderDockerfile(engine, write());
-    expect(keywords(r.image.dockerfile)).toEqual(["FROM", "RUN", "RUN", "RUN", "COPY", "RUN", "ENV", "LABEL"]);
+    expect(keywords(r.image.dockerfile)).toEqual(["FROM", "RUN", "RUN", "COPY", "RUN", "ENV", "LABEL"]);
     expect(r.image.dockerfile).toContain("FROM docker.io/library/debian:12\nRUN echo custom\nRUN [\"python3\",\"-c\"");
+    expect(r.image.dockerfile).toContain("venv.create");
     expect(r.hash).toBe((await engine.hash(write())).hash);
     const dir = path.join(tmp, "ctx");
     await writeBuildContext(dir, r.image);
@@ -224,6 +246,8 @@ describe("renderDockerfile", () => {
     const engine = createEngine({ plugins: [dockerPlugin(), fakePip(true)], cacheDir: path.join(tmp, "cache") });
     const r = await renderDockerfile(engine, write());
     expect(r.image.dockerfile).toContain("RUN echo fake-pip 2");
+    // python.version is then checked on its own, before the pip plugin's fragment.
+    expect(r.image.dockerfile.indexOf("want = '3.11'")).toBeLessThan(r.image.dockerfile.indexOf("fake-pip"));
     expect(r.image.dockerfile).not.toContain("requirements.txt");
   });
 

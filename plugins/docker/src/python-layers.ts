@@ -28,9 +28,11 @@ function versionCheck(want: string): string {
 /**
  * The interpreter part of an image (order 20, before conda and pip). User-managed: nothing is
  * installed, the given interpreter must exist (and have the version, when one is given).
- * System-managed: the image's python3 must have the requested version.
+ * System-managed: whoever creates the environment checks the version (the venv step of the pip
+ * fragment, conda's own solve); `checkSystemPython` asks for a check of the image's python3 when
+ * nothing creates one, so `python.version` is never silently ignored.
  */
-export function pythonFragment(value: CanonicalValue | undefined): ImageFragment | undefined {
+export function pythonFragment(value: CanonicalValue | undefined, options: { checkSystemPython?: boolean } = {}): ImageFragment | undefined {
   const python = (value ?? {}) as PythonCanonical;
   const instructions: string[] = [];
   if (python.userManaged) {
@@ -46,7 +48,7 @@ export function pythonFragment(value: CanonicalValue | undefined): ImageFragment
       ]),
     );
     if (python.version !== undefined) instructions.push(execForm("RUN", [interpreter, "-c", versionCheck(python.version)]));
-  } else if (python.version !== undefined) {
+  } else if (python.version !== undefined && options.checkSystemPython) {
     instructions.push(execForm("RUN", ["python3", "-c", versionCheck(python.version)]));
   }
   return instructions.length === 0 ? undefined : { order: 20, instructions };
@@ -56,7 +58,7 @@ export function pythonFragment(value: CanonicalValue | undefined): ImageFragment
 export interface PipIndexOptions {
   findLinks?: string | string[];
   indexUrl?: string;
-  extraIndexUrl?: string | string[];
+  extraIndexUrls?: string | string[];
   noIndex?: boolean;
 }
 
@@ -79,42 +81,60 @@ function checkUrl(url: string, option: string): string {
   return url;
 }
 
-/** Requirement strings from the pip section's canonical value (an array, or an object listing them). */
-function requirementsOf(value: CanonicalValue): string[] {
-  const candidates = Array.isArray(value)
-    ? value
-    : value !== null && typeof value === "object"
-      ? ((value as Record<string, CanonicalValue>).requirements ?? (value as Record<string, CanonicalValue>).packages)
-      : undefined;
-  if (!Array.isArray(candidates) || !candidates.every((r) => typeof r === "string")) {
+interface PipParts {
+  requirements: string[];
+  constraints: string[];
+  options: string[];
+}
+
+/**
+ * The pip section's canonical value in the pip plugin's shapes: an array of requirement lines, or
+ * `{ requirements, constraints?, options? }` (options are install-changing flags such as `--pre`).
+ */
+function pipPartsOf(value: CanonicalValue): PipParts {
+  const strings = (v: CanonicalValue | undefined): string[] | undefined =>
+    v === undefined ? [] : Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
+  const object = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, CanonicalValue>) : undefined;
+  const parts = Array.isArray(value)
+    ? { requirements: strings(value), constraints: [], options: [] }
+    : { requirements: strings(object?.requirements), constraints: strings(object?.constraints), options: strings(object?.options) };
+  if (!parts.requirements || !parts.constraints || !parts.options || (object && Object.keys(object).some((k) => !["requirements", "constraints", "options"].includes(k)))) {
     throw new EnvforgeError({
       code: "E_NO_PLUGIN",
-      message: "the pip section's canonical form is not a list of requirement strings, and no plugin provides its image fragment",
-      hint: "load a pip plugin that taps hooks.imageFragment for \"pip\"",
+      message: "the pip section's canonical form is not one the built-in image fragment understands, and no plugin provides its image fragment",
+      hint: 'load a pip plugin that taps hooks.imageFragment for "pip"',
     });
   }
-  for (const r of candidates) {
+  for (const r of [...parts.requirements, ...parts.constraints]) {
     // One requirement per line, and never a pip option (`-r /etc/…`, `--index-url …`).
     if (/[\r\n]/.test(r) || r.trim().startsWith("-") || r.trim() === "") {
       throw new EnvforgeError({ code: "E_INVALID_REQUIREMENT", message: `requirement ${JSON.stringify(r)} cannot be written to a requirements file`, hint: "one PEP 508 requirement per item" });
     }
   }
-  return candidates as string[];
+  for (const o of parts.options) {
+    // Only install-changing flags: an index or file option here would be a definition reading the host.
+    if (!/^--(pre|prefer-binary|no-binary|only-binary|use-feature|require-hashes)(=[A-Za-z0-9_.,:-]+)?$/.test(o)) {
+      throw new EnvforgeError({ code: "E_INVALID_REQUIREMENT", message: `pip option ${JSON.stringify(o)} cannot be used in an image build`, hint: "allowed: --pre, --prefer-binary, --no-binary, --only-binary, --use-feature, --require-hashes" });
+    }
+  }
+  return parts as PipParts;
 }
 
 /**
  * The pip part of an image when no plugin taps `imageFragment` for "pip" (order 40): a venv from
- * the image's python3 (its own layer, so a changed pin reuses it), then the requirements file and
- * local wheel folders copied into the image and installed with exec-form RUNs. Requirement text
+ * the image's python3, checked against `python.version` (its own layer, so a changed pin reuses
+ * it), then the requirements files and local wheel folders copied in one layer and installed with
+ * exec-form RUNs. Requirement text
  * only ever reaches pip through a file, never a shell.
  */
-export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptions): ImageFragment {
-  const requirements = requirementsOf(value);
+export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptions, pythonVersion?: string): ImageFragment {
+  const parts = pipPartsOf(value);
   const pip = (options.pip ?? {}) as PipIndexOptions;
-  const files: Record<string, string> = { "envforge/pip/requirements.txt": `${requirements.join("\n")}\n` };
+  const lines = [...parts.options, ...(parts.constraints.length > 0 ? ["-c constraints.txt"] : []), ...parts.requirements];
+  const files: Record<string, string> = { "envforge/pip/requirements.txt": `${lines.join("\n")}\n` };
+  if (parts.constraints.length > 0) files["envforge/pip/constraints.txt"] = `${parts.constraints.join("\n")}\n`;
   const folders: Record<string, string> = {};
   const args: string[] = [];
-  const copies: string[] = [];
   list(pip.findLinks).forEach((where, i) => {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where)) {
       args.push("--find-links", checkUrl(where, "findLinks"));
@@ -123,20 +143,21 @@ export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptio
     if (!existsSync(where) || !statSync(where).isDirectory()) {
       throw new EnvforgeError({ code: "E_FILE_NOT_FOUND", message: `pip.findLinks folder ${where} does not exist`, hint: "give a folder of wheels on this machine, or an http(s) URL" });
     }
-    const rel = `envforge/wheels/${i}`;
-    folders[rel] = path.resolve(where);
-    copies.push(`COPY ${rel} /envforge/wheels/${i}`);
-    args.push("--find-links", `/envforge/wheels/${i}`);
+    // Under the pip folder, so one COPY (one layer) brings requirements and wheels.
+    folders[`envforge/pip/wheels/${i}`] = path.resolve(where);
+    args.push("--find-links", `/envforge/pip/wheels/${i}`);
   });
-  if (pip.noIndex) args.push("--no-index");
+  if (pip.noIndex === true || (pip.noIndex as unknown) === "true") args.push("--no-index");
   if (pip.indexUrl !== undefined) args.push("--index-url", checkUrl(pip.indexUrl, "indexUrl"));
-  for (const url of list(pip.extraIndexUrl)) args.push("--extra-index-url", checkUrl(url, "extraIndexUrl"));
+  for (const url of list(pip.extraIndexUrls)) args.push("--extra-index-url", checkUrl(url, "extraIndexUrls"));
   return {
     order: 40,
     instructions: [
-      execForm("RUN", ["python3", "-m", "venv", IMAGE_VENV]),
-      ...copies,
-      "COPY envforge/pip/requirements.txt /envforge/pip/requirements.txt",
+      // Version check and venv in one step: on vfs-like storage every layer is a full copy.
+      pythonVersion === undefined
+        ? execForm("RUN", ["python3", "-m", "venv", IMAGE_VENV])
+        : execForm("RUN", ["python3", "-c", `${versionCheck(pythonVersion)}; import venv; venv.create('${IMAGE_VENV}', with_pip=True)`]),
+      "COPY envforge/pip /envforge/pip",
       execForm("RUN", [
         `${IMAGE_VENV}/bin/python`,
         "-m",
