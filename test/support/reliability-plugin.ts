@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { appendFileSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BuildContext, EnginePlugin } from "@envforge/core";
@@ -15,7 +15,8 @@ import { z } from "zod";
  *
  * Builder options (`builderOptions.probe`, never hashed): `counterFile`, `stepMs` (pause between
  * files), `crashAt` ("start" | "middle" | "end": SIGKILL itself there), `onStart` (a file to
- * create when the build started, so a test knows the lock is held).
+ * create when the build started, so a test knows the lock is held), `fillDisk` (a file to grow
+ * until the disk is full once the artifact is written).
  */
 export const PROBE = "probe";
 export const PROBE_TARGET = "probe-files";
@@ -25,6 +26,8 @@ export interface ProbeOptions {
   stepMs?: number;
   crashAt?: "start" | "middle" | "end";
   onStart?: string;
+  /** After the artifact is written, fill the disk with this file (someone else filled it meanwhile). */
+  fillDisk?: string;
 }
 
 const section = z.object({
@@ -79,7 +82,23 @@ async function buildProbe(ctx: BuildContext) {
   ctx.log(`wrote ${canonical.files} files for ${canonical.id}`);
   await writeFile(path.join(ctx.artifactDir, "manifest.json"), JSON.stringify(manifest));
   if (options.crashAt === "end") crash();
+  if (options.fillDisk) await fill(options.fillDisk);
   return { artifact: { kind: "probe-files", path: ctx.artifactDir, details: { id: canonical.id, files: canonical.files } } };
+}
+
+async function fill(file: string): Promise<void> {
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (;;) await appendFile(file, chunk);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== "ENOSPC") throw cause;
+  }
+  // Fill the last partial page too, so not even a small entry file fits.
+  try {
+    for (;;) await appendFile(file, Buffer.alloc(512, 1));
+  } catch {
+    // full
+  }
 }
 
 function contentOf(id: string, index: number, bytes: number): Buffer {

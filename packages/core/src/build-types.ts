@@ -29,7 +29,12 @@ export interface BuildContext {
    * engine deletes it if the build fails and only writes the cache entry, last, once it succeeds.
    */
   readonly artifactDir: string;
-  /** Scratch space, deleted after the build. */
+  /**
+   * Scratch space, deleted after the build. Run tools with it as their working directory: when the
+   * build is cancelled, times out or its host was killed, the engine stops every process running in
+   * this folder or naming the artifact folder on its command line (the whole tree, grandchildren
+   * included), whatever the builder itself does.
+   */
   readonly workDir: string;
   readonly generation: number;
   /** The previous generation's entry when this is a forced rebuild. */

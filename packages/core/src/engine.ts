@@ -8,7 +8,7 @@ import { LocalStore } from "./cache/local-store.js";
 import { MemoryStore } from "./cache/memory-store.js";
 import { STAGE_LOCAL, STAGE_MEMORY, type CacheEntry, type CacheHit, type CacheKey } from "./cache/types.js";
 import type { BuildContext, BuildRequest, BuildResult } from "./build-types.js";
-import { cacheIoError, isDiskFull } from "./cache/io-error.js";
+import { cacheIoError, fullDiskBuildError, isDiskFull, nearlyFullDisk } from "./cache/io-error.js";
 import { stopStrays } from "./cache/strays.js";
 import { EnvforgeError, PluginError } from "./errors.js";
 import type { EngineEvent, StageName } from "./events.js";
@@ -386,12 +386,26 @@ export function createEngine(options: EngineOptions = {}) {
         ok = true;
         return { hash: key.hash, target: key.target, cached: false, entry, timings: { buildMs: durationMs, totalMs: performance.now() - started } };
       } catch (cause) {
-        // A builder that honours the signal stops within the grace period and is cleaned up before
-        // this call returns; one that ignores it is not waited for any longer.
-        if (!settled) await Promise.race([stopped, new Promise((r) => setTimeout(r, ABORT_GRACE_MS).unref())]);
+        // The entry may already be in the memory tier (it is stored first): it must not outlive the failure.
+        memory.delete(key);
+        if (signal.aborted) {
+          // A cancel ends the whole process tree, whatever the builder does: everything running in
+          // the build's folders is asked to stop (SIGTERM) at once, and killed after the grace period
+          // (a grandchild a killed tool left behind, a tool the builder never stopped).
+          await stopStrays([artifactDir, workDir], "SIGTERM").catch(() => 0);
+          if (!settled) await Promise.race([stopped, delay(ABORT_GRACE_MS)]);
+          await stopStrays([artifactDir, workDir]).catch(() => 0);
+          if (!settled) await Promise.race([stopped, delay(500)]);
+        }
+        // A builder still running now ignores the signal: this call returns without it.
+        // Checked before the partial artifact is removed, which frees the space again.
+        const freeBytes = signal.aborted ? undefined : await nearlyFullDisk(local.root);
         // Never mask the build's own error with a cleanup error: debris is discarded again next time.
         if (settled) await local.discard(artifactDir).catch(() => undefined);
         else deferred = stopped.then(() => local.discard(artifactDir));
+        if (freeBytes !== undefined && !isDiskFull(cause)) {
+          throw fullDiskBuildError(request.target, freeBytes, cause, { logPath });
+        }
         throw toBuildError(cause, signal, request, logPath);
       } finally {
         emit({ type: "build.finish", hash: key.hash, target: key.target, durationMs: performance.now() - buildStart, ok });
@@ -445,6 +459,10 @@ function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest
     details: { logPath },
     cause,
   });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Settles with `work`, or rejects with the signal's reason as soon as it aborts, whichever is first. */

@@ -1,3 +1,4 @@
+import { statfs } from "node:fs/promises";
 import { EnvforgeError } from "../errors.js";
 
 const HINTS: Record<string, string> = {
@@ -31,6 +32,34 @@ export function errnoOf(cause: unknown): string | undefined {
     if (typeof code === "string" && code in HINTS) return code;
   }
   return undefined;
+}
+
+/** A build that failed while the cache's disk is full: that is what the user must fix first. */
+export function fullDiskBuildError(target: string, freeBytes: number, cause: unknown, details?: Record<string, unknown>): EnvforgeError {
+  return new EnvforgeError({
+    code: "E_CACHE_IO",
+    message: `build of target "${target}" failed and the filesystem holding the cache is full (${freeBytes} bytes free): ${(cause as Error)?.message ?? String(cause)}`,
+    hint: HINTS.ENOSPC,
+    details: { ...details, errno: "ENOSPC", freeBytes },
+    cause,
+  });
+}
+
+/**
+ * Bytes still free on the filesystem holding `dir` when it is (nearly) full, else undefined. A tool
+ * does not always say why it failed (`python -m venv` reports only that ensurepip exited 1), so a
+ * failed build is checked against the disk before its partial artifact is removed. "Nearly":
+ * under 1% of the filesystem, at least 64 KiB, at most 16 MiB.
+ */
+export async function nearlyFullDisk(dir: string): Promise<number | undefined> {
+  try {
+    const fs = await statfs(dir);
+    const free = (process.getuid?.() === 0 ? fs.bfree : fs.bavail) * fs.bsize;
+    const threshold = Math.min(16 * 1024 * 1024, Math.max(64 * 1024, fs.blocks * fs.bsize * 0.01));
+    return free < threshold ? free : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -7,18 +7,18 @@ import { setTimeout as sleep } from "node:timers/promises";
  * writing into the artifact folder the next build of the same key reuses. The caller holds the
  * key's lock, so no live build of that key exists on this machine: every process whose command
  * line names the folders, or that runs inside them, is a stray. Linux only (`/proc`); a no-op
- * elsewhere. Returns how many processes were killed.
+ * elsewhere. Returns how many processes were signalled.
  */
-export async function stopStrays(folders: readonly string[]): Promise<number> {
+export async function stopStrays(folders: readonly string[], signal: "SIGTERM" | "SIGKILL" = "SIGKILL"): Promise<number> {
   if (process.platform !== "linux") return 0;
   let killed = 0;
-  // A stray may fork while we look: a few rounds until none is left.
-  for (let round = 0; round < 5; round++) {
+  // A stray may fork while we look: a few rounds until none is left (one round for a polite SIGTERM).
+  for (let round = 0; round < (signal === "SIGKILL" ? 5 : 1); round++) {
     const found = await findStrays(folders);
     if (found.length === 0) break;
     for (const pid of found) {
       try {
-        process.kill(pid, "SIGKILL");
+        process.kill(pid, signal);
         killed++;
       } catch {
         // gone already
