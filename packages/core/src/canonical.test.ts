@@ -24,6 +24,25 @@ describe("serializeCanonical", () => {
     );
   });
 
+  it("writes the same bytes when every object is already in key order (the native fast path)", () => {
+    const sortedDeep = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(sortedDeep);
+      if (typeof v !== "object" || v === null) return v;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) out[k] = sortedDeep((v as Record<string, unknown>)[k]);
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.dictionary(text, value, { maxKeys: 4 }), (sections) => {
+        const canonical = sortedDeep({ contract: "efh1", sections }) as CanonicalSpec;
+        expect(serializeCanonical(canonical)).toBe(stableStringify(canonical));
+      }),
+      { numRuns: 2000 },
+    );
+    const numericKeys = { contract: "efh1", sections: { x: { "10": 1, "9": 2, a: [new String("ab")], b: Object.create(null) } } } as unknown as CanonicalSpec;
+    expect(serializeCanonical(numericKeys)).toBe(stableStringify(numericKeys));
+  });
+
   it("sorts keys at every level, whatever order they were inserted in, and keeps array order", () => {
     const canonical = { sections: { pip: ["b", "a"], docker: { steps: ["z", "y"], base: { image: "x" } } }, contract: "efh1" } as CanonicalSpec;
     expect(serializeCanonical(canonical)).toBe('{"contract":"efh1","sections":{"docker":{"base":{"image":"x"},"steps":["z","y"]},"pip":["b","a"]}}');

@@ -17,6 +17,7 @@ export interface HashedOption {
  * equal, and the order of the printed lines rebuilds the same state when pip reads them.
  */
 export function canonicalOptions(options: readonly HashedOption[]): string[] {
+  if (options.length === 0) return []; // the usual case, on the hot path of every hash
   const noBinary = new Set<string>();
   const onlyBinary = new Set<string>();
   const flags = new Set<string>();
