@@ -3,7 +3,7 @@ import path from "node:path";
 import { createEngine, type Engine, type EnginePlugin } from "@envforge/core";
 import { Workspace } from "@envforge/workspace";
 import type { CliIO } from "./io.js";
-import { bundledPlugins } from "./plugins.js";
+import { bundledPlugins, type RemoteCacheSettings } from "./plugins.js";
 import { createRenderer, renderMode, type RenderMode } from "./render.js";
 
 /** Flags every command shares. */
@@ -12,6 +12,10 @@ export interface GlobalFlags {
   json?: boolean;
   quiet?: boolean;
   allowOutsideFiles?: boolean;
+  registryCache?: string;
+  registryInsecure?: boolean;
+  registryCredentials?: string;
+  registryPush?: boolean;
 }
 
 export interface CommandContext {
@@ -31,11 +35,25 @@ export function cacheDirOf(ctx: CommandContext, flags: GlobalFlags): string | un
   return dir === undefined ? undefined : resolvePath(ctx.io, dir);
 }
 
+function remoteOf(ctx: CommandContext, flags: GlobalFlags): RemoteCacheSettings | undefined {
+  const env = ctx.io.env;
+  const location = flags.registryCache ?? env.ENVFORGE_REGISTRY_CACHE;
+  if (!location) return undefined;
+  return {
+    location,
+    insecure: flags.registryInsecure ?? env.ENVFORGE_REGISTRY_INSECURE === "1",
+    credentialsFile: flags.registryCredentials ?? env.ENVFORGE_REGISTRY_CREDENTIALS,
+    username: env.ENVFORGE_REGISTRY_USERNAME,
+    password: env.ENVFORGE_REGISTRY_PASSWORD,
+    push: flags.registryPush,
+  };
+}
+
 /** An engine with the bundled plugins, whose events are rendered according to the flags. */
 export function engineFor(ctx: CommandContext, flags: GlobalFlags): { engine: Engine; mode: RenderMode } {
   const mode = renderMode(ctx.io, flags);
   const engine = createEngine({
-    plugins: [...bundledPlugins(), ...ctx.extraPlugins],
+    plugins: [...bundledPlugins(remoteOf(ctx, flags)), ...ctx.extraPlugins],
     cacheDir: cacheDirOf(ctx, flags),
     allowFilesOutsideRoot: flags.allowOutsideFiles ?? false,
   });

@@ -1,4 +1,4 @@
 export { main, createProgram, type MainOptions } from "./main.js";
 export { EXIT, exitCodeOf } from "./exit-codes.js";
 export type { CliIO } from "./io.js";
-export { bundledPlugins } from "./plugins.js";
+export { bundledPlugins, type RemoteCacheSettings } from "./plugins.js";

@@ -21,7 +21,7 @@ export interface MainOptions {
   plugins?: EnginePlugin[];
 }
 
-const GLOBAL_OPTIONS = ["cacheDir", "json", "quiet", "allowOutsideFiles"] as const;
+const GLOBAL_OPTIONS = ["cacheDir", "json", "quiet", "allowOutsideFiles", "registryCache", "registryInsecure", "registryCredentials", "registryPush"] as const;
 
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command("envforge")
@@ -30,6 +30,10 @@ export function createProgram(ctx: CommandContext): Command {
     .option("--json", "machine-readable output: the result as JSON on stdout, events as JSON lines on stderr")
     .option("-q, --quiet", "only warnings and the result")
     .option("--allow-outside-files", "let definitions reference files outside their own folder")
+    .option("--registry-cache <host/repo>", "shared image cache in an OCI registry (or ENVFORGE_REGISTRY_CACHE); credentials from ENVFORGE_REGISTRY_USERNAME/PASSWORD")
+    .option("--registry-insecure", "the registry speaks plain HTTP (a local registry)")
+    .option("--registry-credentials <config.json>", "docker config.json with the registry's credentials")
+    .option("--no-registry-push", "only pull from the registry cache, never push")
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
     .exitOverride()
     .showHelpAfterError("(run envforge --help for usage)");
