@@ -35,7 +35,7 @@ export function cacheDirOf(ctx: CommandContext, flags: GlobalFlags): string | un
   return dir === undefined ? undefined : resolvePath(ctx.io, dir);
 }
 
-function remoteOf(ctx: CommandContext, flags: GlobalFlags): RemoteCacheSettings | undefined {
+export function remoteOf(ctx: CommandContext, flags: GlobalFlags): RemoteCacheSettings | undefined {
   const env = ctx.io.env;
   const location = flags.registryCache ?? env.ENVFORGE_REGISTRY_CACHE;
   if (!location) return undefined;
