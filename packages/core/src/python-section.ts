@@ -48,11 +48,12 @@ export function applyPythonSection(hooks: EngineHooks): void {
   hooks.canonicalizeSection.for(PYTHON_SECTION).tap(TAP, (parsed) => {
     const p = parsed as PythonParsed;
     const out: Record<string, CanonicalValue> = {};
-    // Each field changes what runs: the interpreter version, whether anything is installed at all,
-    // and which interpreter a user-managed environment uses.
-    if (p.version !== undefined) out.version = p.version;
-    if (p.userManaged) out.userManaged = true;
+    // Each field changes what runs: which interpreter a user-managed environment uses, whether
+    // anything is installed at all, and the interpreter version. Set in key order: the canonical
+    // text is then one native JSON.stringify (see serializeCanonical).
     if (p.interpreterPath !== undefined) out.interpreterPath = p.interpreterPath;
+    if (p.userManaged) out.userManaged = true;
+    if (p.version !== undefined) out.version = p.version;
     return Object.keys(out).length === 0 ? undefined : out;
   });
 }
