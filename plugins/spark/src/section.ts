@@ -6,6 +6,7 @@ import {
   type SchemaBuilder,
   type SectionFields,
   type SourceLocation,
+  sortedSet,
 } from "@envforge/core";
 import { z } from "zod";
 import {
@@ -168,10 +169,11 @@ export function canonicalizeSparkSection(parsed: unknown): CanonicalValue | unde
   // Without packages nothing is resolved and no setting has an effect: the section contributes
   // nothing, so `spark: {}` hashes like no spark section at all.
   if (section.packages.length === 0) return undefined;
+  // Keys in order: the canonical text is then one native JSON.stringify (core's serializeCanonical).
   const canonical: SparkCanonical = {
-    packages: [...new Set(section.packages.map((p) => p.text))].sort(),
-    repositories: section.repositories,
+    packages: sortedSet(section.packages.map((p) => p.text)),
     precache: section.precache,
+    repositories: section.repositories,
   };
   return canonical as unknown as CanonicalValue;
 }
