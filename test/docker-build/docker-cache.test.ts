@@ -146,7 +146,8 @@ describe.skipIf(!setup.ok)(titleWithReason("docker builder against a real docker
     let shared = 0;
     while (shared < old.length && old[shared] === fresh[shared]) shared++;
     expect(old.length).toBe(fresh.length);
-    expect(shared).toBeGreaterThanOrEqual(4);
+    // base + custom step + venv at least
+    expect(shared).toBeGreaterThanOrEqual(3);
     expect(shared).toBe(fresh.length - 2);
   });
 

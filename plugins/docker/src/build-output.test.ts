@@ -52,6 +52,33 @@ describe("BuildOutputTracker", () => {
     expect(t.steps()).toHaveLength(3);
   });
 
+  it("a classic step that fails to start is still named, with the engine's error", () => {
+    const t = feed(
+      [
+        "Step 5/8 : RUN [\"/opt/venv/bin/python\"]",
+        " ---> Running in e6b883f7f45d",
+        "Removing intermediate container e6b883f7f45d",
+        "failed to create shim task: OCI runtime create failed: exec: \"/opt/venv/bin/python\": no such file or directory: unknown",
+      ].join("\n"),
+    );
+    expect(t.failure()).toMatchObject({ step: 'RUN ["/opt/venv/bin/python"]', tail: [expect.stringContaining("no such file or directory")] });
+  });
+
+  it("reads buildah/podman output too (shared with the podman plugin)", () => {
+    const t = feed(
+      [
+        "STEP 1/3: FROM docker.io/library/envforge-test-python:bookworm",
+        "STEP 2/3: RUN echo ok",
+        "--> Using cache 3bd8bce7bec7",
+        "STEP 3/3: RUN echo out && exit 4",
+        "out",
+        'Error: building at STEP "RUN echo out && exit 4": while running runtime: exit status 4',
+      ].join("\n"),
+    );
+    expect(t.failure()).toEqual({ step: "RUN echo out && exit 4", exitCode: 4, tail: ["out"] });
+    expect(t.cachedSteps()).toEqual(["RUN echo ok"]);
+  });
+
   it("falls back to the last lines of the build when no step is known", () => {
     const t = feed("error during connect: cannot reach the daemon\n\n");
     expect(t.failure()).toEqual({ step: undefined, exitCode: undefined, tail: ["error during connect: cannot reach the daemon"] });

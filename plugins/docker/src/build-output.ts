@@ -24,8 +24,8 @@ export interface BuildFailure {
 const TAIL = 40;
 
 /**
- * Follows `docker build` output line by line (the classic builder's `Step 3/7 : RUN …` blocks and
- * BuildKit's plain `#7 [3/7] RUN …` / `#7 0.52 output` records) so a failure can name its step and
+ * Follows image build output line by line (the classic builder's `Step 3/7 : RUN …` blocks,
+ * buildah's `STEP 3/7: RUN …` and BuildKit's plain `#7 [3/7] RUN …` / `#7 0.52 output` records) so a failure can name its step and
  * show that step's own output, and a finished build can say which steps came from the cache.
  */
 export class BuildOutputTracker {
@@ -40,7 +40,8 @@ export class BuildOutputTracker {
     this.#all.push(line);
     if (this.#all.length > TAIL) this.#all.shift();
 
-    let m = /^Step \d+\/\d+ : (.*)$/.exec(line);
+    // Classic builder `Step 3/7 : RUN …`; buildah/podman `STEP 3/7: RUN …`.
+    let m = /^(?:Step \d+\/\d+ :|STEP \d+\/\d+:) (.*)$/.exec(line);
     if (m) {
       this.#current = `classic:${this.#steps.size}`;
       this.#steps.set(this.#current, { instruction: m[1]!, lines: [], cached: false });
@@ -48,14 +49,14 @@ export class BuildOutputTracker {
     }
     if (this.#current?.startsWith("classic:")) {
       const step = this.#steps.get(this.#current)!;
-      if (/^ ---> Using cache$/.test(line)) step.cached = true;
-      m = /returned a non-zero code: (\d+)/.exec(line);
+      if (/^ ---> Using cache$|^--> Using cache /.test(line)) step.cached = true;
+      m = /returned a non-zero code: (\d+)|^(?:Error|error): building at STEP .*exit status (\d+)/.exec(line);
       if (m) {
         this.#failedId = this.#current;
-        this.#exitCode = Number(m[1]);
+        this.#exitCode = Number(m[1] ?? m[2]);
         return;
       }
-      if (!/^ ---> |^Removing intermediate container /.test(line)) push(step.lines, line);
+      if (!/^ ---> |^--> |^Removing intermediate container /.test(line)) push(step.lines, line);
       return;
     }
 
@@ -91,8 +92,10 @@ export class BuildOutputTracker {
     return [...this.#steps.values()].map((s) => s.instruction);
   }
 
+  /** Called once the build failed: the step that said so, else the last one that started. */
   failure(): BuildFailure {
-    const step = this.#failedId === undefined ? undefined : this.#steps.get(this.#failedId);
+    const id = this.#failedId ?? (this.#current?.startsWith("classic:") ? this.#current : undefined);
+    const step = id === undefined ? undefined : this.#steps.get(id);
     if (step && step.lines.length > 0) return { step: step.instruction, exitCode: this.#exitCode, tail: [...step.lines] };
     return { step: step?.instruction, exitCode: this.#exitCode, tail: this.#all.filter((l) => l.trim() !== "") };
   }

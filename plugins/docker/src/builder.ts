@@ -66,6 +66,8 @@ export async function buildDockerImage(engine: Engine, ctx: BuildContext, plugin
   if (options.pull) args.push("--pull");
   if (mode === "classic") args.push("--force-rm");
   else args.push("--progress", "plain");
+  // A buildx builder with a container driver keeps results to itself unless asked to load them.
+  if (mode === "buildx") args.push("--load");
   args.push(contextDir);
 
   ctx.log(`docker build (${mode === "classic" ? "classic builder" : "BuildKit"}) on ${cli.describe()} (engine ${serverVersion})`, "info");

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -127,6 +128,22 @@ describe("python layers", () => {
     expect(keyword).toBe("RUN ");
     expect(argv.slice(0, 2)).toEqual(["python3", "-c"]);
     expect(argv[2]).toContain("want = '3.11'");
+  });
+
+  it("the version check passes on the right version, fails with a message on another, and lets later code run", () => {
+    const host = spawnSync("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" });
+    if (host.status !== 0) return; // no python3 on this machine: the strings are checked above
+    const mine = host.stdout.trim();
+    const script = (want: string) => (JSON.parse(pythonFragment({ version: want }, { checkSystemPython: true })!.instructions[0]!.slice(4)) as string[])[2]!;
+    const ok = spawnSync("python3", ["-c", `${script(mine)}; print('after')`], { encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.trim()).toBe("after");
+    const major = mine.split(".")[0]!;
+    expect(spawnSync("python3", ["-c", script(major)]).status).toBe(0);
+    const bad = spawnSync("python3", ["-c", `${script("2.7")}; print('after')`], { encoding: "utf8" });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`the definition asks for 2.7`);
+    expect(bad.stdout).not.toContain("after");
   });
 
   it("checks a user-managed interpreter without putting its path in shell text", () => {

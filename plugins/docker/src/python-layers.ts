@@ -21,7 +21,8 @@ function versionCheck(want: string): string {
     "import sys",
     `want = '${want}'`,
     "have = '%d.%d.%d' % sys.version_info[:3]",
-    "sys.exit(0 if (have + '.').startswith(want + '.') else 'envforge: this image has Python ' + have + ', the definition asks for ' + want)",
+    // Exits only on a mismatch: code may follow this statement (the venv creation).
+    "(have + '.').startswith(want + '.') or sys.exit('envforge: this image has Python ' + have + ', the definition asks for ' + want)",
   ].join("; ");
 }
 
