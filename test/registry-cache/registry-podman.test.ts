@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,6 +131,29 @@ describe.skipIf(!setup.ok)(titleWithReason("registry cache with real podman and 
     expect(messages[0]).toMatch(/ECONNREFUSED.*building locally/);
     expect(messages[1]).toMatch(/built but not pushed/);
     expect(await machineA.inImage(result.entry.artifact.reference!, ["cat", "/etc/envforge-origin"])).toBe("registry-was-down");
+  });
+
+  it("a registry that accepts connections but never answers costs one timeout, then a local build", { timeout: 600_000 }, async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => void sockets.add(socket)); // holds every connection open, says nothing
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const host = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+      const c = machine(machineA, { registry: host, insecure: true, timeoutMs: 1000 });
+      const other = envFile(definition("silent", "RUN echo registry-was-silent > /etc/envforge-origin"));
+      const begun = Date.now();
+      const result = await c.engine.build(other, { target: "podman", builderOptions });
+      expect(result.cached).toBe(false);
+      expect(warnings(c.events)).toEqual(["W_REGISTRY_UNAVAILABLE", "W_REGISTRY_UNAVAILABLE"]);
+      expect(c.events.find((e) => e.type === "warning")).toMatchObject({ message: expect.stringContaining("no answer within 1000 ms") });
+      // The push did not wait again: the registry was known to be down.
+      expect(c.events.filter((e) => e.type === "warning").at(-1)).toMatchObject({ message: expect.stringContaining("did not answer a moment ago") });
+      expect(Date.now() - begun - (result.timings.buildMs ?? 0)).toBeLessThan(10_000);
+      expect(await machineA.inImage(result.entry.artifact.reference!, ["cat", "/etc/envforge-origin"])).toBe("registry-was-silent");
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   describe.skipIf(htpasswd === undefined)(
