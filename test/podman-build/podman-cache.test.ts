@@ -157,11 +157,14 @@ describe.skipIf(!setup.ok)(titleWithReason("podman builder against real podman/b
     const service = await storage.serve();
     try {
       const remote = makeEngine({ url: service.url, root: undefined, runroot: undefined, storageDriver: undefined });
-      const other = envFile("remote", definition("remote", "RUN echo built-remotely > /etc/envforge-remote"));
-      const result = await remote.engine.build(other, { target: "podman", builderOptions: { pip: builderOptions.pip } });
+      const other = envFile("remote", definition("remote", "RUN echo built-remotely > /etc/envforge-remote").replace("docker:\n", "docker:\n  platform: linux/amd64\n"));
+      const result = await remote.engine.build(other, { target: "podman", builderOptions: { pip: builderOptions.pip, podman: { network: "host" } } });
       expect(result.cached).toBe(false);
-      expect(result.entry.artifact.details?.engine).toBe(`podman at ${service.url}`);
-      expect(spy.calls().some((c) => c.startsWith(`--remote --url=${service.url} build `))).toBe(true);
+      expect(result.entry.artifact.details).toMatchObject({ engine: `podman at ${service.url}`, platform: "linux/amd64" });
+      const build = spy.calls().find((c) => c.startsWith(`--remote --url=${service.url} build `));
+      expect(build).toContain("--platform=linux/amd64");
+      expect(build).toContain("--network=host");
+      expect(build).toContain("--isolation=chroot");
       expect(await storage.inImage(result.entry.artifact.reference!, ["cat", "/etc/envforge-remote"])).toBe("built-remotely");
       // The steps below the new one came from the layer cache of the first (local) build: same storage.
       expect((result.entry.artifact.details?.cachedSteps as string[]).some((s) => s.includes("GREETING"))).toBe(true);

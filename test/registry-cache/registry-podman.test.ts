@@ -48,6 +48,12 @@ const definition = (name: string, step: string) =>
     "",
   ].join("\n");
 
+describe.runIf(inCI && setup.ok && htpasswd === undefined)("registry auth tools in CI", () => {
+  it("a bcrypt generator (python3 crypt or apache2-utils' htpasswd) must be available when CI=true", () => {
+    throw new Error("the registry auth tests cannot run: no bcrypt htpasswd generator");
+  });
+});
+
 describe.skipIf(!setup.ok)(titleWithReason("registry cache with real podman and docker-registry", skipReason), () => {
   const machineA = (setup as Extract<typeof setup, { ok: true }>).storage;
   let machineB: PodmanStorage;
