@@ -4,7 +4,11 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import lockfile from "proper-lockfile";
+
+// Loaded on the first lock, i.e. on the first cache miss: a process that only finds cache hits
+// never pays for proper-lockfile and graceful-fs (~20 ms of start-up here).
+let lockfileModule: Promise<typeof import("proper-lockfile")> | undefined;
+const loadLockfile = () => (lockfileModule ??= import("proper-lockfile"));
 
 /** A held build lock: call it to release; `verify` says whether it is still this holder's. */
 export type HeldLock = (() => Promise<void>) & { verify(): Promise<boolean> };
@@ -45,6 +49,7 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
     await writeFile(record, "");
     let release: () => Promise<void>;
     try {
+      const lockfile = await loadLockfile();
       release = await lockfile.lock(file, {
         realpath: false,
         stale: NEVER_STALE,
