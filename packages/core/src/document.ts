@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import { EnvforgeError } from "./errors.js";
 import type { FieldPath, Locator, SourceLocation } from "./location.js";
 
@@ -17,7 +17,8 @@ export function parseSourceDocument(text: string, file: string): SourceDocument 
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    // logLevel "error": the library must not print warnings from inside an embedded engine.
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: "error" });
   } catch (cause) {
     throw new EnvforgeError({
       code: "E_INVALID_YAML",
@@ -44,6 +45,29 @@ export function parseSourceDocument(text: string, file: string): SourceDocument 
     const pos = lineCounter.linePos(range ?? 0);
     return { file, line: pos.line, column: pos.col };
   };
+  // A list, mapping or binary as a key (`? [a, b]: c`) has no JSON form: the yaml library would
+  // stringify it. A definition has plain keys only.
+  let collectionKey: Node | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      // A scalar can hold an object too: `!!binary` gives bytes.
+      if (key !== null && (!isScalar(key) || (typeof key.value === "object" && key.value !== null))) {
+        collectionKey = pair.key as Node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (collectionKey) {
+    const pos = lineCounter.linePos(collectionKey.range?.[0] ?? 0);
+    throw new EnvforgeError({
+      code: "E_INVALID_YAML",
+      message: "a list, mapping or binary value is used as a key",
+      location: { file, line: pos.line, column: pos.col },
+      hint: "keys are plain names such as `python:` or `pip:`",
+    });
+  }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });

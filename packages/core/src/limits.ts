@@ -42,9 +42,12 @@ export function checkLines(text: string, file: string, limits: InputLimits, at?:
 /** Refuses lists longer than `maxListItems` and nesting deeper than `maxDepth`, located where written. */
 export function checkShape(data: unknown, locator: Locator, limits: InputLimits): void {
   const stack: Array<{ node: unknown; path: FieldPath }> = [{ node: data, path: [] }];
+  // Shared nodes (YAML aliases, a host object reused) are checked once; a cycle ends here too.
+  const seen = new Set<object>();
   while (stack.length > 0) {
     const { node, path } = stack.pop()!;
-    if (typeof node !== "object" || node === null) continue;
+    if (typeof node !== "object" || node === null || seen.has(node)) continue;
+    seen.add(node);
     if (path.length > limits.maxDepth) {
       throw tooLarge(`field "${formatPath(path)}" is nested more than ${limits.maxDepth} levels deep`, path, locator, "limits.maxDepth");
     }

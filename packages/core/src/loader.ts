@@ -2,7 +2,7 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseSourceDocument } from "./document.js";
 import { EnvforgeError } from "./errors.js";
-import { checkLines, type InputLimits } from "./limits.js";
+import { checkLines, checkShape, type InputLimits } from "./limits.js";
 import { nullLocator, type SourceLocation } from "./location.js";
 import type { LoadedSpec, SpecSource } from "./spec.js";
 
@@ -65,23 +65,29 @@ export async function loadSource(source: SpecSource, limits: InputLimits): Promi
     return fromText(source.text, source.file, source.dir ?? process.cwd());
   }
   const file = source.file ?? "<inline>";
+  const locator = nullLocator(file);
+  // Before copying: the copy recurses, and a 10,000-deep object would overflow the stack.
+  checkShape(source.object, locator, limits);
   return {
     file,
     dir: source.dir ?? process.cwd(),
     data: ownCopy(source.object ?? {}, file) as Record<string, unknown>,
-    locator: nullLocator(file),
+    locator,
     files: [],
   };
 }
 
-/** The host keeps its object: the engine freezes what it parses, so it works on its own copy. */
+/**
+ * The host keeps its object: the engine freezes what it parses, so it works on its own copy, of
+ * what JSON can hold (a definition is YAML or JSON data; a cycle or a BigInt is refused).
+ */
 function ownCopy(value: unknown, file: string): unknown {
   try {
-    return structuredClone(value);
+    return JSON.parse(JSON.stringify(value)) as unknown;
   } catch (cause) {
     throw new EnvforgeError({
       code: "E_WRONG_TYPE",
-      message: `definition ${file} is not plain data: ${(cause as Error).message}`,
+      message: `definition ${file} is not plain data: ${(cause as Error).message.split("\n")[0]}`,
       hint: "pass an object of strings, numbers, booleans, lists and mappings (what JSON or YAML can hold)",
       cause,
     });
