@@ -13,6 +13,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["**/*.js", "**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
     files: ["packages/cli/**", "benchmarks/**", "test/**", "**/*.test.ts", "examples/**", "scripts/**"],
     rules: { "no-console": "off" },
   },
