@@ -15,7 +15,7 @@ const TARGET = "venv";
 /** Generated specs that have real entries: the warm-hit case hashes these. */
 const REAL_SPECS = 256;
 /** Keys drawn per case; each iteration takes the next one. */
-const KEYS = 8192;
+const KEYS = 4096;
 
 function shuffledSample<T>(items: readonly T[], count: number, seed: number): T[] {
   const rand = prng(seed);
@@ -55,7 +55,14 @@ async function prepare(ctx: SuiteContext, size: number, realHashes: Hash[]): Pro
     const got = await cacache.get(cacacheDir, cacacheKey(h, TARGET));
     if (JSON.parse(got.data.toString("utf8")).hash !== h) throw new Error(`filled cacache answers ${h} wrongly`);
   }
-  return { size, disk, warm: benchEngine(dir), cacacheDir, map, hits: shuffledSample(all, KEYS, size) };
+  // Figures are for a cache in use: the page cache holds the sampled entries of both stores (the
+  // first read of a file from disk would otherwise dominate whichever store happens to go first).
+  const hits = shuffledSample(all, KEYS, size);
+  for (const h of hits) {
+    await disk.lookup(h, TARGET);
+    await cacache.get(cacacheDir, cacacheKey(h, TARGET), { memoize: false });
+  }
+  return { size, disk, warm: benchEngine(dir), cacacheDir, map, hits };
 }
 
 async function lookupCases(ctx: SuiteContext, s: Stores): Promise<CaseResult[]> {
