@@ -12,6 +12,8 @@ export {
 export {
   checkBaseDockerfile,
   checkStep,
+  MAX_DOCKERFILE_BYTES,
+  MAX_STEP_BYTES,
   normalizeDockerfileText,
   normalizeStep,
   type CheckSite,

@@ -33,6 +33,20 @@ describe("normalizeImageReference", () => {
     expect(normalizeImageReference(`python:3.11@${SHA}`).reference).not.toBe(normalizeImageReference(`python@${SHA}`).reference);
   });
 
+  it("answers in linear time on inputs that make the library's regular expressions backtrack", () => {
+    for (const input of ["a".repeat(40) + "!", "a".repeat(5000) + "!", "a-".repeat(2000) + "!", "a".repeat(40) + ":" + "!", "a.".repeat(2000) + "A", "registry.example.com:" + "1".repeat(40) + "x/a"]) {
+      const started = performance.now();
+      expect(isImageReference(input)).toBe(false);
+      expect(performance.now() - started).toBeLessThan(50);
+    }
+  });
+
+  it.each([
+    ["a__b/c-d--e/f.g:T_a.g-1", "docker.io/a__b/c-d--e/f.g:T_a.g-1"],
+  ])("accepts Docker's grammar edge %s", (input, expected) => {
+    expect(normalizeImageReference(input).reference).toBe(expected);
+  });
+
   it.each([
     ["", "empty"],
     ["Python:3.11", "lowercase"],
@@ -46,6 +60,9 @@ describe("normalizeImageReference", () => {
     [`python@sha256:${"A".repeat(64)}`, "lowercase hex"],
     [`python@md5:${"a".repeat(32)}`, "unsupported digest algorithm"],
     ["python:3.11\nRUN id", ""],
+    ["[::1]:5000/img:1", "registry host"],
+    ["my_registry.com/img", "registry host"],
+    ["localhost:port/img", "registry host"],
   ])("refuses %j", (input, why) => {
     const site = { location: { file: "env.yaml", line: 3, column: 14 }, field: "docker.baseImage" };
     let error: unknown;

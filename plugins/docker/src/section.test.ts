@@ -219,6 +219,13 @@ describe("bad docker sections", () => {
     }
   });
 
+  it("an oversized step or base Dockerfile → E_INPUT_TOO_LARGE before it reaches the parser", async () => {
+    const step = await refusal(`docker:\n  baseImage: debian:12\n  steps:\n    - "RUN ${"a ".repeat(40_000)}"\n`);
+    expect(step).toMatchObject({ code: "E_INPUT_TOO_LARGE", field: "docker.steps[0]", location: { line: 4 } });
+    const base = await refusal({ "env.yaml": "docker:\n  baseDockerfile: D\n", D: `FROM debian:12\nRUN ${"a ".repeat(600_000)}\n` });
+    expect(base).toMatchObject({ code: "E_INPUT_TOO_LARGE", field: "docker.baseDockerfile", location: { line: 2 } });
+  });
+
   it("a missing base Dockerfile → E_FILE_NOT_FOUND at the field", async () => {
     const e = await refusal("docker:\n  baseDockerfile: ./nope\n");
     expect(e.code).toBe("E_FILE_NOT_FOUND");
