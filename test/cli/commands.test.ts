@@ -71,4 +71,19 @@ describe("envforge import / lock / dockerfile", () => {
     expect(text.indexOf("rich") === -1 ? text.indexOf("requirements") : text.indexOf("rich")).toBeGreaterThan(text.indexOf("RUN echo custom"));
     expect(text).toContain("dev.envforge.hash");
   });
+
+  it("dockerfile with a conda part: conda layer before pip, and pip installs into the conda environment", async () => {
+    const dir = await tempDir();
+    await writeFile(
+      path.join(dir, "env.yaml"),
+      'docker:\n  baseImage: mambaorg/micromamba:1.5.8\npython:\n  conda:\n    channels: [conda-forge]\n    dependencies: ["python=3.11"]\n  pip: [rich==13.7.1]\n',
+    );
+    const out = await runCli(["dockerfile", "env.yaml"], { cwd: dir });
+    expect(out.code, out.stderr).toBe(0);
+    const text = out.stdout;
+    expect(text.indexOf("/envforge/conda/create.sh")).toBeGreaterThan(0);
+    expect(text.indexOf("/envforge/conda/create.sh")).toBeLessThan(text.indexOf("/envforge/pip/requirements.txt"));
+    expect(text).toContain('"/opt/envforge/conda-env/bin/python","-m","pip","install"');
+    expect(text).not.toContain("venv");
+  });
 });

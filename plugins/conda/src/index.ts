@@ -34,3 +34,4 @@ export {
 export { parseExplicit, type ExplicitPackage } from "./lock-output.js";
 export { definitionFromEnvironment, importCondaFile, importCondaPrefix, type CondaDefinition, type ImportPrefixOptions } from "./import.js";
 export { hostSubdir, lockConda, type CondaLockOptions, type CondaLockResult, type LockedCondaPackage } from "./lock.js";
+export { CONDA_FRAGMENT_ORDER, condaCreateScript, condaImageFragment, IMAGE_CONDA_PREFIX, shellQuote } from "./image-fragment.js";

@@ -1,5 +1,6 @@
 import type { EnginePlugin } from "@envforge/core";
 import { buildCondaPrefix, TARGET, type CondaBuilderOptions } from "./builder.js";
+import { condaImageFragment } from "./image-fragment.js";
 import { canonicalCondaSection, declareFields, parseCondaSection, SECTION } from "./section.js";
 
 export const PLUGIN = "conda";
@@ -23,6 +24,7 @@ export function condaPlugin(options: CondaPluginOptions = {}): EnginePlugin {
       engine.hooks.parseSection.for(SECTION).tapPromise(PLUGIN, (fields, ctx) => parseCondaSection(fields, ctx, { warnUnpinned }));
       engine.hooks.canonicalizeSection.for(SECTION).tap(PLUGIN, canonicalCondaSection);
       engine.hooks.build.for(TARGET).tapPromise(PLUGIN, (ctx) => buildCondaPrefix(ctx, builderDefaults));
+      engine.hooks.imageFragment.for(SECTION).tap(PLUGIN, (value) => condaImageFragment(value));
     },
   };
 }

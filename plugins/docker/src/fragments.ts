@@ -7,6 +7,12 @@ import { fallbackPipFragment, pythonFragment } from "./python-layers.js";
 import { DOCKER_SECTION } from "./section.js";
 
 /**
+ * Where the conda plugin's image fragment creates the environment (`IMAGE_CONDA_PREFIX` of
+ * plugin-conda; not imported, so the docker plugin does not depend on the conda plugin).
+ */
+export const CONDA_IMAGE_PREFIX = "/opt/envforge/conda-env";
+
+/**
  * Asks each section of the canonical spec for its part of the image (`hooks.imageFragment`).
  * The interpreter checks and, when no plugin taps "pip", a small built-in pip fragment fill in
  * for sections core or a missing plugin would leave empty. Returns the venv to put on PATH, if any.
@@ -34,7 +40,7 @@ export async function collectImageFragments(
       const fragment = pythonFragment(value, { checkSystemPython });
       if (fragment) fragments.push({ section, fragment });
     } else if (section === "pip") {
-      fragments.push({ section, fragment: fallbackPipFragment(value, ctx.options, python?.version) });
+      fragments.push({ section, fragment: fallbackPipFragment(value, ctx.options, python?.version, sections.conda === undefined ? undefined : CONDA_IMAGE_PREFIX) });
     } else {
       ctx.warn(
         "W_NO_IMAGE_FRAGMENT",

@@ -128,7 +128,7 @@ function pipPartsOf(value: CanonicalValue): PipParts {
  * exec-form RUNs. Requirement text
  * only ever reaches pip through a file, never a shell.
  */
-export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptions, pythonVersion?: string): ImageFragment {
+export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptions, pythonVersion?: string, condaPrefix?: string): ImageFragment {
   const parts = pipPartsOf(value);
   const pip = (options.pip ?? {}) as PipIndexOptions;
   const lines = [...parts.options, ...(parts.constraints.length > 0 ? ["-c constraints.txt"] : []), ...parts.requirements];
@@ -154,13 +154,19 @@ export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptio
   return {
     order: 40,
     instructions: [
-      // Version check and venv in one step: on vfs-like storage every layer is a full copy.
-      pythonVersion === undefined
-        ? execForm("RUN", ["python3", "-m", "venv", IMAGE_VENV])
-        : execForm("RUN", ["python3", "-c", `${versionCheck(pythonVersion)}; import venv; venv.create('${IMAGE_VENV}', with_pip=True)`]),
+      // With a conda part, pip installs into the conda environment (conda resolved the
+      // interpreter there); otherwise into a venv from the image's python3. Version check and venv
+      // in one step: on vfs-like storage every layer is a full copy.
+      ...(condaPrefix !== undefined
+        ? []
+        : [
+            pythonVersion === undefined
+              ? execForm("RUN", ["python3", "-m", "venv", IMAGE_VENV])
+              : execForm("RUN", ["python3", "-c", `${versionCheck(pythonVersion)}; import venv; venv.create('${IMAGE_VENV}', with_pip=True)`]),
+          ]),
       "COPY envforge/pip /envforge/pip",
       execForm("RUN", [
-        `${IMAGE_VENV}/bin/python`,
+        `${condaPrefix ?? IMAGE_VENV}/bin/python`,
         "-m",
         "pip",
         "install",
