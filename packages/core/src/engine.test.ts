@@ -151,4 +151,26 @@ describe("engine", () => {
     expect(lines.join("\n")).toContain("using *** now");
     expect(await readFile(result.entry.logPath!, "utf8")).not.toContain("s3cr3t-token");
   });
+
+  it("an entry whose artifact a verify tap says is gone is a miss, rebuilt as a new generation", async () => {
+    const cacheDir = await tmp();
+    const counter = { builds: 0 };
+    const gone = new Set<string>();
+    const verifying: EnginePlugin = {
+      name: "verify",
+      apply(engine) {
+        engine.hooks.verify.for("files").tap("verify", (entry) => (gone.has(entry.artifact.path!) ? `${entry.artifact.path} was removed` : undefined));
+      },
+    };
+    const first = await createEngine({ plugins: [listPlugin(counter), verifying], cacheDir }).build(spec(["x"]), { target: "files" });
+    gone.add(first.entry.artifact.path!);
+    const events: EngineEvent[] = [];
+    const engine = createEngine({ plugins: [listPlugin(counter), verifying], cacheDir });
+    engine.hooks.event.tap("t", (e) => events.push(e));
+    const again = await engine.build(spec(["x"]), { target: "files" });
+    expect(again.cached).toBe(false);
+    expect(again.entry.generation).toBe(2);
+    expect(counter.builds).toBe(2);
+    expect(events.find((e) => e.type === "warning")).toMatchObject({ code: "W_ARTIFACT_GONE" });
+  });
 });

@@ -134,8 +134,23 @@ export function createEngine(options: EngineOptions = {}) {
     const entry = memory.get(key);
     return entry ? { entry, store: "memory" } : undefined;
   });
+  /**
+   * An entry of the local store whose artifact still exists. Folders are checked by the store; an
+   * artifact that lives elsewhere (an image in an engine someone ran `rmi` on) is checked by the
+   * target's `verify` taps, and a gone artifact is a miss, rebuilt as a new generation.
+   */
+  const verified = async (entry: CacheEntry): Promise<CacheEntry | undefined> => {
+    const hook = hooks.verify.get(entry.target);
+    if (!hook?.isUsed()) return entry;
+    const gone = await hook.promise(entry);
+    if (gone === undefined) return entry;
+    memory.delete(entry);
+    emit({ type: "warning", code: "W_ARTIFACT_GONE", message: `${gone}; rebuilding ${entry.hash} for ${entry.target}`, hint: "the cache entry stays as an older generation until collected" });
+    return undefined;
+  };
   hooks.lookup.tapPromise({ name: "envforge:local", stage: STAGE_LOCAL }, async (key) => {
-    const { entry, miss } = await local.get(key);
+    const { entry: found, miss } = await local.get(key);
+    const entry = found && (await verified(found));
     if (entry) return { entry, store: "local" };
     if (miss?.corrupt) {
       emit({ type: "warning", code: "E_CACHE_CORRUPT", message: `${miss.corrupt}; treating it as a miss`, hint: "it is moved aside and rebuilt" });
@@ -322,7 +337,7 @@ export function createEngine(options: EngineOptions = {}) {
     let deferred: Promise<unknown> | undefined;
     try {
       const previous = (await local.get(key)).entry;
-      if (previous && !request.rebuild) {
+      if (previous && !request.rebuild && (await verified(previous))) {
         memory.put(previous);
         emit({ type: "cache.hit", hash: key.hash, target: key.target, store: "local", generation: previous.generation });
         return { hash: key.hash, target: key.target, cached: true, store: "local", entry: previous, timings: { totalMs: performance.now() - started } };

@@ -81,6 +81,13 @@ export function createHooks() {
     backfill: new AsyncSeriesHook<[entry: CacheEntry, from: string]>(["entry", "from"]),
 
     /**
+     * HookMap of AsyncSeriesBailHook, keyed by target — is a locally recorded build still there?
+     * Return a reason (a string) when its artifact is gone (an image removed from the engine):
+     * the entry then counts as a miss. `undefined` means "present, or I cannot tell".
+     */
+    verify: new HookMap(() => new AsyncSeriesBailHook<[entry: CacheEntry], string | undefined>(["entry"])),
+
+    /**
      * HookMap of AsyncSeriesBailHook, keyed by target — build on a miss. The first tap returning a
      * `BuildOutput` wins; no tap for a target is `E_NO_BUILDER`.
      */

@@ -83,3 +83,18 @@ export function tapDaemonStore(engine: Engine, target: string, connection: Docke
     }
   });
 }
+
+/**
+ * Checks that an image the local cache recorded is still in the engine (`docker rmi` leaves the
+ * entry behind). An engine that cannot answer says nothing: the build could not run there either.
+ */
+export function tapDaemonVerify(engine: Engine, target: string, connection: DockerConnection): void {
+  engine.hooks.verify.for(target).tapPromise(`${target}:${DAEMON_STORE}`, async (entry) => {
+    const reference = entry.artifact.digest ?? entry.artifact.reference;
+    if (!reference) return undefined;
+    const cli = new DockerCli(connection);
+    const inspect = await cli.inspectImage(reference).catch(() => "unreachable" as const);
+    if (inspect === "unreachable" || inspect !== undefined) return undefined;
+    return `the image ${entry.artifact.reference ?? reference} is no longer in ${cli.describe()}`;
+  });
+}

@@ -1,6 +1,6 @@
 import type { EnginePlugin } from "@envforge/core";
 import { buildDockerImage, DOCKER_TARGET } from "./builder.js";
-import { tapDaemonStore } from "./daemon-store.js";
+import { tapDaemonStore, tapDaemonVerify } from "./daemon-store.js";
 import type { DockerBuildOptions } from "./options.js";
 import { applyDockerSection } from "./section.js";
 
@@ -21,6 +21,7 @@ export function dockerPlugin(options: DockerPluginOptions = {}): EnginePlugin {
       if (sectionOnly) return;
       engine.hooks.build.for(DOCKER_TARGET).tapPromise(DOCKER_PLUGIN, (ctx) => buildDockerImage(engine, ctx, buildOptions));
       if (buildOptions.daemonCache !== false) tapDaemonStore(engine, DOCKER_TARGET, buildOptions);
+      tapDaemonVerify(engine, DOCKER_TARGET, buildOptions);
     },
   };
 }

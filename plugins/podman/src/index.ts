@@ -4,4 +4,4 @@ export { podmanImageDetails } from "./details.js";
 export { checkConnection, resolvePodmanOptions, type PodmanBuildOptions, type PodmanConnection } from "./options.js";
 export { PODMAN_PLUGIN, podmanPlugin, type PodmanPluginOptions } from "./plugin.js";
 export { imageIdOf, labelsOf, PodmanCli, platformOf, type PodmanImageInspect } from "./podman-cli.js";
-export { PODMAN_STORE, podmanEntryFromImage, tapPodmanStore } from "./store.js";
+export { PODMAN_STORE, podmanEntryFromImage, tapPodmanStore, tapPodmanVerify } from "./store.js";

@@ -2,7 +2,7 @@ import type { EnginePlugin } from "@envforge/core";
 import { applyDockerSection } from "@envforge/plugin-docker";
 import { buildPodmanImage, PODMAN_TARGET } from "./builder.js";
 import { checkConnection, type PodmanBuildOptions } from "./options.js";
-import { tapPodmanStore } from "./store.js";
+import { tapPodmanStore, tapPodmanVerify } from "./store.js";
 
 export const PODMAN_PLUGIN = "podman";
 
@@ -25,6 +25,7 @@ export function podmanPlugin(options: PodmanPluginOptions = {}): EnginePlugin {
       const connection = checkConnection(buildOptions);
       engine.hooks.build.for(PODMAN_TARGET).tapPromise(PODMAN_PLUGIN, (ctx) => buildPodmanImage(engine, ctx, buildOptions));
       if (buildOptions.storageCache !== false) tapPodmanStore(engine, PODMAN_TARGET, connection);
+      tapPodmanVerify(engine, PODMAN_TARGET, connection);
     },
   };
 }

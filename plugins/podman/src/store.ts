@@ -66,3 +66,15 @@ export function tapPodmanStore(engine: Engine, target: string, connection: Podma
     }
   });
 }
+
+/** Checks that an image the local cache recorded is still in podman's storage (see the docker twin). */
+export function tapPodmanVerify(engine: Engine, target: string, connection: PodmanConnection): void {
+  engine.hooks.verify.for(target).tapPromise(`${target}:${PODMAN_STORE}`, async (entry) => {
+    const reference = entry.artifact.digest ?? entry.artifact.reference;
+    if (!reference) return undefined;
+    const cli = new PodmanCli(connection);
+    const inspect = await cli.inspectImage(reference).catch(() => "unreachable" as const);
+    if (inspect === "unreachable" || inspect !== undefined) return undefined;
+    return `the image ${entry.artifact.reference ?? reference} is no longer in ${cli.describe()}`;
+  });
+}
