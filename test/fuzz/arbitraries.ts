@@ -101,7 +101,7 @@ export const HOSTILE_STRINGS = [
   "linux/amd64;rm -rf /",
 ];
 
-const hostileString = fc.oneof(
+export const hostileString = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_STRINGS) },
   { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 20 }) },
@@ -170,7 +170,7 @@ const list = <T>(item: fc.Arbitrary<T>, maxLength = 5) => mostly(fc.array(item, 
 const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9._-]{0,12}$/);
 const version = fc.array(fc.nat(40), { minLength: 1, maxLength: 4 }).map((parts) => parts.join("."));
 /** Requirement-like strings: a valid core with a hostile tail, or a hostile core. */
-const requirement = fc.oneof(
+export const requirement = fc.oneof(
   fc.tuple(name, fc.constantFrom("", "==", ">=", "<", "~=", "!=", "==="), version, fc.constantFrom("", " ; python_version > '3'", "[a,b]", " @ https://x.invalid/a.whl"), fc.option(hostileString, { freq: 3 })).map(
     ([n, op, v, extra, tail]) => `${n}${op === "" ? "" : `${op}${v}`}${extra}${tail ?? ""}`,
   ),
