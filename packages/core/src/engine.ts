@@ -420,6 +420,10 @@ export function createEngine(options: EngineOptions = {}) {
         ok = true;
         return { hash: key.hash, target: key.target, cached: false, entry, timings: { buildMs: durationMs, totalMs: performance.now() - started } };
       } catch (cause) {
+        // A store tap after the local one failed: the entry on disk is complete and stays valid,
+        // so its artifact is kept; the caller still hears the plugin's error.
+        const recorded = !signal.aborted && (await local.get(key)).entry?.generation === generation;
+        if (recorded) throw toBuildError(cause, signal, request, logPath);
         // The entry may already be in the memory tier (it is stored first): it must not outlive the failure.
         memory.delete(key);
         if (signal.aborted) {
