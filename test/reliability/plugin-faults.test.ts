@@ -35,7 +35,7 @@ const hash: Trigger = (engine) => engine.hash(probeSpec("faults"));
 /** Each hook, how the faulty plugin taps it, and the call that reaches it. */
 const HOOKS: Array<{ hook: string; tap: (engine: Engine, fault: () => void) => void; trigger: Trigger; prepare?: (cacheDir: string) => Promise<void> }> = [
   { hook: "schema", tap: (e, f) => e.hooks.schema.tap("faulty", f), trigger: hash },
-  { hook: "load", tap: (e, f) => e.hooks.load.tapPromise({ name: "faulty", stage: 0 }, async () => f()), trigger: hash },
+  { hook: "load", tap: (e, f) => e.hooks.load.tapPromise({ name: "faulty", stage: 0 }, async () => (f(), undefined)), trigger: hash },
   { hook: `parseSection(${PROBE})`, tap: (e, f) => e.hooks.parseSection.for(PROBE).tap({ name: "faulty", stage: -1 }, () => f()), trigger: hash },
   // A callback-style tap that throws instead of calling back.
   {
@@ -47,10 +47,10 @@ const HOOKS: Array<{ hook: string; tap: (engine: Engine, fault: () => void) => v
       }),
     trigger: hash,
   },
-  { hook: `canonicalizeSection(${PROBE})`, tap: (e, f) => e.hooks.canonicalizeSection.for(PROBE).tap({ name: "faulty", stage: -1 }, () => f()), trigger: hash },
+  { hook: `canonicalizeSection(${PROBE})`, tap: (e, f) => e.hooks.canonicalizeSection.for(PROBE).tap({ name: "faulty", stage: -1 }, () => (f(), undefined)), trigger: hash },
   { hook: "hashInputs", tap: (e, f) => e.hooks.hashInputs.tap("faulty", (c) => (f(), c)), trigger: hash },
   { hook: "hash", tap: (e, f) => e.hooks.hash.tap("faulty", () => f()), trigger: hash },
-  { hook: "lookup", tap: (e, f) => e.hooks.lookup.tapPromise({ name: "faulty", stage: 0 }, async () => f()), trigger: build },
+  { hook: "lookup", tap: (e, f) => e.hooks.lookup.tapPromise({ name: "faulty", stage: 0 }, async () => (f(), undefined)), trigger: build },
   {
     hook: "backfill",
     tap: (e, f) => e.hooks.backfill.tap("faulty", () => f()),
@@ -58,7 +58,7 @@ const HOOKS: Array<{ hook: string; tap: (engine: Engine, fault: () => void) => v
     // A local hit is what backfills the memory tier: build once with a clean engine first.
     prepare: async (cacheDir) => void (await createEngine({ cacheDir, plugins: [probePlugin()] }).build(probeSpec("faults"), { target: PROBE_TARGET })),
   },
-  { hook: `build(${PROBE_TARGET})`, tap: (e, f) => e.hooks.build.for(PROBE_TARGET).tapPromise({ name: "faulty", stage: -1 }, async () => f()), trigger: build },
+  { hook: `build(${PROBE_TARGET})`, tap: (e, f) => e.hooks.build.for(PROBE_TARGET).tapPromise({ name: "faulty", stage: -1 }, async () => (f(), undefined)), trigger: build },
   { hook: "store", tap: (e, f) => e.hooks.store.tap({ name: "faulty", stage: 0 }, () => f()), trigger: build },
   { hook: "store", tap: (e, f) => e.hooks.store.tap({ name: "faulty", stage: 100 }, () => f()), trigger: build },
 ];
