@@ -27,7 +27,13 @@ describe("writeFileDurable", () => {
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
-  it("fails without a trace when the folder does not exist", async () => {
-    await expect(writeFileDurable(path.join(dir, "missing", "x.json"), "x")).rejects.toMatchObject({ code: "ENOENT" });
+  it("creates a missing folder", async () => {
+    await writeFileDurable(path.join(dir, "missing", "deeper", "x.json"), "x");
+    expect(readFileSync(path.join(dir, "missing", "deeper", "x.json"), "utf8")).toBe("x");
+  });
+
+  it("fails with the file-system error and leaves nothing when the folder cannot be made", async () => {
+    writeFileSync(path.join(dir, "a-file"), "");
+    await expect(writeFileDurable(path.join(dir, "a-file", "x.json"), "x")).rejects.toMatchObject({ code: "ENOTDIR" });
   });
 });

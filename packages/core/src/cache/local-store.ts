@@ -106,12 +106,11 @@ export class LocalStore {
   async put(entry: CacheEntry): Promise<void> {
     const file = this.entryPath(entry);
     try {
-      await mkdir(path.dirname(file), { recursive: true });
+      // writeFileDurable creates missing folders itself (one fewer thread-pool trip per put).
       const previous = await this.get(entry);
       if (previous.entry && previous.entry.generation !== entry.generation) {
         // Keep the replaced generation reachable: a rebuild never overwrites in place.
         const old = this.generationPath(entry, previous.entry.generation);
-        await mkdir(path.dirname(old), { recursive: true });
         await writeFileDurable(old, JSON.stringify(previous.entry));
       }
       await writeFileDurable(file, `${JSON.stringify(entry, null, 2)}\n`);
