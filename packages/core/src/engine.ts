@@ -20,7 +20,7 @@ import { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
 import { loadSource } from "./loader.js";
 import { parseSpec } from "./parse.js";
 import { applyPythonSection, checkUserManaged } from "./python-section.js";
-import { createRedactor } from "./redact.js";
+import { builderOptionSecrets, createRedactor } from "./redact.js";
 import { SchemaRegistry } from "./schema.js";
 import type { CanonicalSpec, CanonicalValue, Hash, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./spec.js";
 
@@ -357,7 +357,7 @@ export function createEngine(options: EngineOptions = {}) {
       } catch (cause) {
         throw cacheIoError(cause, "prepare the build folders in the cache");
       }
-      const builderSecrets = createRedactor([...(options.secrets ?? []), ...secretsOf(request.builderOptions)]);
+      const builderSecrets = createRedactor([...(options.secrets ?? []), ...builderOptionSecrets(request.builderOptions)]);
       // The first failed log write (a full disk): logging never throws into a builder's output
       // handler, where it would crash the host; the build fails with it at the end instead.
       let logFault: unknown;
@@ -382,7 +382,7 @@ export function createEngine(options: EngineOptions = {}) {
           emit({ type: "log", hash: key.hash, target: key.target, stream, line: clean });
         },
         warn: (code, message, location, hint) => emit({ type: "warning", code, message: builderSecrets.text(message), location, hint }),
-        emit,
+        emit: (event) => emit(builderSecrets.event(event)),
       };
       const buildStart = performance.now();
       const startedAt = new Date().toISOString();
@@ -423,7 +423,8 @@ export function createEngine(options: EngineOptions = {}) {
         // A store tap after the local one failed: the entry on disk is complete and stays valid,
         // so its artifact is kept; the caller still hears the plugin's error.
         const recorded = !signal.aborted && (await local.get(key)).entry?.generation === generation;
-        if (recorded) throw toBuildError(cause, signal, request, logPath);
+        // Errors carry tool output and plugin messages: masked like the log (a URL's password…).
+        if (recorded) throw builderSecrets.error(toBuildError(cause, signal, request, logPath));
         // The entry may already be in the memory tier (it is stored first): it must not outlive the failure.
         memory.delete(key);
         if (signal.aborted) {
@@ -442,9 +443,9 @@ export function createEngine(options: EngineOptions = {}) {
         if (settled) await local.discard(artifactDir).catch(() => undefined);
         else deferred = stopped.then(() => local.discard(artifactDir));
         if (freeBytes !== undefined && !isDiskFull(cause)) {
-          throw fullDiskBuildError(request.target, freeBytes, cause, { logPath });
+          throw builderSecrets.error(fullDiskBuildError(request.target, freeBytes, cause, { logPath }));
         }
-        throw toBuildError(cause, signal, request, logPath);
+        throw builderSecrets.error(toBuildError(cause, signal, request, logPath));
       } finally {
         emit({ type: "build.finish", hash: key.hash, target: key.target, durationMs: performance.now() - buildStart, ok });
         if (deferred) deferred = deferred.finally(() => rm(workDir, { recursive: true, force: true }));
@@ -462,17 +463,6 @@ export function createEngine(options: EngineOptions = {}) {
 
 function isParsed(source: SpecSource | ParsedSpec): source is ParsedSpec {
   return typeof source === "object" && "loaded" in source && "sections" in source;
-}
-
-/** Builder option values under keys that look like credentials are redacted from every output. */
-function secretsOf(options: BuildRequest["builderOptions"]): string[] {
-  const out: string[] = [];
-  for (const group of Object.values(options ?? {})) {
-    for (const [k, v] of Object.entries(group ?? {})) {
-      if (typeof v === "string" && /pass|token|secret|auth|credential/i.test(k) && v.length > 0) out.push(v);
-    }
-  }
-  return out;
 }
 
 function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest, logPath: string | undefined): EnvforgeError {
