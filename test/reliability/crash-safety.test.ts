@@ -7,6 +7,7 @@ import { pipPlugin } from "@envforge/plugin-pip";
 import { describe, expect, it } from "vitest";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
 import { makeWheel } from "../support/wheels.js";
+import { FileRegistry } from "@envforge/workspace";
 import { auditCache, type CacheAudit } from "../support/cache-audit.js";
 import type { ChildJob, CrashPoint } from "../support/reliability-child.js";
 import { PROBE_TARGET, probeArtifactComplete, probePlugin, probeSpec, type ProbeOptions } from "../support/reliability-plugin.js";
@@ -15,6 +16,7 @@ import { envCount, envSeed, report, seededRandom, tmp } from "./support.js";
 
 const TRIALS = envCount("ENVFORGE_CRASH_TRIALS", 50);
 const VENV_TRIALS = envCount("ENVFORGE_VENV_CRASH_TRIALS", 4);
+const REGISTRY_TRIALS = envCount("ENVFORGE_REGISTRY_CRASH_TRIALS", 10);
 const LANES = Math.min(envCount("ENVFORGE_CRASH_LANES", 3), TRIALS);
 const SEED = envSeed("ENVFORGE_CRASH_SEED");
 
@@ -218,5 +220,52 @@ describe.skipIf(noVenv)(titleWithReason("crash safety of the venv artifact (real
     expectConsistent(audit, "venv trials at the end");
     expect(audit.valid.length).toBeGreaterThanOrEqual(1);
     report("crash-safety-venv", figures);
+  });
+});
+
+describe("crash safety of the workspace registry", () => {
+  it(`${REGISTRY_TRIALS} writers killed at random points: what they reported committed survives, nothing else half-exists, the next writer continues`, { timeout: 600_000 }, async () => {
+    const random = seededRandom(SEED ^ 0x7e61);
+    const dir = path.join(await tmp("crash-registry"), "registry");
+    const names = ["alpha", "beta", "gamma"];
+    const committed = new Map<string, string>(); // name@version → hash
+    const figures = { seed: SEED, trials: REGISTRY_TRIALS, kills: 0, committedBeforeKill: 0, versionsAtEnd: 0, lost: 0 };
+    let start = 1;
+    for (let trial = 0; trial < REGISTRY_TRIALS; trial++) {
+      const child = spawnTs(path.join(path.dirname(reliabilityChild), "registry-child.ts"), [JSON.stringify({ dir, names, staleMs: 2000, start })]);
+      start += 1_000_000;
+      await child.waitFor("ready");
+      await sleep(50 + Math.floor(random() * 1500));
+      child.child.kill("SIGKILL");
+      if ((await child.exited).signal === "SIGKILL") figures.kills++;
+      for (const line of child.lines.filter((l) => l.type === "committed")) committed.set(`${String(line.name)}@${String(line.version)}`, String(line.hash));
+      figures.committedBeforeKill += child.lines.filter((l) => l.type === "committed").length;
+
+      // A later run reads the registry: no corruption error, every reported commit is there with its
+      // hash, versions are 1..n without gaps, and the "latest" label points at the last one.
+      const warnings: string[] = [];
+      const reader = new FileRegistry(dir, { staleMs: 2000, onWarning: (w) => warnings.push(w.code) });
+      const where = `registry trial ${trial} (seed ${SEED})`;
+      for (const name of names) {
+        const versions = await reader.versions(name);
+        expect(versions.map((v) => v.version), where).toEqual(versions.map((_, i) => String(i + 1)));
+        for (const v of versions) {
+          expect(v.hash, where).toMatch(/^efh1:[0-9a-f]{64}$/);
+          expect(v.definition.document.name, where).toBe(name);
+        }
+        if (versions.length > 0) expect((await reader.get(`${name}:latest`)).version, where).toBe(versions.at(-1)!.version);
+      }
+      for (const [ref, hash] of committed) expect((await reader.get(ref)).hash, `${where}: ${ref} was reported committed`).toBe(hash);
+    }
+    // The next writer continues where the killed ones stopped.
+    const writer = new FileRegistry(dir, { staleMs: 2000 });
+    const before = (await writer.versions("alpha")).length;
+    const next = await writer.register({ name: "alpha", hash: `efh1:${"f".repeat(64)}`, definition: { document: { name: "alpha" }, files: {} } });
+    expect(next.record.version).toBe(String(before + 1));
+    for (const name of names) figures.versionsAtEnd += (await writer.versions(name)).length;
+    for (const [ref, hash] of committed) if ((await writer.find(ref))?.hash !== hash) figures.lost++;
+    expect(figures.lost).toBe(0);
+    expect(figures.kills).toBeGreaterThanOrEqual(Math.ceil(REGISTRY_TRIALS * 0.8));
+    report("crash-safety-registry", figures);
   });
 });
