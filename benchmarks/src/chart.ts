@@ -8,8 +8,8 @@ import type { CaseResult, Role } from "./model.js";
 
 const COLORS: Record<Role, string> = { envforge: "#2563eb", peer: "#9ca3af", limit: "#16a34a", info: "#f59e0b" };
 const WIDTH = 960;
-const LABEL = 360;
-const BAR = 440;
+const LABEL = 400;
+const BAR = 380;
 const ROW = 18;
 const HEADER = 26;
 
@@ -35,10 +35,10 @@ export function renderChart(cases: CaseResult[], title: string): string {
     for (const r of c.rows) {
       const w = x(r.stats.p50) - LABEL;
       parts.push(
-        `<text x="${LABEL - 6}" y="${y + 13}" text-anchor="end">${escape(r.subject)}</text>`,
+        `<text x="${LABEL - 6}" y="${y + 13}" text-anchor="end">${escape(r.subject.length > 62 ? `${r.subject.slice(0, 61)}…` : r.subject)}</text>`,
         `<rect x="${LABEL}" y="${y + 3}" width="${w.toFixed(1)}" height="${ROW - 6}" fill="${COLORS[r.role]}"/>`,
         `<line x1="${x(r.stats.p99).toFixed(1)}" x2="${x(r.stats.p99).toFixed(1)}" y1="${y + 1}" y2="${y + ROW - 1}" stroke="#111" stroke-width="1.5"/>`,
-        `<text x="${(Math.max(x(r.stats.p99), LABEL + w) + 6).toFixed(1)}" y="${y + 13}">${escape(formatValue(r.stats.p50, c.unit))}</text>`,
+        `<text x="${(Math.max(x(r.stats.p99), LABEL + w) + 6).toFixed(1)}" y="${y + 13}">${escape(`${formatValue(r.stats.p50, c.unit)} · p99 ${formatValue(r.stats.p99, c.unit)}`)}</text>`,
       );
       y += ROW;
     }

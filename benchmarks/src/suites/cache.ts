@@ -119,7 +119,7 @@ async function warmCase(ctx: SuiteContext, s: Stores, parsed: ParsedSpec[]): Pro
         },
       },
       {
-        name: "fast-json-stable-stringify + sha256 + cacache get (memoized)",
+        name: "fast-json-stable-stringify + sha256 + cacache (memoized)",
         role: "peer",
         fn: () => {
           const at = j++ % data.length;
