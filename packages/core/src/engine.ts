@@ -10,6 +10,7 @@ import { STAGE_LOCAL, STAGE_MEMORY, type CacheEntry, type CacheHit, type CacheKe
 import type { BuildContext, BuildRequest, BuildResult } from "./build-types.js";
 import { cacheIoError, fullDiskBuildError, isDiskFull, nearlyFullDisk } from "./cache/io-error.js";
 import { stopStrays } from "./cache/strays.js";
+import { delay, toBuildError, untilAborted } from "./build-support.js";
 import { EnvforgeError, PluginError } from "./errors.js";
 import type { EngineEvent, StageName } from "./events.js";
 import { explainCanonical, type Explanation } from "./explain.js";
@@ -463,42 +464,4 @@ export function createEngine(options: EngineOptions = {}) {
 
 function isParsed(source: SpecSource | ParsedSpec): source is ParsedSpec {
   return typeof source === "object" && "loaded" in source && "sections" in source;
-}
-
-function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest, logPath: string | undefined): EnvforgeError {
-  if (signal.aborted) {
-    if (signal.reason instanceof EnvforgeError) return signal.reason;
-    const timeout = (signal.reason as Error | undefined)?.name === "TimeoutError";
-    return new EnvforgeError({
-      code: timeout ? "E_TIMEOUT" : "E_ABORTED",
-      message: timeout ? `build of target "${request.target}" timed out after ${request.timeoutMs} ms` : `build of target "${request.target}" was cancelled`,
-      hint: timeout ? "raise the timeout, or check the build log for a step that hangs" : undefined,
-      details: logPath ? { logPath } : undefined,
-      cause,
-    });
-  }
-  // A full disk is not the builder's fault, whichever way it surfaced (an errno, a tool's message).
-  if (isDiskFull(cause)) return cacheIoError(cause, `build target "${request.target}"`, { logPath });
-  if (cause instanceof EnvforgeError) return cause;
-  return new EnvforgeError({
-    code: "E_BUILD_FAILED",
-    message: `build of target "${request.target}" failed: ${(cause as Error)?.message ?? String(cause)}`,
-    hint: `the build log is at ${logPath}`,
-    details: { logPath },
-    cause,
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** Settles with `work`, or rejects with the signal's reason as soon as it aborts, whichever is first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

@@ -1,0 +1,42 @@
+import type { BuildRequest } from "./build-types.js";
+import { cacheIoError, isDiskFull } from "./cache/io-error.js";
+import { EnvforgeError } from "./errors.js";
+
+/** Turns whatever a build threw into the error the host sees: timeout, cancel, full disk, failure. */
+export function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest, logPath: string | undefined): EnvforgeError {
+  if (signal.aborted) {
+    if (signal.reason instanceof EnvforgeError) return signal.reason;
+    const timeout = (signal.reason as Error | undefined)?.name === "TimeoutError";
+    return new EnvforgeError({
+      code: timeout ? "E_TIMEOUT" : "E_ABORTED",
+      message: timeout ? `build of target "${request.target}" timed out after ${request.timeoutMs} ms` : `build of target "${request.target}" was cancelled`,
+      hint: timeout ? "raise the timeout, or check the build log for a step that hangs" : undefined,
+      details: logPath ? { logPath } : undefined,
+      cause,
+    });
+  }
+  // A full disk is not the builder's fault, whichever way it surfaced (an errno, a tool's message).
+  if (isDiskFull(cause)) return cacheIoError(cause, `build target "${request.target}"`, { logPath });
+  if (cause instanceof EnvforgeError) return cause;
+  return new EnvforgeError({
+    code: "E_BUILD_FAILED",
+    message: `build of target "${request.target}" failed: ${(cause as Error)?.message ?? String(cause)}`,
+    hint: `the build log is at ${logPath}`,
+    details: { logPath },
+    cause,
+  });
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts, whichever is first. */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
