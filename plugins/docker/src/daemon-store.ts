@@ -84,17 +84,28 @@ export function tapDaemonStore(engine: Engine, target: string, connection: Docke
   });
 }
 
+/** What a `verify` tap needs of an image engine (docker or podman). */
+export interface ImageEngineProbe {
+  describe(): string;
+  inspectImage(reference: string): Promise<unknown>;
+}
+
 /**
  * Checks that an image the local cache recorded is still in the engine (`docker rmi` leaves the
  * entry behind). An engine that cannot answer says nothing: the build could not run there either.
+ * Shared with the podman plugin.
  */
-export function tapDaemonVerify(engine: Engine, target: string, connection: DockerConnection): void {
-  engine.hooks.verify.for(target).tapPromise(`${target}:${DAEMON_STORE}`, async (entry) => {
+export function tapImageVerify(engine: Engine, target: string, store: string, probe: () => ImageEngineProbe): void {
+  engine.hooks.verify.for(target).tapPromise(`${target}:${store}`, async (entry) => {
     const reference = entry.artifact.digest ?? entry.artifact.reference;
     if (!reference) return undefined;
-    const cli = new DockerCli(connection);
+    const cli = probe();
     const inspect = await cli.inspectImage(reference).catch(() => "unreachable" as const);
     if (inspect === "unreachable" || inspect !== undefined) return undefined;
     return `the image ${entry.artifact.reference ?? reference} is no longer in ${cli.describe()}`;
   });
+}
+
+export function tapDaemonVerify(engine: Engine, target: string, connection: DockerConnection): void {
+  tapImageVerify(engine, target, DAEMON_STORE, () => new DockerCli(connection));
 }

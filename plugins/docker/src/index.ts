@@ -1,6 +1,6 @@
 export { buildDockerImage, DOCKER_TARGET, imageTags } from "./builder.js";
 export { BuildOutputTracker, stripAnsi, type BuildFailure } from "./build-output.js";
-export { DAEMON_STORE, entryFromImage, findImageByHash, tapDaemonStore, tapDaemonVerify } from "./daemon-store.js";
+export { DAEMON_STORE, entryFromImage, findImageByHash, tapDaemonStore, tapDaemonVerify, tapImageVerify, type ImageEngineProbe } from "./daemon-store.js";
 export {
   DockerCli,
   writeDockerConfig,

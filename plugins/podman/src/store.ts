@@ -1,5 +1,5 @@
 import { serializeCanonical, STAGE_DAEMON, type CacheEntry, type CanonicalSpec, type Engine, type Hash } from "@envforge/core";
-import { LABEL_BUILDER, LABEL_CANONICAL } from "@envforge/plugin-docker";
+import { LABEL_BUILDER, LABEL_CANONICAL, tapImageVerify } from "@envforge/plugin-docker";
 import type { PodmanConnection } from "./options.js";
 import { imageIdOf, labelsOf, PodmanCli, platformOf, type PodmanImageInspect } from "./podman-cli.js";
 
@@ -67,14 +67,7 @@ export function tapPodmanStore(engine: Engine, target: string, connection: Podma
   });
 }
 
-/** Checks that an image the local cache recorded is still in podman's storage (see the docker twin). */
+/** Checks that an image the local cache recorded is still in podman's storage. */
 export function tapPodmanVerify(engine: Engine, target: string, connection: PodmanConnection): void {
-  engine.hooks.verify.for(target).tapPromise(`${target}:${PODMAN_STORE}`, async (entry) => {
-    const reference = entry.artifact.digest ?? entry.artifact.reference;
-    if (!reference) return undefined;
-    const cli = new PodmanCli(connection);
-    const inspect = await cli.inspectImage(reference).catch(() => "unreachable" as const);
-    if (inspect === "unreachable" || inspect !== undefined) return undefined;
-    return `the image ${entry.artifact.reference ?? reference} is no longer in ${cli.describe()}`;
-  });
+  tapImageVerify(engine, target, PODMAN_STORE, () => new PodmanCli(connection));
 }
