@@ -35,6 +35,11 @@ export interface CapturedDefinition {
  */
 export async function captureDefinition(engine: Engine, source: SpecSource): Promise<CapturedDefinition> {
   const { parsed, result } = await engine.resolve(source);
+  return definitionOf(parsed, result, source);
+}
+
+/** The self-contained definition of a spec the engine already parsed from `source`. */
+export async function definitionOf(parsed: ParsedSpec, result: HashResult, source: SpecSource): Promise<CapturedDefinition> {
   const files: Record<string, string> = {};
   for (const file of parsed.loaded.files) {
     const rel = path.relative(parsed.loaded.dir, file.absolutePath);

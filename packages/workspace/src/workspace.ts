@@ -16,6 +16,7 @@ import { curatedEnvironment, isCuratedRef, listCurated } from "./curated.js";
 import {
   captureDefinition,
   DEFINITION_FILE,
+  definitionOf,
   documentText,
   safeRelativePath,
   withDefinitionSource,
@@ -108,9 +109,14 @@ export class Workspace {
   }
 
   /** `envforge register FILE [--name N] [--version V] [--label L]`. */
-  async register(ref: string, options: { name?: string; version?: string; labels?: string[] } = {}): Promise<RegisterResult> {
+  async register(
+    ref: string,
+    options: { name?: string; version?: string; labels?: string[] } = {},
+    known?: { definition: EnvironmentDefinition; hash: Hash },
+  ): Promise<RegisterResult> {
     const resolved = await this.resolve(ref);
-    const { definition, hash } = await this.definition(ref);
+    // `known`: the caller already parsed the definition (a build), so it is not read twice.
+    const { definition, hash } = known ?? (await this.definition(ref));
     const name =
       options.name ??
       (resolved.kind === "curated" ? curatedEnvironment(ref).registryName : undefined) ??
@@ -153,7 +159,8 @@ export class Workspace {
       if (resolved.kind === "registry") out.record = resolved.record;
       else if (resolved.kind === "file" && parsed.identity.name && (options.register ?? this.#autoRegister)) {
         try {
-          out.record = (await this.register(resolved.path)).record;
+          const captured = await definitionOf(parsed, hashed, source);
+          out.record = (await this.register(resolved.path, {}, { definition: captured.definition, hash: hashed.hash })).record;
         } catch (error) {
           if (!(error instanceof EnvforgeError)) throw error;
           out.registerError = error;
