@@ -97,7 +97,7 @@ export function parseMatchSpec(input: string): MatchSpec {
     throw new MatchSpecError(`"${input}" has a single ":"`, "a channel is separated from the name by two colons: conda-forge::numpy");
   }
 
-  const nameMatch = /^([^\s=<>!~]*)(.*)$/.exec(spec)!;
+  const nameMatch = /^([^\s=<>!~]*)([\s\S]*)$/.exec(spec)!;
   const rawName = nameMatch[1]!;
   if (rawName === "" || rawName === "*") {
     throw new MatchSpecError(`no package name in "${input}"`, `a dependency starts with the package's name; ${FORMS_HINT}`);

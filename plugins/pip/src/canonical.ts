@@ -97,8 +97,11 @@ export function formatRequirement(req: Pep508Requirement): string {
     if (s === undefined) throw new CanonicalizeError(`"${c.operator}${c.version}" is not a valid PEP 440 version clause`, c.start);
     return s;
   });
-  out += sortedUnique(clauses).join(",");
+  const specifiers = sortedUnique(clauses);
+  out += specifiers.join(",");
   if (req.url !== undefined) out += ` @ ${req.url}${req.marker ? " " : ""}`;
-  if (req.marker) out += `; ${formatMarker(req.marker)}`;
+  // After `===` (arbitrary equality) the version runs to the next space, so the marker needs one.
+  const arbitrary = req.url === undefined && (specifiers.at(-1)?.startsWith("===") ?? false);
+  if (req.marker) out += `${arbitrary ? " " : ""}; ${formatMarker(req.marker)}`;
   return out;
 }

@@ -181,9 +181,14 @@ describe.skipIf(!hasPackaging)("agrees with Python's packaging (the library pip 
       }
       // By design we refuse `===` with nothing after it (packaging accepts it; pip cannot install it).
       if (expected.ok && expected.emptyArbitrary && !ours.ok) return;
+      // By design we refuse names and extras ending in `_`/`.`/`-` (packaging's grammar lets them
+      // through; their PEP 503 form `foo-` is not a name pip can read back).
+      if (expected.ok && !ours.ok && ours.error.includes("must start and end with a letter or digit")) return;
       if (expected.ok) accepted++;
       if (expected.ok !== ours.ok) mismatches.push(`${JSON.stringify(text)}: packaging ${expected.ok ? "accepts" : `refuses (${expected.error})`}, we ${ours.ok ? "accept" : `refuse (${ours.error})`}`);
-      else if (expected.ok && ours.ok && expected.canonical !== ours.canonical) mismatches.push(`${JSON.stringify(text)}: packaging ${JSON.stringify(expected.canonical)}, we ${JSON.stringify(ours.canonical)}`);
+      // By design a marker after `===` gets a space before `;` (the arbitrary version runs to the
+      // next space in older pip); otherwise the forms are identical.
+      else if (expected.ok && ours.ok && expected.canonical !== (ours.canonical.includes(" @ ") ? ours.canonical : ours.canonical.replace(/(===[^ ;,]*) ; /, "$1; "))) mismatches.push(`${JSON.stringify(text)}: packaging ${JSON.stringify(expected.canonical)}, we ${JSON.stringify(ours.canonical)}`);
     });
     expect(mismatches.slice(0, 20)).toEqual([]);
     // The generators must exercise both sides, or the comparison proves little.

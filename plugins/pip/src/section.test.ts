@@ -79,9 +79,9 @@ describe("pip section: what hashes equal", () => {
     ]);
   });
 
-  it("${VAR} is allowed inside a URL (pip expands it at build time), e.g. for a token", async () => {
+  it("${VAR} is refused even inside a URL: pip would expand it from the build machine's environment", async () => {
     const url = "https://${USER}:${TOKEN}@h.example/x-1.0-py3-none-any.whl#sha256=" + "0".repeat(64);
-    expect(await canonicalOf({ "env.yaml": env([`x @ ${url}`]) })).toEqual([`x @ ${url}`]);
+    await expect(canonicalOf({ "env.yaml": env([`x @ ${url}`]) })).rejects.toMatchObject({ code: "E_INVALID_REQUIREMENT", hint: expect.stringContaining("builder options") });
   });
 
   it("items forwarded by another section (conda's pip: sub-list) join the same set", async () => {
