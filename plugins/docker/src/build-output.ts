@@ -1,3 +1,5 @@
+import { EnvforgeError } from "@envforge/core";
+
 /** Control sequences (colours) the classic builder writes around a step's stderr. */
 // eslint-disable-next-line no-control-regex -- matching ESC is the point
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -19,6 +21,21 @@ export interface BuildFailure {
   exitCode?: number | undefined;
   /** The last lines that step printed (or of the whole build when no step is known). */
   tail: string[];
+}
+
+/**
+ * The error of a failed image build (docker or podman), naming the failed step, its exit code and
+ * its last output; `unreachableHint` is what to check when no step could be named.
+ */
+export function buildFailedError(tool: string, failure: BuildFailure, unreachableHint: string): EnvforgeError {
+  const where = failure.step ? ` at step \`${failure.step}\`` : "";
+  const code = failure.exitCode !== undefined ? ` (exit code ${failure.exitCode})` : "";
+  return new EnvforgeError({
+    code: "E_BUILD_FAILED",
+    message: `${tool} build failed${where}${code}; its last output:\n${failure.tail.map((l) => `  | ${l}`).join("\n")}`,
+    hint: failure.step ? "fix the step (or the package it installs) and build again; nothing was cached" : `${unreachableHint}; nothing was cached`,
+    details: { step: failure.step, exitCode: failure.exitCode, outputTail: failure.tail },
+  });
 }
 
 const TAIL = 40;

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { EnvforgeError, hashHex, serializeCanonical, shortHash, type Artifact, type BuildContext, type BuildOutput, type Engine, type Hash } from "@envforge/core";
-import { BuildOutputTracker } from "./build-output.js";
+import { BuildOutputTracker, buildFailedError } from "./build-output.js";
 import { DockerCli, writeDockerConfig, type BuildkitMode } from "./docker-cli.js";
 import { collectImageFragments, writeBuildContext } from "./fragments.js";
 import { generateDockerfile, LABEL_BUILDER, LABEL_HASH } from "./generator.js";
@@ -119,17 +119,7 @@ async function runBuild(cli: DockerCli, args: string[], mode: BuildkitMode, ctx:
   ctx.signal.throwIfAborted();
   if (result.failed) {
     if ((result as { code?: string }).code === "ENOENT") throw cli.toError(result, args);
-    const failure = tracker.failure();
-    const where = failure.step ? ` at step \`${failure.step}\`` : "";
-    const code = failure.exitCode !== undefined ? ` (exit code ${failure.exitCode})` : "";
-    throw new EnvforgeError({
-      code: "E_BUILD_FAILED",
-      message: `docker build failed${where}${code}; its last output:\n${failure.tail.map((l) => `  | ${l}`).join("\n")}`,
-      hint: failure.step
-        ? "fix the step (or the package it installs) and build again; nothing was cached"
-        : "check that the docker engine is reachable and the base image exists; nothing was cached",
-      details: { step: failure.step, exitCode: failure.exitCode, outputTail: failure.tail },
-    });
+    throw buildFailedError("docker", tracker.failure(), "check that the docker engine is reachable and the base image exists");
   }
   return tracker;
 }

@@ -2,6 +2,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { createRedactor, EnvforgeError, serializeCanonical, type Artifact, type BuildContext, type BuildOutput, type Engine } from "@envforge/core";
 import {
+  buildFailedError,
   collectImageFragments,
   dockerCanonicalOf,
   generateDockerfile,
@@ -120,17 +121,7 @@ async function runBuild(cli: PodmanCli, args: string[], ctx: BuildContext, log: 
   ctx.signal.throwIfAborted();
   if (result.failed) {
     if ((result as { code?: string }).code === "ENOENT") throw cli.toError(result, args);
-    const failure = tracker.failure();
-    const where = failure.step ? ` at step \`${failure.step}\`` : "";
-    const code = failure.exitCode !== undefined ? ` (exit code ${failure.exitCode})` : "";
-    throw new EnvforgeError({
-      code: "E_BUILD_FAILED",
-      message: `podman build failed${where}${code}; its last output:\n${failure.tail.map((l) => `  | ${l}`).join("\n")}`,
-      hint: failure.step
-        ? "fix the step (or the package it installs) and build again; nothing was cached"
-        : "check that podman can reach its storage (or service) and that the base image exists; nothing was cached",
-      details: { step: failure.step, exitCode: failure.exitCode, outputTail: failure.tail },
-    });
+    throw buildFailedError("podman", tracker.failure(), "check that podman can reach its storage (or service) and that the base image exists");
   }
   return tracker;
 }
