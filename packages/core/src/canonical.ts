@@ -1,5 +1,6 @@
 import { hash as cryptoHash } from "node:crypto";
 import stableStringify from "fast-json-stable-stringify";
+import { knownText } from "./known-text.js";
 import type { CanonicalSpec, Hash } from "./spec.js";
 
 export const HASH_PREFIX = "efh1:";
@@ -8,58 +9,12 @@ export const HASH_PREFIX = "efh1:";
  * The canonical bytes: JSON with object keys sorted (arrays keep the order canonicalizers gave
  * them: sets arrive sorted, sequences as written), no whitespace. Frozen by the efh1 contract,
  * which names fast-json-stable-stringify's output; this produces the same bytes (property tests
- * compare the two on arbitrary JSON) two to three times faster: plain JSON whose objects have
- * their keys in order is exactly what V8's native JSON.stringify writes in one call, and
- * canonicalizers mostly build their objects that way already. An object that is not in order is
- * copied in order; a value that is not plain JSON (toJSON, boxed primitives, index-like keys out
- * of order) takes a walk that mirrors the reference.
+ * compare the two on arbitrary JSON) faster: a frozen value whose text is already known (a
+ * canonical set, see canonical-set.ts) is written as that text, and an array of strings — most of
+ * a definition — in one native JSON.stringify.
  */
 export function serializeCanonical(canonical: CanonicalSpec): string {
-  const value = inKeyOrder(canonical);
-  return value === NOT_PLAIN ? (stringifySorted(canonical) as string) : JSON.stringify(value);
-}
-
-const NOT_PLAIN = Symbol("not plain JSON");
-
-/** `node` itself when its objects are all in key order, else a copy that is, or NOT_PLAIN. */
-function inKeyOrder(node: unknown): unknown {
-  if (typeof node !== "object" || node === null) return node;
-  if (typeof (node as { toJSON?: unknown }).toJSON === "function") return NOT_PLAIN;
-  if (Array.isArray(node)) {
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < node.length; i++) {
-      const item: unknown = node[i];
-      if (typeof item !== "object" || item === null) continue;
-      const value = inKeyOrder(item);
-      if (value === NOT_PLAIN) return NOT_PLAIN;
-      if (value !== item) (copy ??= node.slice())[i] = value;
-    }
-    return copy ?? node;
-  }
-  const proto: unknown = Object.getPrototypeOf(node);
-  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
-  const record = node as Record<string, unknown>;
-  let sorted = true;
-  let previous: string | undefined;
-  let children: Map<string, unknown> | undefined;
-  for (const key in record) {
-    if (!Object.hasOwn(record, key)) return NOT_PLAIN;
-    if (previous !== undefined && !(previous < key)) sorted = false;
-    previous = key;
-    const item = record[key];
-    if (typeof item !== "object" || item === null) continue;
-    const value = inKeyOrder(item);
-    if (value === NOT_PLAIN) return NOT_PLAIN;
-    if (value !== item) (children ??= new Map()).set(key, value);
-  }
-  if (sorted && children === undefined) return node;
-  const keys = Object.keys(record).sort();
-  const copy: Record<string, unknown> = {};
-  for (const key of keys) copy[key] = children?.has(key) ? children.get(key) : record[key];
-  // Index-like keys ("9", "10") enumerate in numeric order whatever the insertion order.
-  let i = 0;
-  for (const key in copy) if (key !== keys[i++]) return NOT_PLAIN;
-  return copy;
+  return stringifySorted(canonical) as string;
 }
 
 function stringifySorted(node: unknown): string | undefined {
@@ -68,6 +23,8 @@ function stringifySorted(node: unknown): string | undefined {
     // Same as the reference for numbers (non-finite → null), booleans, null and non-JSON values.
     return typeof node === "number" ? (Number.isFinite(node) ? `${node}` : "null") : JSON.stringify(node);
   }
+  const known = knownText(node);
+  if (known !== undefined) return known;
   if (typeof (node as { toJSON?: unknown }).toJSON === "function") return stableStringify(node); // not plain JSON: let the reference decide
   if (Array.isArray(node)) {
     if (allStrings(node)) return JSON.stringify(node);
@@ -79,15 +36,28 @@ function stringifySorted(node: unknown): string | undefined {
     return `${out}]`;
   }
   const record = node as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
-  let out = "";
-  for (const key of keys) {
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const value = stringifySorted(record[key]);
     if (value === undefined) continue;
-    if (out.length > 0) out += ",";
-    out += `${JSON.stringify(key)}:${value}`;
+    out += out.length > 1 ? `,${keyText(key)}${value}` : `${keyText(key)}${value}`;
   }
-  return `{${out}}`;
+  return `${out}}`;
+}
+
+/** Object keys recur in every definition ("dependencies", "steps"): their JSON is remembered, bounded. */
+const keyTexts = new Map<string, string>();
+
+function keyText(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = `${JSON.stringify(key)}:`;
+    if (keyTexts.size < 4096) keyTexts.set(key, text);
+  }
+  return text;
 }
 
 function allStrings(items: unknown[]): boolean {

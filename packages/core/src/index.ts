@@ -5,6 +5,7 @@ export { acquireLock, findStaleLock, reclaimLock, type HeldLock, type LockOption
 export { MemoryStore } from "./cache/memory-store.js";
 export { HASH_PREFIX, hashCanonicalText, hashHex, isHash, serializeCanonical, shortHash } from "./canonical.js";
 export { sortedSet } from "./sorted-set.js";
+export { canonicalSet } from "./canonical-set.js";
 export { didYouMean } from "./did-you-mean.js";
 export { parseSourceDocument, type SourceDocument } from "./document.js";
 export { createEngine, defaultCacheDir, type Engine, type EngineOptions, type EnginePlugin, type ResolvedSpec } from "./engine.js";

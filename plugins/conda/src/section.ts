@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, sortedSet } from "@envforge/core";
+import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, canonicalSet } from "@envforge/core";
 import { z } from "zod";
 import { readEnvironment, type EnvironmentContent, type LocatedSpec } from "./environment-file.js";
 import { prepareMatchSpecs } from "./matchspec.js";
@@ -124,7 +124,7 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
 
 export function canonicalCondaSection(parsed: unknown): CanonicalValue | undefined {
   const section = parsed as CondaSection;
-  const dependencies = sortedSet(section.dependencies.map((d) => d.spec.canonical));
+  const dependencies = canonicalSet(section.dependencies.map((d) => d.spec.canonical));
   const variables = section.variables;
   if (dependencies.length === 0 && section.channels.length === 0 && Object.keys(variables).length === 0) return undefined;
   const out: CondaCanonical = { channels: [...section.channels], dependencies };

@@ -1,7 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { EnvforgeError, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core";
-import { sortedUnique } from "./canonical.js";
+import { canonicalSet, EnvforgeError, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core";
 import { PipCollector, type PipParsed } from "./collect.js";
 import { canonicalOptions } from "./options.js";
 import { redactUrl } from "./redact.js";
@@ -107,9 +106,9 @@ function warnBuildOptions(parsed: PipParsed, ctx: ParseContext): void {
  * options are present. Nothing to install hashes like no pip section at all.
  */
 export function canonicalPipSection(parsed: PipParsed): CanonicalValue | undefined {
-  const requirements = sortedUnique(parsed.requirements.map((r) => r.canonical));
+  const requirements = canonicalSet(parsed.requirements.map((r) => r.canonical));
   if (requirements.length === 0) return undefined;
-  const constraints = sortedUnique(parsed.constraints.map((r) => r.canonical));
+  const constraints = canonicalSet(parsed.constraints.map((r) => r.canonical));
   const options = canonicalOptions(parsed.options);
   if (constraints.length === 0 && options.length === 0) return requirements;
   const out: Record<string, CanonicalValue> = { requirements };

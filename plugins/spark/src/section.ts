@@ -6,7 +6,7 @@ import {
   type SchemaBuilder,
   type SectionFields,
   type SourceLocation,
-  sortedSet,
+  canonicalSet,
 } from "@envforge/core";
 import { z } from "zod";
 import {
@@ -171,7 +171,7 @@ export function canonicalizeSparkSection(parsed: unknown): CanonicalValue | unde
   if (section.packages.length === 0) return undefined;
   // Keys in order: the canonical text is then one native JSON.stringify (core's serializeCanonical).
   const canonical: SparkCanonical = {
-    packages: sortedSet(section.packages.map((p) => p.text)),
+    packages: canonicalSet(section.packages.map((p) => p.text)),
     precache: section.precache,
     repositories: section.repositories,
   };
