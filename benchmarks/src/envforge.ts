@@ -1,9 +1,9 @@
-import { bundledPlugins } from "@envforge/cli";
+import { bundledPlugins, CLI_PIPELINE_ID } from "@envforge/cli";
 import { createEngine, type Engine, type EngineOptions, type ParsedSpec } from "@envforge/core";
 
-/** An engine as the `envforge` command builds it: every bundled plugin, the given cache. */
+/** An engine as the `envforge` command builds it: every bundled plugin, the given cache, the CLI's pipeline id. */
 export function benchEngine(cacheDir: string, options: Omit<EngineOptions, "plugins" | "cacheDir"> = {}): Engine {
-  return createEngine({ ...options, plugins: bundledPlugins(), cacheDir });
+  return createEngine({ pipelineId: CLI_PIPELINE_ID, ...options, plugins: bundledPlugins(), cacheDir });
 }
 
 /** Loads and parses generated definitions once, so hash benchmarks start from a parsed spec. */

@@ -1,4 +1,4 @@
-import { main, type CliIO } from "@envforge/cli";
+import { main, quickBuild, type CliIO } from "@envforge/cli";
 import type { EnginePlugin } from "@envforge/core";
 
 export interface CliRun {
@@ -7,8 +7,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI in this process with captured output (the same `main` the binary calls). */
-export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; plugins?: EnginePlugin[] } = {}): Promise<CliRun> {
+type RunOptions = { cwd?: string; env?: NodeJS.ProcessEnv; plugins?: EnginePlugin[] };
+
+function capture(options: RunOptions): { io: CliIO; out: () => { stdout: string; stderr: string } } {
   let stdout = "";
   let stderr = "";
   const io: CliIO = {
@@ -18,6 +19,19 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Node
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, ENVFORGE_DEBUG: "", ...options.env },
   };
+  return { io, out: () => ({ stdout, stderr }) };
+}
+
+/** Runs the CLI in this process with captured output (the same `main` the binary calls). */
+export async function runCli(args: string[], options: RunOptions = {}): Promise<CliRun> {
+  const { io, out } = capture(options);
   const code = await main(args, { io, plugins: options.plugins });
-  return { code, stdout, stderr };
+  return { code, ...out() };
+}
+
+/** What the binary's quick path answers before loading the CLI: `undefined` when it leaves it to `main`. */
+export function runQuick(args: string[], options: RunOptions = {}): CliRun | undefined {
+  const { io, out } = capture(options);
+  const code = quickBuild(args, io);
+  return code === undefined ? undefined : { code, ...out() };
 }

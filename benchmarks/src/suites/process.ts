@@ -1,6 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
+import { CLI_PIPELINE_ID } from "@envforge/cli";
 import { benchEngine } from "../envforge.js";
 import { benchRoot, repoRoot } from "../config.js";
 import { cacacheKey, fillCacache, fillLocalCache } from "../fill.js";
@@ -14,6 +15,17 @@ const TARGET = "venv";
 const CLI = path.join(repoRoot, "packages", "cli", "bin", "envforge.js");
 const FIRST_HIT = path.join(benchRoot, "dist", "first-hit.js");
 
+/** The source memos' inodes: the full CLI rewrites its memo on every run, the quick path never does. */
+function memoInodes(cacheDir: string): string {
+  const dir = path.join(cacheDir, "v1", "sources");
+  if (!existsSync(dir)) return "";
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => statSync(path.join(d.parentPath, d.name)).ino)
+    .sort()
+    .join(",");
+}
+
 /** Wall time of one whole process, in ms, measured by the parent. */
 async function wallMs(file: string, args: string[], env?: Record<string, string>): Promise<number> {
   const started = performance.now();
@@ -23,8 +35,10 @@ async function wallMs(file: string, args: string[], env?: Record<string, string>
 
 async function ownMs(args: string[]): Promise<number> {
   const { stdout } = await execa(process.execPath, [FIRST_HIT, ...args]);
-  const out = JSON.parse(stdout) as { ownMs: number; hit: boolean };
+  const out = JSON.parse(stdout) as { ownMs: number; hit: boolean; quick?: boolean };
   if (!out.hit) throw new Error(`first-hit child (${args[0]}) did not hit`);
+  // The figure must be the quick path's: if it fell back to the engine, the memo is broken.
+  if (out.quick === false) throw new Error("first-hit child: @envforge/core/quick did not answer (no source memo?)");
   return out.ownMs;
 }
 
@@ -44,22 +58,56 @@ export async function processSuite(ctx: SuiteContext): Promise<{ cases: CaseResu
 
   const firstHit = await compareRuns(
     [
-      { name: "envforge: import, createEngine, resolve file, lookup", role: "envforge", run: () => ownMs(["envforge", cacheDir, specFile, TARGET]) },
+      {
+        name: "envforge: import @envforge/core/quick, quickHit",
+        role: "envforge",
+        run: () => ownMs(["envforge", cacheDir, specFile, TARGET, CLI_PIPELINE_ID]),
+        note: "checks the digests of the definition's files, reads the entry",
+      },
       { name: "cacache: import, get", role: "peer", run: () => ownMs(["cacache", cacacheDir, cacacheKey(hash, TARGET), TARGET]), note: "given the key; hashes nothing" },
       { name: "limit: readFileSync + JSON.parse of the entry", role: "limit", run: () => ownMs(["raw", cacheDir, entryFile, TARGET]) },
     ],
     runs,
   );
+  const engineFirstHit = await compareRuns(
+    [
+      { name: "envforge engine alone: import core + plugins, createEngine, resolve file, lookup", role: "envforge", run: () => ownMs(["envforge-engine", cacheDir, specFile, TARGET]) },
+      { name: "limit: readFileSync + JSON.parse of the entry", role: "limit", run: () => ownMs(["raw", cacheDir, entryFile, TARGET]) },
+    ],
+    ctx.config.smoke ? 1 : Math.min(runs, 7),
+  );
+  // The definition is named: the first build registers it (and leaves the receipt the quick path
+  // needs); every build after that is the cached one measured here.
+  const buildArgs = [CLI, "build", specFile, "--target", TARGET, "--cache-dir", cacheDir, "--quiet"];
+  await wallMs(process.execPath, buildArgs);
+  const memosBefore = memoInodes(cacheDir);
+  await wallMs(process.execPath, buildArgs);
+  const quickTaken = memosBefore === memoInodes(cacheDir);
   const e2e = await compareRuns(
     [
-      { name: "envforge build (cached) — whole process", role: "envforge", run: () => wallMs(process.execPath, [CLI, "build", specFile, "--target", TARGET, "--cache-dir", cacheDir, "--quiet"]) },
+      { name: "envforge build (cached) — whole process", role: "envforge", run: () => wallMs(process.execPath, buildArgs) },
       { name: 'limit: node -e ""', role: "limit", run: () => wallMs(process.execPath, ["-e", ""]) },
     ],
     runs,
   );
   const cases: CaseResult[] = [
     { suite: "process", id: "process-first-hit", title: "Fresh process: own code until the first hit", unit: "ms", rows: firstHit, notes: ["measured inside the child from its first line; Node's own start-up excluded"] },
-    { suite: "process", id: "process-e2e", title: "`envforge build` of a cached environment, whole process", unit: "ms", rows: e2e, notes: ["wall time measured by the parent, process start to exit"] },
+    {
+      suite: "process",
+      id: "process-first-hit-engine",
+      title: "Fresh process without a source memo: the engine's own first hit",
+      unit: "ms",
+      rows: engineFirstHit,
+      notes: ["what a host that sets no pipelineId pays, and any process right after the definition changed"],
+    },
+    {
+      suite: "process",
+      id: "process-e2e",
+      title: "`envforge build` of a cached environment, whole process",
+      unit: "ms",
+      rows: e2e,
+      notes: ["wall time measured by the parent, process start to exit", quickTaken ? "answered by the CLI's quick path (the source memo was not rewritten)" : "NOT answered by the quick path: the full CLI ran"],
+    },
   ];
   const docker = await dockerCase(ctx, CLI);
   cases.push(docker);

@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-import { main } from "../dist/main.js";
+// A cached `envforge build FILE` is answered before the full CLI is even loaded (src/quick-build.ts);
+// everything else, and every case that path is unsure of, runs the full CLI.
+import { quickBuild } from "../dist/quick-build.js";
+import { processIO } from "../dist/io.js";
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const quick = quickBuild(argv, processIO());
+if (quick !== undefined) process.exitCode = quick;
+else {
+  const { main } = await import("../dist/main.js");
+  process.exitCode = await main(argv);
+}

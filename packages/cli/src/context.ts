@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { createEngine, type Engine, type EnginePlugin } from "@envforge/core";
 import { Workspace } from "@envforge/workspace";
 import type { CliIO } from "./io.js";
+import { resolvePath } from "./paths.js";
+import { CLI_PIPELINE_ID } from "./pipeline.js";
 import { bundledPlugins, type RemoteCacheSettings } from "./plugins.js";
 import { createRenderer, renderMode, type RenderMode } from "./render.js";
 
@@ -26,9 +27,7 @@ export interface CommandContext {
   exitCode: number;
 }
 
-export function resolvePath(io: CliIO, file: string): string {
-  return path.resolve(io.cwd, file);
-}
+export { resolvePath } from "./paths.js";
 
 export function cacheDirOf(ctx: CommandContext, flags: GlobalFlags): string | undefined {
   const dir = flags.cacheDir ?? ctx.io.env.ENVFORGE_CACHE_DIR;
@@ -56,6 +55,8 @@ export function engineFor(ctx: CommandContext, flags: GlobalFlags): { engine: En
     plugins: [...bundledPlugins(remoteOf(ctx, flags)), ...ctx.extraPlugins],
     cacheDir: cacheDirOf(ctx, flags),
     allowFilesOutsideRoot: flags.allowOutsideFiles ?? false,
+    // Extra plugins (a host's, a test's) are not what the pipeline id names: no source memo then.
+    pipelineId: ctx.extraPlugins.length === 0 ? CLI_PIPELINE_ID : undefined,
   });
   engine.hooks.event.tap("envforge-cli", createRenderer(ctx.io, mode));
   return { engine, mode };

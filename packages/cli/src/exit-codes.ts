@@ -1,13 +1,9 @@
 import { EnvforgeError, PluginError, formatError } from "@envforge/core";
 import type { CliIO } from "./io.js";
 
-/**
- * Exit codes (documented in the README):
- * 0 success; 1 invalid input or usage (the definition, a flag, a missing file: fix the input);
- * 2 a build failed, timed out or was cancelled, or a needed tool is missing; 3 an internal error
- * (a bug in envforge or a plugin); 4 a check did not meet its threshold.
- */
-export const EXIT = { ok: 0, input: 1, build: 2, internal: 3, check: 4 } as const;
+import { EXIT } from "./exit-status.js";
+
+export { EXIT } from "./exit-status.js";
 
 const BUILD_CODES = new Set(["E_BUILD_FAILED", "E_TIMEOUT", "E_ABORTED", "E_TOOL_NOT_FOUND", "E_CACHE_IO"]);
 

@@ -1,9 +1,9 @@
 import { mkdir, rm } from "node:fs/promises";
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Hook, HookMap } from "tapable";
 import { hashCanonicalText, serializeCanonical } from "./canonical.js";
+import { defaultCacheDir } from "./cache-dir.js";
 import { LocalStore } from "./cache/local-store.js";
 import { MemoryStore } from "./cache/memory-store.js";
 import { STAGE_LOCAL, STAGE_MEMORY, type CacheEntry, type CacheHit, type CacheKey } from "./cache/types.js";
@@ -13,6 +13,7 @@ import { stopStrays } from "./cache/strays.js";
 import { delay, toBuildError, untilAborted } from "./build-support.js";
 import { EnvforgeError, PluginError } from "./errors.js";
 import type { EngineEvent, StageName } from "./events.js";
+import { recordSourceMemo } from "./source-memo.js";
 import { explainCanonical, type Explanation } from "./explain.js";
 import { deepFreeze } from "./freeze.js";
 import { createHooks, type EngineHooks } from "./hooks.js";
@@ -47,6 +48,13 @@ export interface EngineOptions {
    * machine and is taken over (one that died on this machine is taken over at once). Default 15 s.
    */
   lockStaleMs?: number;
+  /**
+   * Names this engine's pipeline — its plugins and their versions — for the source memo: when
+   * set, resolving a definition file records the hash it got and the digests of the files behind
+   * it, so `@envforge/core/quick` can answer a later process's first hit without loading any of
+   * this (see source-memo.ts). Change it whenever a plugin that parses or canonicalizes changes.
+   */
+  pipelineId?: string;
 }
 
 /** How long an aborted build's builder may take to stop before the engine returns without it. */
@@ -54,10 +62,8 @@ const ABORT_GRACE_MS = 5_000;
 
 const MEMORY_TAP = "envforge:memory";
 
-export function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-  return path.join(base, "envforge");
-}
+
+type WarningEvent = Extract<EngineEvent, { type: "warning" }>;
 
 export interface ResolvedSpec {
   parsed: ParsedSpec;
@@ -79,6 +85,32 @@ export function createEngine(options: EngineOptions = {}) {
   const memory = new MemoryStore(options.memoryEntries);
   const redact = createRedactor(options.secrets ?? []);
   const inflight = new Map<string, Promise<BuildResult>>();
+  // For the source memo: each parse's warnings, and the targets whose artifacts need `verify`.
+  const parseWarnings = new WeakMap<ParsedSpec, WarningEvent[]>();
+  const verifyTargets = new Set<string>();
+  hooks.verify.intercept({
+    factory: (key, hook) => {
+      verifyTargets.add(String(key));
+      return hook;
+    },
+  });
+  const recordSource = (parsed: ParsedSpec, result: HashResult): void => {
+    const loaded = parsed.loaded;
+    recordSourceMemo(
+      local.root,
+      local.tmpDir(),
+      { pipeline: options.pipelineId!, file: loaded.file, allowFilesOutsideRoot: options.allowFilesOutsideRoot ?? false, limits },
+      {
+        file: loaded.file,
+        digest: loaded.digest,
+        referenced: loaded.files,
+        hash: result.hash,
+        named: parsed.identity.name !== undefined,
+        warnings: parseWarnings.get(parsed) ?? [],
+        verifiedTargets: [...verifyTargets].filter((t) => hooks.verify.get(t)?.isUsed()),
+      },
+    );
+  };
   let schemaReady = false;
 
   const emit = (event: EngineEvent): void => {
@@ -187,9 +219,15 @@ export function createEngine(options: EngineOptions = {}) {
     /** Stages `parse` + `validate`: schema check, each section's parser, cross-section checks. */
     async parse(loaded: LoadedSpec): Promise<ParsedSpec> {
       ensureSchema();
+      const warnings: WarningEvent[] = [];
+      const collect = (event: EngineEvent) => {
+        if (event.type === "warning") warnings.push(redact.event(event) as WarningEvent);
+        emit(event);
+      };
       const parsed = await timed("parse", () =>
-        parseSpec(loaded, { hooks, registry, limits, allowFilesOutsideRoot: options.allowFilesOutsideRoot ?? false, emit }),
+        parseSpec(loaded, { hooks, registry, limits, allowFilesOutsideRoot: options.allowFilesOutsideRoot ?? false, emit: collect }),
       );
+      parseWarnings.set(parsed, warnings);
       await timed("validate", () => hooks.validate.promise(parsed));
       return parsed;
     },
@@ -226,6 +264,7 @@ export function createEngine(options: EngineOptions = {}) {
     async resolve(source: SpecSource | ParsedSpec): Promise<ResolvedSpec> {
       const parsed = isParsed(source) ? source : await engine.parse(await engine.load(source));
       const result = await timed("hash", () => engine.hashParsed(parsed));
+      if (options.pipelineId !== undefined && !isParsed(source) && (typeof source === "string" || "path" in source)) recordSource(parsed, result);
       return { parsed, result };
     },
 

@@ -1,3 +1,4 @@
+import { hash as cryptoHash } from "node:crypto";
 import { readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseSourceDocument } from "./document.js";
@@ -6,13 +7,16 @@ import { checkLines, checkShape, type InputLimits } from "./limits.js";
 import { nullLocator, type SourceLocation } from "./location.js";
 import type { LoadedSpec, SpecSource } from "./spec.js";
 
-/** Reads a text file with a size bound; a missing file is `E_FILE_NOT_FOUND` located at `at`. */
+/**
+ * Reads a text file with a size bound; a missing file is `E_FILE_NOT_FOUND` located at `at`. The
+ * digest (SHA-256 of the bytes read) lets the source memo tell later whether the file changed.
+ */
 export async function readTextFile(
   absolutePath: string,
   limits: InputLimits,
   at: SourceLocation | undefined,
   field: string | undefined,
-): Promise<string> {
+): Promise<{ text: string; digest: string }> {
   let size: number;
   try {
     const info = await stat(absolutePath);
@@ -41,17 +45,18 @@ export async function readTextFile(
       hint: "definitions and the files they reference must stay under the limit (engine option `limits.maxFileBytes`)",
     });
   }
-  const text = await readFile(absolutePath, "utf8");
+  const bytes = await readFile(absolutePath);
+  const text = bytes.toString("utf8");
   checkLines(text, absolutePath, limits, { location: at, field });
-  return text;
+  return { text, digest: cryptoHash("sha256", bytes, "hex") };
 }
 
 /** Core's own `load` tap: a path (or text, or object) becomes a `LoadedSpec`. */
 export async function loadSource(source: SpecSource, limits: InputLimits): Promise<LoadedSpec> {
   if (typeof source === "string" || "path" in source) {
     const file = path.resolve(typeof source === "string" ? source : source.path);
-    const text = await readTextFile(file, limits, undefined, undefined);
-    return fromText(text, file, path.dirname(file));
+    const { text, digest } = await readTextFile(file, limits, undefined, undefined);
+    return { ...fromText(text, file, path.dirname(file)), digest };
   }
   if ("text" in source) {
     if (Buffer.byteLength(source.text) > limits.maxFileBytes) {

@@ -94,8 +94,8 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
           from.location,
           from.field,
         );
-        const content = await readTextFile(absolutePath, limits, from.location, from.field);
-        const file = { field: from.field, request, absolutePath, content };
+        const { text: content, digest } = await readTextFile(absolutePath, limits, from.location, from.field);
+        const file = { field: from.field, request, absolutePath, content, digest };
         loaded.files.push(file);
         return file;
       },

@@ -18,6 +18,8 @@ export interface ReferencedFile {
   request: string;
   absolutePath: string;
   content: string;
+  /** SHA-256 (hex) of the bytes read, when read from disk. */
+  digest?: string | undefined;
 }
 
 /** The definition as read: raw data plus where each value was written. */
@@ -30,6 +32,8 @@ export interface LoadedSpec {
   locator: Locator;
   /** Referenced files read while parsing; filled in by the parse stage. */
   files: ReferencedFile[];
+  /** SHA-256 (hex) of the definition file's bytes, when it was read from a file. */
+  digest?: string | undefined;
 }
 
 /** Fields that identify an environment but never reach the hash. */

@@ -1,7 +1,11 @@
 import type { Command } from "commander";
+import path from "node:path";
 import type { BuilderOptions } from "@envforge/core";
-import type { WorkspaceBuildResult } from "@envforge/workspace";
+import type { Workspace, WorkspaceBuildResult } from "@envforge/workspace";
+import { buildSummary } from "../build-summary.js";
 import { parseBuilderOptions } from "../builder-options.js";
+import { CLI_PIPELINE_ID } from "../pipeline.js";
+import { registryStamp, writeReceipt } from "../registration-receipt.js";
 import { printJson, refArg, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 
 interface BuildFlags extends GlobalFlags {
@@ -19,25 +23,18 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function summary(out: WorkspaceBuildResult): string {
-  const { result } = out;
-  const artifact = result.entry.artifact;
-  const where = artifact.path ?? artifact.reference ?? artifact.kind;
-  const how = result.cached ? `cache hit (${result.store})` : `built (generation ${result.entry.generation})`;
-  const lines = [`hash: ${result.hash}`, `target: ${result.target}`, `status: ${how}`, `artifact: ${where}`];
-  if (out.record) lines.push(`environment: ${out.record.name}@${out.record.version}`);
-  if (out.drift) {
-    const d = out.drift;
-    if (d.noPreviousLock) lines.push("drift: the previous generation recorded no lock");
-    else if (d.equal) lines.push(`drift: none (${d.unchanged} packages resolved as before)`);
-    else {
-      lines.push(`drift against generation ${out.previousGeneration} (still cached until collected):`);
-      for (const m of d.moved) lines.push(`  ~ ${m.name} ${m.from} → ${m.to}`);
-      for (const a of d.added) lines.push(`  + ${a.name} ${a.version}`);
-      for (const r of d.removed) lines.push(`  - ${r.name} ${r.version}`);
-    }
-  }
-  return lines.join("\n");
+/**
+ * After a build registered a named definition file: a receipt for the quick path, when the
+ * registry is seen holding it as the latest version with no write in between (see
+ * registration-receipt.ts).
+ */
+async function recordRegistration(workspace: Workspace, file: string, out: WorkspaceBuildResult): Promise<void> {
+  const record = out.record!;
+  if (!path.isAbsolute(file)) return; // a registered NAME: not a file the quick path answers
+  const before = registryStamp(workspace.cacheDir);
+  const latest = await workspace.registry.get(record.name).catch(() => undefined);
+  if (latest?.version !== record.version || latest.hash !== out.result.hash || registryStamp(workspace.cacheDir) !== before) return;
+  writeReceipt(workspace.cacheDir, CLI_PIPELINE_ID, file, { hash: out.result.hash, name: record.name, version: record.version, stamp: before });
 }
 
 export function registerBuild(program: Command, ctx: CommandContext): void {
@@ -76,8 +73,9 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
           },
           { register: flags.register },
         );
+        if (out.record && !flags.rebuild && ctx.extraPlugins.length === 0) await recordRegistration(workspace, refArg(ctx, ref), out);
         if (flags.json) printJson(ctx, { ok: true, ...out.result, environment: out.record ? { name: out.record.name, version: out.record.version } : undefined, drift: out.drift });
-        else ctx.io.out(`${summary(out)}\n`);
+        else ctx.io.out(`${buildSummary(out)}\n`);
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

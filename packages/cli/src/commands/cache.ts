@@ -54,6 +54,7 @@ export function registerCache(program: Command, ctx: CommandContext): void {
       const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
       for (const item of report.removed) ctx.io.out(`${report.dryRun ? "would remove" : "removed"} ${item.kind} ${item.target ?? ""} ${item.hash ?? ""} ${item.generation ?? ""} (${item.reason}, ${mb(item.bytes)})\n`);
       for (const item of report.inUse) ctx.io.out(`kept (in use by a running build) ${item.hash ?? item.paths[0]}\n`);
+      if (report.sourceMemos > 0) ctx.io.out(`${report.dryRun ? "would remove" : "removed"} ${report.sourceMemos} quick-path records of builds no longer cached\n`);
       ctx.io.out(`freed ${mb(report.freedBytes)}: ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)}\n`);
       if (report.overBudgetBytes) ctx.io.out(`still ${mb(report.overBudgetBytes)} over budget: the rest is needed by registered environments\n`);
     });

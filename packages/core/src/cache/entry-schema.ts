@@ -1,37 +1,13 @@
-import { z } from "zod";
-import type { CacheEntry } from "./types.js";
+import type { Artifact, CacheEntry, Lock } from "./types.js";
 
-const artifact = z.looseObject({
-  kind: z.string(),
-  path: z.string().optional(),
-  reference: z.string().optional(),
-  digest: z.string().optional(),
-  sizeBytes: z.number().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
-
-const entry = z.object({
-  schema: z.literal(1),
-  hash: z.string().regex(/^efh1:[0-9a-f]{64}$/),
-  target: z.string().min(1),
-  generation: z.number().int().positive(),
-  builder: z.string(),
-  artifact,
-  lock: z
-    .object({
-      packages: z.array(
-        z.looseObject({ ecosystem: z.string(), name: z.string(), version: z.string() }),
-      ),
-      raw: z.record(z.string(), z.string()).optional(),
-    })
-    .optional(),
-  logPath: z.string().optional(),
-  timings: z.object({ startedAt: z.string(), finishedAt: z.string(), durationMs: z.number() }),
-  canonicalText: z.string(),
-  name: z.string().optional(),
-});
-
-/** Parses an entry file's JSON; `undefined` when it is not a complete, well-formed entry. */
+/**
+ * Parses an entry file's JSON; `undefined` when it is not a complete, well-formed entry.
+ *
+ * Written out by hand rather than with a schema library: this runs on every cache hit, including
+ * a fresh process's first one (`@envforge/core/quick`), whose whole budget is a few milliseconds —
+ * less than loading a schema library takes. Unknown top-level fields are dropped; an artifact and
+ * locked packages keep theirs (plugins put their own details there).
+ */
 export function parseEntry(text: string): CacheEntry | undefined {
   let data: unknown;
   try {
@@ -39,6 +15,47 @@ export function parseEntry(text: string): CacheEntry | undefined {
   } catch {
     return undefined;
   }
-  const result = entry.safeParse(data);
-  return result.success ? (result.data as CacheEntry) : undefined;
+  if (!isRecord(data)) return undefined;
+  const { schema, hash, target, generation, builder, artifact, lock, logPath, timings, canonicalText, name } = data;
+  if (schema !== 1) return undefined;
+  if (typeof hash !== "string" || !/^efh1:[0-9a-f]{64}$/.test(hash)) return undefined;
+  if (typeof target !== "string" || target.length === 0) return undefined;
+  if (typeof generation !== "number" || !Number.isInteger(generation) || generation < 1) return undefined;
+  if (typeof builder !== "string" || typeof canonicalText !== "string") return undefined;
+  if (!isArtifact(artifact) || !isTimings(timings)) return undefined;
+  if (lock !== undefined && !isLock(lock)) return undefined;
+  if (!optional(logPath, "string") || !optional(name, "string")) return undefined;
+  const entry: CacheEntry = { schema, hash: hash as CacheEntry["hash"], target, generation, builder, artifact, timings, canonicalText };
+  if (lock !== undefined) entry.lock = lock;
+  if (logPath !== undefined) entry.logPath = logPath as string;
+  if (name !== undefined) entry.name = name as string;
+  return entry;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function optional(value: unknown, type: "string" | "number"): boolean {
+  return value === undefined || typeof value === type;
+}
+
+function isArtifact(value: unknown): value is Artifact {
+  if (!isRecord(value) || typeof value.kind !== "string") return false;
+  if (!optional(value.path, "string") || !optional(value.reference, "string") || !optional(value.digest, "string")) return false;
+  if (!optional(value.sizeBytes, "number")) return false;
+  return value.details === undefined || isRecord(value.details);
+}
+
+function isTimings(value: unknown): value is CacheEntry["timings"] {
+  return isRecord(value) && typeof value.startedAt === "string" && typeof value.finishedAt === "string" && typeof value.durationMs === "number";
+}
+
+function isLock(value: unknown): value is Lock {
+  if (!isRecord(value) || !Array.isArray(value.packages)) return false;
+  for (const p of value.packages) {
+    if (!isRecord(p) || typeof p.ecosystem !== "string" || typeof p.name !== "string" || typeof p.version !== "string") return false;
+  }
+  if (value.raw === undefined) return true;
+  return isRecord(value.raw) && Object.values(value.raw).every((v) => typeof v === "string");
 }

@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { hashHex } from "../canonical.js";
@@ -6,16 +5,12 @@ import { EnvforgeError } from "../errors.js";
 import type { Hash } from "../spec.js";
 import { writeFileDurable } from "./atomic-write.js";
 import { parseEntry } from "./entry-schema.js";
+import { entryFile, LAYOUT, readEntryFile, TARGET_NAME, type LocalMiss } from "./read-entry.js";
 import { cacheIoError } from "./io-error.js";
 import { acquireLock, type HeldLock } from "./lock.js";
 import type { CacheEntry, CacheKey } from "./types.js";
 
-/** Why a lookup missed in a way the user should hear about. */
-export interface LocalMiss {
-  corrupt?: string | undefined;
-}
-
-const LAYOUT = "v1";
+export type { LocalMiss } from "./read-entry.js";
 
 /**
  * The embedded cache on local disk; no server. Layout under `<root>/v1/`:
@@ -36,7 +31,7 @@ export class LocalStore {
   }
 
   #safeTarget(target: string): string {
-    if (!/^[a-z0-9][a-z0-9._-]*$/i.test(target)) {
+    if (!TARGET_NAME.test(target)) {
       throw new EnvforgeError({
         code: "E_INVALID_VALUE",
         message: `invalid target name "${target}"`,
@@ -47,7 +42,7 @@ export class LocalStore {
   }
 
   entryPath(key: CacheKey): string {
-    return path.join(this.root, "entries", this.#safeTarget(key.target), `${hashHex(key.hash)}.json`);
+    return entryFile(this.root, { hash: key.hash, target: this.#safeTarget(key.target) });
   }
 
   generationPath(key: CacheKey, generation: number): string {
@@ -71,35 +66,9 @@ export class LocalStore {
     return path.join(this.root, "tmp");
   }
 
-  /**
-   * Reads the current entry. A missing file is a plain miss; a broken one is a miss with a reason.
-   * The reads are synchronous on purpose: an entry is a small local file, read in ~5 µs, where
-   * fs/promises takes ~50 µs in thread-pool round trips (open, fstat, read, close) — most of a
-   * cache hit's cost.
-   */
+  /** Reads the current entry. A missing file is a plain miss; a broken one is a miss with a reason. */
   async get(key: CacheKey): Promise<{ entry?: CacheEntry; miss?: LocalMiss }> {
-    const file = this.entryPath(key);
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === "ENOENT") return { miss: {} };
-      return { miss: { corrupt: `cannot read ${file}: ${(cause as Error).message}` } };
-    }
-    const entry = parseEntry(text);
-    if (!entry || entry.hash !== key.hash || entry.target !== key.target) {
-      return { miss: { corrupt: `cache entry ${file} is corrupt or incomplete` } };
-    }
-    if (entry.artifact.path !== undefined) {
-      let found: unknown;
-      try {
-        found = statSync(entry.artifact.path, { throwIfNoEntry: false });
-      } catch {
-        found = undefined;
-      }
-      if (found === undefined) return { miss: { corrupt: `cache entry ${file} points at ${entry.artifact.path}, which is gone` } };
-    }
-    return { entry };
+    return readEntryFile(this.entryPath(key), key);
   }
 
   /** Writes the entry file last, atomically and durably (temp file + fdatasync + rename). */

@@ -31,6 +31,27 @@ function artifactOf(cacheDir: string, hash: Hash, generation: number): string {
 }
 
 describe("gc", () => {
+  it("removes quick-path records (source memos, receipts) whose hash lost its last entry, keeps the others", async () => {
+    const { cacheDir } = await setup();
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ef-gc-src-"));
+    const files = ["kept.json", "gone.json"].map((name) => path.join(dir, name));
+    await writeFile(files[0]!, JSON.stringify({ python: { version: "3.10" } }));
+    await writeFile(files[1]!, JSON.stringify({ python: { version: "3.11" } }));
+    const memoEngine = createEngine({ cacheDir, plugins: [fakeBuilder({ bytes: 10 })], pipelineId: "gc-test" });
+    const kept = (await memoEngine.build({ path: files[0]! }, { target: "fake" })).hash;
+    await memoEngine.build({ path: files[1]! }, { target: "fake" });
+    const memos = async () => (await readdir(path.join(cacheDir, "v1", "sources"), { recursive: true })).filter((f) => f.endsWith(".json"));
+    expect(await memos()).toHaveLength(2);
+    const registry = new MemoryRegistry();
+    await register(registry, "kept", kept);
+
+    expect((await gc(cacheDir, { registry, dryRun: true })).sourceMemos).toBe(1);
+    expect(await memos()).toHaveLength(2);
+    const report = await gc(cacheDir, { registry });
+    expect(report.sourceMemos).toBe(1);
+    expect(await memos()).toHaveLength(1);
+  });
+
   it("keeps what registered environments reach and collects the rest, shared hashes while any needs them", async () => {
     const { cacheDir, build } = await setup();
     const a = await build("3.10");

@@ -4,6 +4,7 @@ import lockfile from "proper-lockfile";
 import { acquireLock, hashHex, type Hash } from "@envforge/core";
 import type { EnvironmentRegistry } from "../registry/types.js";
 import { scanCache, type CacheUnit, type UnitKind } from "./scan.js";
+import { pruneSourceMemos } from "./source-memos.js";
 
 export interface GcOptions {
   /** Keep the current builds of every hash a non-archived registered version has. */
@@ -56,6 +57,8 @@ export interface GcReport {
   bytesAfter: number;
   /** Still over `maxBytes` once everything collectable is gone (what is left is kept or in use). */
   overBudgetBytes?: number | undefined;
+  /** Quick-path records (source memos, registration receipts) whose hash has no entry left. */
+  sourceMemos: number;
 }
 
 const DAY = 86_400_000;
@@ -131,7 +134,7 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
 
   // Artifacts that kept units still point at are never deleted with a collected unit.
   const keptArtifacts = new Set(units.filter((u) => !plan.has(u)).flatMap((u) => [...u.paths, u.artifact?.path ?? ""]));
-  const report: GcReport = { dryRun: options.dryRun ?? false, removed: [], inUse: [], external: [], freedBytes: 0, bytesBefore, bytesAfter: bytesBefore };
+  const report: GcReport = { dryRun: options.dryRun ?? false, removed: [], inUse: [], external: [], freedBytes: 0, bytesBefore, bytesAfter: bytesBefore, sourceMemos: 0 };
   const itemOf = (unit: CacheUnit, reason: GcReason): GcItem => ({
     kind: unit.kind,
     reason,
@@ -156,6 +159,8 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
     if (external && !(unit.artifact?.path && isInside(root, unit.artifact.path))) report.external.push(external);
   }
   report.bytesAfter = bytesBefore - report.freedBytes;
+  const collected = new Set(report.removed.filter((r) => r.kind === "entry").map((r) => `${r.target}/${r.hash}`));
+  report.sourceMemos = await pruneSourceMemos(root, report.dryRun, collected);
   if (options.maxBytes !== undefined && report.bytesAfter > options.maxBytes) report.overBudgetBytes = report.bytesAfter - options.maxBytes;
   return report;
 }

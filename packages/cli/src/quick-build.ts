@@ -1,0 +1,97 @@
+/**
+ * `envforge build FILE` answered from the cache before the CLI loads its engine, its plugins and
+ * its argument parser — most of a cached build's time is loading that code, not using it.
+ *
+ * Only the plain case is taken: a definition file, flags this module understands (anything else,
+ * including --json, --rebuild and -o, goes to the full CLI), no registry cache configured, and a
+ * hit that `@envforge/core/quick` can vouch for (see source-memo.ts in core). Otherwise it returns
+ * `undefined` without printing anything and the full CLI runs as if this did not exist. What it
+ * prints on a hit is what the full CLI prints: the replayed parse warnings and the "cache hit"
+ * line on stderr, the summary on stdout. ENVFORGE_QUICK=0 turns it off.
+ */
+import { existsSync } from "node:fs";
+import { quickHit } from "@envforge/core/quick";
+import { buildSummary } from "./build-summary.js";
+import { EXIT } from "./exit-status.js";
+import type { CliIO } from "./io.js";
+import { CLI_PIPELINE_ID } from "./pipeline.js";
+import { readReceipt } from "./registration-receipt.js";
+import { createRenderer, renderMode } from "./render.js";
+import { resolvePath } from "./paths.js";
+
+interface QuickFlags {
+  ref: string;
+  target: string;
+  cacheDir?: string | undefined;
+  quiet: boolean;
+  register: boolean;
+  allowOutsideFiles: boolean;
+}
+
+const WITH_VALUE = new Map<string, keyof QuickFlags | "ignored">([
+  ["-t", "target"],
+  ["--target", "target"],
+  ["--cache-dir", "cacheDir"],
+  // Builder options: used by a build, never by a hit, and not checked before one.
+  ["--find-links", "ignored"],
+  ["--index-url", "ignored"],
+]);
+
+/** The flags of a plain `build FILE`, or `undefined` for anything this path does not take. */
+export function quickBuildFlags(argv: readonly string[]): QuickFlags | undefined {
+  const flags: Partial<QuickFlags> & { quiet: boolean; register: boolean; allowOutsideFiles: boolean } = { quiet: false, register: true, allowOutsideFiles: false };
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const key = WITH_VALUE.get(name);
+    if (key !== undefined) {
+      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined || value === "" || (eq === -1 && value.startsWith("-"))) return undefined;
+      if (key !== "ignored") (flags as Record<string, unknown>)[key] = value;
+    } else if (arg === "-q" || arg === "--quiet") flags.quiet = true;
+    else if (arg === "--no-register") flags.register = false;
+    else if (arg === "--no-index") continue;
+    else if (arg === "--allow-outside-files") flags.allowOutsideFiles = true;
+    else if (arg.startsWith("-")) return undefined;
+    else if (command === undefined) command = arg;
+    else if (flags.ref === undefined) flags.ref = arg;
+    else return undefined;
+  }
+  if (command !== "build" || flags.ref === undefined) return undefined;
+  return { target: "venv", ...flags, ref: flags.ref };
+}
+
+/** The exit code when the cache answered, `undefined` when the full CLI must run. */
+export function quickBuild(argv: readonly string[], io: CliIO): number | undefined {
+  const env = io.env;
+  if (env.ENVFORGE_QUICK === "0" || env.ENVFORGE_REGISTRY_CACHE) return undefined;
+  const flags = quickBuildFlags(argv);
+  if (!flags || flags.ref.startsWith("curated:")) return undefined;
+  const file = resolvePath(io, flags.ref);
+  if (!existsSync(file)) return undefined; // a registered NAME[@VERSION]: the registry decides
+  const cacheDir = flags.cacheDir ?? env.ENVFORGE_CACHE_DIR;
+  let hit;
+  try {
+    hit = quickHit({
+      file,
+      target: flags.target,
+      pipelineId: CLI_PIPELINE_ID,
+      cacheDir: cacheDir === undefined ? undefined : resolvePath(io, cacheDir),
+      allowFilesOutsideRoot: flags.allowOutsideFiles,
+    });
+  } catch {
+    return undefined;
+  }
+  if (!hit) return undefined;
+  // A named definition is registered by every build: answered here only while the registry is
+  // unchanged since a build saw it registered (registration-receipt.ts).
+  const record = hit.named && flags.register ? readReceipt(hit.cacheDir, CLI_PIPELINE_ID, file, hit.hash) : undefined;
+  if (hit.named && flags.register && !record) return undefined;
+  const render = createRenderer(io, renderMode(io, { quiet: flags.quiet }));
+  for (const warning of hit.warnings) render(warning);
+  render({ type: "cache.hit", hash: hit.hash, target: flags.target, store: "local", generation: hit.entry.generation });
+  io.out(`${buildSummary({ result: { hash: hit.hash, target: flags.target, cached: true, store: "local", entry: hit.entry, timings: { totalMs: 0 } }, record })}\n`);
+  return EXIT.ok;
+}

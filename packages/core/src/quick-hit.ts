@@ -1,0 +1,78 @@
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import path from "node:path";
+import { defaultCacheDir } from "./cache-dir.js";
+import { entryFile, LAYOUT, readEntryFile, TARGET_NAME } from "./cache/read-entry.js";
+import type { CacheEntry } from "./cache/types.js";
+import type { EngineEvent } from "./events.js";
+import { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
+import { digestOf, readSourceMemo, sourceMemoPath, type SourceMemoKey } from "./source-memo.js";
+import type { Hash } from "./spec.js";
+
+export interface QuickHitRequest {
+  /** The definition file (relative paths against `process.cwd()`). */
+  file: string;
+  target: string;
+  /** The same `pipelineId` the engine that resolved the file was created with. */
+  pipelineId: string;
+  cacheDir?: string | undefined;
+  allowFilesOutsideRoot?: boolean | undefined;
+  limits?: Partial<InputLimits> | undefined;
+}
+
+export interface QuickHit {
+  hash: Hash;
+  entry: CacheEntry;
+  /** The parse warnings a full run would emit for this definition (redacted when recorded). */
+  warnings: Extract<EngineEvent, { type: "warning" }>[];
+  /** The definition has a `name`. */
+  named: boolean;
+  /** The cache folder that answered (absolute). */
+  cacheDir: string;
+}
+
+/**
+ * A fresh process's first cache hit without loading the engine: the source memo written when an
+ * engine with the same `pipelineId` last resolved this file (see source-memo.ts), checked against
+ * the bytes of every file that went into the hash, then the entry, accepted exactly as the local
+ * store accepts it. `undefined` whenever anything differs or is missing — the caller then runs the
+ * engine, which answers (and records the memo again). Never throws for a bad file or cache: the
+ * full run reports those with their locations.
+ *
+ * Targets the pipeline has `verify` taps for (images: the taps ask docker or podman whether the
+ * image is still there) are not answered here: only the engine can run those checks.
+ */
+export function quickHit(request: QuickHitRequest): QuickHit | undefined {
+  if (!TARGET_NAME.test(request.target)) return undefined;
+  const cacheDir = path.resolve(request.cacheDir ?? defaultCacheDir());
+  const layoutRoot = path.join(cacheDir, LAYOUT);
+  const file = path.resolve(request.file);
+  const limits: InputLimits = { ...DEFAULT_LIMITS, ...request.limits };
+  const key: SourceMemoKey = { pipeline: request.pipelineId, file, allowFilesOutsideRoot: request.allowFilesOutsideRoot ?? false, limits };
+  const memo = readSourceMemo(sourceMemoPath(layoutRoot, key), key);
+  if (!memo || memo.verifiedTargets.includes(request.target)) return undefined;
+  try {
+    if (!sameBytes(file, memo.digest, limits)) return undefined;
+    const realRoot = key.allowFilesOutsideRoot ? undefined : realpathSync(path.dirname(file));
+    for (const input of memo.inputs) {
+      // The parser refuses a file that now links outside the definition's folder: so does this.
+      if (realRoot !== undefined && !isInside(realRoot, realpathSync(input.path))) return undefined;
+      if (!sameBytes(input.path, input.digest, limits)) return undefined;
+    }
+  } catch {
+    return undefined; // gone, unreadable: the engine says why
+  }
+  const hash = memo.hash as Hash;
+  const { entry } = readEntryFile(entryFile(layoutRoot, { hash, target: request.target }), { hash, target: request.target });
+  if (!entry) return undefined;
+  return { hash, entry, warnings: memo.warnings, named: memo.named, cacheDir };
+}
+
+function sameBytes(file: string, digest: string, limits: InputLimits): boolean {
+  if (statSync(file).size > limits.maxFileBytes) return false;
+  return digestOf(readFileSync(file)) === digest;
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}

@@ -1,0 +1,6 @@
+/**
+ * `@envforge/core/quick`: a fresh process's first cache hit without loading the engine (Node
+ * built-ins only). See quick-hit.ts and source-memo.ts.
+ */
+export { defaultCacheDir } from "./cache-dir.js";
+export { quickHit, type QuickHit, type QuickHitRequest } from "./quick-hit.js";

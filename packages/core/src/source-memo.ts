@@ -1,0 +1,141 @@
+/**
+ * The source memo: which hash a definition file resolved to, and from which bytes.
+ *
+ * A cache hit costs a fresh process more in loading code (a YAML parser, the plugins' version
+ * grammars, the hook machinery) than in anything it computes. When the engine is given a
+ * `pipelineId` — its plugins and their versions, named by the host — resolving a definition file
+ * records here the hash it got, with the SHA-256 of every file that went into it (the definition
+ * and each file it referenced). `@envforge/core/quick` reads the record in a process that has
+ * loaded none of that code, checks every one of those files still has the same bytes (and still
+ * resolves inside the definition's folder), and answers the hit from the entry file — or says
+ * nothing, and the host runs the engine as usual.
+ *
+ * The key names everything besides file content that decides the hash or whether the definition
+ * is accepted at all: the pipeline, the definition's absolute path, whether files outside its
+ * folder are allowed, and the input limits. A plugin that read a file other than through
+ * `ParseContext.readFile` would escape the record: the bundled ones do not, and a host that uses
+ * such a plugin must not set `pipelineId`.
+ *
+ * This module is lean on purpose (Node built-ins only): the quick path imports it.
+ */
+import { hash as cryptoHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { EngineEvent } from "./events.js";
+import type { InputLimits } from "./limits.js";
+
+export const SOURCE_MEMO_VERSION = 1;
+
+type WarningEvent = Extract<EngineEvent, { type: "warning" }>;
+
+export interface SourceMemoInput {
+  /** As the parser resolved it (before following links). */
+  path: string;
+  digest: string;
+}
+
+export interface SourceMemo {
+  v: typeof SOURCE_MEMO_VERSION;
+  pipeline: string;
+  /** The definition file, absolute (references resolve from its folder, links not followed). */
+  file: string;
+  digest: string;
+  inputs: SourceMemoInput[];
+  hash: string;
+  /** Whether the definition has a `name` (the CLI registers named definitions on every build). */
+  named: boolean;
+  /** The parse warnings, redacted: replayed on a quick hit, so it says what a full run says. */
+  warnings: WarningEvent[];
+  /**
+   * Targets the pipeline has `verify` taps for (artifacts outside the cache, such as images):
+   * only the engine can check those, so the quick path leaves them to it.
+   */
+  verifiedTargets: string[];
+}
+
+export interface SourceMemoKey {
+  pipeline: string;
+  file: string;
+  allowFilesOutsideRoot: boolean;
+  limits: InputLimits;
+}
+
+export function sourceMemoPath(layoutRoot: string, key: SourceMemoKey): string {
+  const id = cryptoHash("sha256", JSON.stringify([SOURCE_MEMO_VERSION, key.pipeline, key.file, key.allowFilesOutsideRoot, limitsKey(key.limits)]), "hex");
+  return path.join(layoutRoot, "sources", id.slice(0, 2), `${id}.json`);
+}
+
+/** Limits in a fixed key order, so equal limits give equal keys however the object was built. */
+function limitsKey(limits: InputLimits): [string, unknown][] {
+  return Object.keys(limits)
+    .sort()
+    .map((k) => [k, limits[k as keyof InputLimits]]);
+}
+
+/**
+ * Writes the record atomically (a temporary file renamed over it), without fsync: a record lost
+ * in a crash only means the next process takes the long way. Best effort — a failure is ignored
+ * for the same reason.
+ */
+export function writeSourceMemo(file: string, tmpDir: string, memo: SourceMemo): void {
+  const tmp = path.join(tmpDir, `memo-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(tmpDir, { recursive: true });
+    writeFileSync(tmp, JSON.stringify(memo));
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** The record at `file` when it is whole and for this key's pipeline and definition. */
+export function readSourceMemo(file: string, key: SourceMemoKey): SourceMemo | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== "object" || data === null) return undefined;
+  const m = data as Partial<SourceMemo>;
+  if (m.v !== SOURCE_MEMO_VERSION || m.pipeline !== key.pipeline || m.file !== key.file) return undefined;
+  if (typeof m.digest !== "string" || typeof m.hash !== "string" || typeof m.named !== "boolean") return undefined;
+  if (!/^efh1:[0-9a-f]{64}$/.test(m.hash)) return undefined;
+  if (!Array.isArray(m.inputs) || !m.inputs.every((i) => typeof i?.path === "string" && typeof i.digest === "string")) return undefined;
+  if (!Array.isArray(m.verifiedTargets) || !m.verifiedTargets.every((t) => typeof t === "string")) return undefined;
+  if (!Array.isArray(m.warnings) || !m.warnings.every((w) => w?.type === "warning" && typeof w.code === "string" && typeof w.message === "string")) return undefined;
+  return m as SourceMemo;
+}
+
+export function digestOf(bytes: Uint8Array): string {
+  return cryptoHash("sha256", bytes, "hex");
+}
+
+/** What the engine knows after resolving a definition file, for `recordSourceMemo`. */
+export interface ResolvedSource {
+  file: string;
+  /** The definition's digest and the files it referenced (all read from disk), from the parse. */
+  digest: string | undefined;
+  referenced: readonly { absolutePath: string; digest?: string | undefined }[];
+  hash: string;
+  named: boolean;
+  warnings: WarningEvent[];
+  verifiedTargets: string[];
+}
+
+/** Records the memo of a resolved definition file; skipped when an input was not read from disk. */
+export function recordSourceMemo(layoutRoot: string, tmpDir: string, key: SourceMemoKey, source: ResolvedSource): void {
+  if (source.digest === undefined || source.referenced.some((f) => f.digest === undefined)) return;
+  writeSourceMemo(sourceMemoPath(layoutRoot, key), tmpDir, {
+    v: SOURCE_MEMO_VERSION,
+    pipeline: key.pipeline,
+    file: source.file,
+    digest: source.digest,
+    inputs: source.referenced.map((f) => ({ path: f.absolutePath, digest: f.digest! })),
+    hash: source.hash,
+    named: source.named,
+    warnings: source.warnings,
+    verifiedTargets: source.verifiedTargets,
+  });
+}
