@@ -32,8 +32,11 @@ let order = new Uint32Array(256);
 let spare = new Uint32Array(256);
 const counts = new Uint32Array(256);
 
+const EMPTY: string[] = rememberText(Object.freeze([]) as unknown as string[], "[]");
+
 export function canonicalSet(items: readonly string[]): string[] {
   const n = items.length;
+  if (n === 0) return EMPTY;
   let found = new Array<Member>(n);
   let fresh: string[] | undefined;
   for (let i = 0; i < n; i++) {
@@ -48,20 +51,18 @@ export function canonicalSet(items: readonly string[]): string[] {
     found = items.map((s) => members.get(s)!);
   }
   const sorted = sortByRank(found);
-  const m = sorted.length;
-  const out = new Array<string>(m);
-  const texts = new Array<string>(m);
-  let w = 0;
-  for (let i = 0; i < m; i++) {
+  const out: string[] = [];
+  let text = "[";
+  let previous: Member | undefined;
+  for (let i = 0; i < n; i++) {
     const member = sorted[i]!;
-    if (w > 0 && sorted[i - 1] === member) continue;
-    out[w] = member.value;
-    texts[w++] = member.text;
+    if (member === previous) continue;
+    text += previous === undefined ? member.text : `,${member.text}`;
+    out.push(member.value);
+    previous = member;
   }
-  out.length = w;
-  texts.length = w;
   Object.freeze(out);
-  return rememberText(out, `[${texts.join(",")}]`);
+  return rememberText(out, `${text}]`);
 }
 
 function forgetAll(): void {
@@ -92,8 +93,9 @@ function admit(fresh: string[]): void {
 function sortByRank(found: Member[]): Member[] {
   const n = found.length;
   if (n < 32) {
-    // Small sets: an insertion sort on integers beats the radix passes' fixed cost.
-    const out = found.slice();
+    // Small sets: an insertion sort on integers beats the radix passes' fixed cost. `found` is
+    // this call's own array: sorted in place.
+    const out = found;
     for (let i = 1; i < n; i++) {
       const member = out[i]!;
       let j = i - 1;
