@@ -200,7 +200,13 @@ export function cacheTargets(cases: CaseResult[]): TargetCheck[] {
     });
   }
   const put = envforge("cache-put");
-  if (put) out.push({ id: "cache:put", description: "put ≤ 0.5 ms with durability (p50)", measured: `p50 ${(put.stats.p50 / 1000).toFixed(3)} ms`, met: put.stats.p50 <= 500 });
+  if (put) {
+    // The limit is one write + fdatasync + rename and nothing else: when the disk's own sync takes
+    // longer than the target, no durable put can meet it here; the ratio to the limit is what counts.
+    const limit = cases.find((c) => c.id === "cache-put")?.rows.find((r) => r.role === "limit");
+    const diskNote = limit && limit.stats.p50 > 500 ? `; the limit (write + fdatasync + rename alone) takes ${(limit.stats.p50 / 1000).toFixed(3)} ms on this disk, envforge ${put.ratioToLimit!.toFixed(2)}x of it` : "";
+    out.push({ id: "cache:put", description: "put ≤ 0.5 ms with durability (p50)", measured: `p50 ${(put.stats.p50 / 1000).toFixed(3)} ms${diskNote}`, met: put.stats.p50 <= 500 });
+  }
   return out;
 }
 

@@ -15,6 +15,16 @@ const TARGET = "venv";
 const CLI = path.join(repoRoot, "packages", "cli", "bin", "envforge.js");
 const FIRST_HIT = path.join(benchRoot, "dist", "first-hit.js");
 
+/** How the cached image build compares, and whether Node's own start-up leaves room for 3x. */
+function dockerMeasured(docker: CaseResult): string {
+  const ours = docker.rows.find((r) => r.role === "envforge")!;
+  const theirs = docker.rows.find((r) => r.role === "peer");
+  const node = docker.rows.find((r) => r.role === "limit");
+  let out = `docker takes ${(1 / ours.ratioToBestPeer!).toFixed(2)}x as long (${theirs?.stats.p50.toFixed(1)} ms vs ${ours.stats.p50.toFixed(1)} ms)`;
+  if (theirs && node && node.stats.p50 > theirs.stats.p50 / 3) out += `; Node's bare start-up alone (${node.stats.p50.toFixed(1)} ms) is over a third of docker's time, so no Node process can be 3x faster here`;
+  return out;
+}
+
 /** The source memos' inodes: the full CLI rewrites its memo on every run, the quick path never does. */
 function memoInodes(cacheDir: string): string {
   const dir = path.join(cacheDir, "v1", "sources");
@@ -121,7 +131,7 @@ export async function processSuite(ctx: SuiteContext): Promise<{ cases: CaseResu
     {
       id: "process:e2e-vs-docker",
       description: "`envforge build` of a cached image at least 3x faster than docker's cached rebuild",
-      measured: docker.skipped ? `skipped: ${docker.skipped}` : `docker takes ${(1 / dockerEnvforge!.ratioToBestPeer!).toFixed(1)}x as long`,
+      measured: docker.skipped ? `skipped: ${docker.skipped}` : dockerMeasured(docker),
       met: docker.skipped ? "skipped" : dockerEnvforge!.ratioToBestPeer! <= 1 / 3,
     },
   ];
