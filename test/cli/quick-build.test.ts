@@ -38,12 +38,12 @@ function memoInodes(cache: string): number[] {
 describe.skipIf(reason)(titleWithReason("envforge build: a cached build answered before the CLI loads (quick path)", reason), () => {
   it("prints exactly what the full CLI prints (warnings, hit line, summary) for an unnamed definition, and the binary takes it", { timeout: 120_000 }, async () => {
     const { cache, build } = await project();
-    expect(runQuick(build)).toBeUndefined(); // nothing built yet
+    expect(await runQuick(build)).toBeUndefined(); // nothing built yet
     expect((await runCli(build)).code).toBe(0);
 
     for (const args of [build, [...build, "-q"], ["-q", ...build.slice(0, 2), "--target", "venv", ...build.slice(2)]]) {
       const inodes = memoInodes(cache);
-      const quick = runQuick(args);
+      const quick = await runQuick(args);
       expect(quick, args.join(" ")).toBeDefined();
       expect(memoInodes(cache)).toEqual(inodes);
       const full = await runCli(args);
@@ -66,19 +66,19 @@ describe.skipIf(reason)(titleWithReason("envforge build: a cached build answered
   it("leaves to the full CLI what it does not vouch for: --json, --rebuild, -o, another target, ENVFORGE_QUICK=0, a registry cache", { timeout: 120_000 }, async () => {
     const { build } = await project();
     expect((await runCli(build)).code).toBe(0);
-    expect(runQuick(build)).toBeDefined();
+    expect(await runQuick(build)).toBeDefined();
     for (const extra of [["--json"], ["--rebuild"], ["-o", "pip.noIndex=true"], ["--target", "conda"], ["--timeout", "5"], ["--help"]]) {
-      expect(runQuick([...build, ...extra]), extra.join(" ")).toBeUndefined();
+      expect(await runQuick([...build, ...extra]), extra.join(" ")).toBeUndefined();
     }
-    expect(runQuick(build, { env: { ENVFORGE_QUICK: "0" } })).toBeUndefined();
-    expect(runQuick(build, { env: { ENVFORGE_REGISTRY_CACHE: "127.0.0.1:5000/cache" } })).toBeUndefined();
-    expect(runQuick(["build", "curated:python-3.11"])).toBeUndefined();
+    expect(await runQuick(build, { env: { ENVFORGE_QUICK: "0" } })).toBeUndefined();
+    expect(await runQuick(build, { env: { ENVFORGE_REGISTRY_CACHE: "127.0.0.1:5000/cache" } })).toBeUndefined();
+    expect(await runQuick(["build", "curated:python-3.11"])).toBeUndefined();
   });
 
   it("a named definition: answered while the registry is unchanged since a build registered it, with the same record", { timeout: 180_000 }, async () => {
     const { dir, cache, build } = await project("quick-demo");
     expect((await runCli(build)).code).toBe(0);
-    const quick = runQuick(build);
+    const quick = await runQuick(build);
     expect(quick?.stdout).toContain("environment: quick-demo@1");
     expect(quick).toEqual(await runCli(build));
 
@@ -87,13 +87,13 @@ describe.skipIf(reason)(titleWithReason("envforge build: a cached build answered
     const other = path.join(dir, "other.yaml");
     writeFileSync(other, "name: quick-demo\npython:\n  pip:\n    - envforge-quick==1.0.0\n");
     expect((await runCli(["register", other, "--cache-dir", cache])).code).toBe(0);
-    expect(runQuick(build)).toBeUndefined();
+    expect(await runQuick(build)).toBeUndefined();
     const full = await runCli(build);
     expect(full.stdout).toContain("environment: quick-demo@3");
-    expect(runQuick(build)).toEqual(await runCli(build));
+    expect(await runQuick(build)).toEqual(await runCli(build));
 
     // --no-register: no record to print, nothing to check in the registry.
-    const unregistered = runQuick([...build, "--no-register"]);
+    const unregistered = await runQuick([...build, "--no-register"]);
     expect(unregistered).toEqual(await runCli([...build, "--no-register"]));
     expect(unregistered?.stdout).not.toContain("environment:");
   });

@@ -30,8 +30,8 @@ export async function runCli(args: string[], options: RunOptions = {}): Promise<
 }
 
 /** What the binary's quick path answers before loading the CLI: `undefined` when it leaves it to `main`. */
-export function runQuick(args: string[], options: RunOptions = {}): CliRun | undefined {
+export async function runQuick(args: string[], options: RunOptions = {}): Promise<CliRun | undefined> {
   const { io, out } = capture(options);
-  const code = quickBuild(args, io);
+  const code = await quickBuild(args, io);
   return code === undefined ? undefined : { code, ...out() };
 }

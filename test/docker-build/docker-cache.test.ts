@@ -7,6 +7,7 @@ import { pipPlugin } from "@envforge/plugin-pip";
 import { BASE_IMAGE, dockerSpy, setUpDocker } from "../support/docker-harness.js";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
 import { makeWheel } from "../support/wheels.js";
+import { runCli, runQuick } from "../cli/support.js";
 
 const setup = await setUpDocker();
 const reason = setup.ok ? undefined : setup.reason;
@@ -165,5 +166,31 @@ describe.skipIf(!setup.ok)(titleWithReason("docker builder against a real docker
     const fromFile = await imageDetails(makeEngine().engine, file, { host: dockerd.host });
     expect(fromFile.cachedIn).toEqual(["docker-daemon"]);
     await expect(imageDetails(first.engine, `efh1:${"0".repeat(64)}`, { host: dockerd.host })).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+  });
+  it("the CLI's quick path answers a cached image build once the image is seen in the engine (over its socket); a removed image goes to the full CLI", { timeout: 600_000 }, async () => {
+    const env = { DOCKER_HOST: dockerd.host };
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = dockerd.host; // what the docker plugin's CLI calls inherit
+    try {
+      const args = ["build", file, "--target", "docker", "--cache-dir", path.join(dir, "cache-cli")];
+      const built = await runCli([...args, "-o", "docker.network=none", "--find-links", wheels, "--no-index"], { env });
+      expect(built.code, built.stderr).toBe(0);
+      const quick = await runQuick(args, { env });
+      expect(quick).toBeDefined();
+      expect(quick).toEqual(await runCli(args, { env }));
+      expect(quick!.stdout).toContain("status: cache hit (local)");
+      // Another docker engine (another socket): only the engine's own verify tap may answer.
+      expect(await runQuick(args, { env: { DOCKER_HOST: "tcp://127.0.0.1:1" } })).toBeUndefined();
+
+      // `docker rmi` of the image itself (every tag): the entry stays, the image is gone.
+      const { hash } = await first.engine.hash(file);
+      const id = (await dockerd.docker(["image", "inspect", "--format", "{{.Id}}", `envforge/cache:${hash.slice(5)}`])).stdout.trim();
+      await dockerd.docker(["rmi", "-f", id]);
+      expect(await dockerd.docker(["image", "inspect", id]).then(() => "still there", () => "gone")).toBe("gone");
+      expect(await runQuick(args, { env })).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
   });
 });

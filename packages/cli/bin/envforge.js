@@ -5,7 +5,7 @@ import { quickBuild } from "../dist/quick-build.js";
 import { processIO } from "../dist/io.js";
 
 const argv = process.argv.slice(2);
-const quick = quickBuild(argv, processIO());
+const quick = await quickBuild(argv, processIO());
 if (quick !== undefined) process.exitCode = quick;
 else {
   const { main } = await import("../dist/main.js");

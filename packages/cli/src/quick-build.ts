@@ -10,6 +10,7 @@
  * line on stderr, the summary on stdout. ENVFORGE_QUICK=0 turns it off.
  */
 import { existsSync } from "node:fs";
+import type { CacheEntry } from "@envforge/core";
 import { quickHit } from "@envforge/core/quick";
 import { buildSummary } from "./build-summary.js";
 import { EXIT } from "./exit-status.js";
@@ -63,8 +64,21 @@ export function quickBuildFlags(argv: readonly string[]): QuickFlags | undefined
   return { target: "venv", ...flags, ref: flags.ref };
 }
 
+/**
+ * Targets whose artifact lives outside the cache, with the check the engine's `verify` tap would
+ * make: the image is still in the engine. Loaded only when asked for.
+ */
+const VERIFIERS: Record<string, (entry: CacheEntry, env: NodeJS.ProcessEnv) => Promise<boolean>> = {
+  docker: async (entry, env) => {
+    const reference = entry.artifact.digest ?? entry.artifact.reference;
+    if (!reference) return false;
+    const { imagePresence } = await import("@envforge/plugin-docker/quick-verify");
+    return (await imagePresence(reference, env)) === "present";
+  },
+};
+
 /** The exit code when the cache answered, `undefined` when the full CLI must run. */
-export function quickBuild(argv: readonly string[], io: CliIO): number | undefined {
+export async function quickBuild(argv: readonly string[], io: CliIO): Promise<number | undefined> {
   const env = io.env;
   if (env.ENVFORGE_QUICK === "0" || env.ENVFORGE_REGISTRY_CACHE) return undefined;
   const flags = quickBuildFlags(argv);
@@ -80,11 +94,15 @@ export function quickBuild(argv: readonly string[], io: CliIO): number | undefin
       pipelineId: CLI_PIPELINE_ID,
       cacheDir: cacheDir === undefined ? undefined : resolvePath(io, cacheDir),
       allowFilesOutsideRoot: flags.allowOutsideFiles,
+      verifiedByCaller: Object.keys(VERIFIERS),
     });
   } catch {
     return undefined;
   }
   if (!hit) return undefined;
+  // Gone, or not sure: the engine's own verify tap decides (and rebuilds what is gone).
+  const verify = VERIFIERS[flags.target];
+  if (verify && !(await verify(hit.entry, env).catch(() => false))) return undefined;
   // A named definition is registered by every build: answered here only while the registry is
   // unchanged since a build saw it registered (registration-receipt.ts).
   const record = hit.named && flags.register ? readReceipt(hit.cacheDir, CLI_PIPELINE_ID, file, hit.hash) : undefined;

@@ -17,6 +17,12 @@ export interface QuickHitRequest {
   cacheDir?: string | undefined;
   allowFilesOutsideRoot?: boolean | undefined;
   limits?: Partial<InputLimits> | undefined;
+  /**
+   * Targets with `verify` taps (artifacts outside the cache) whose check the caller makes itself
+   * before using the hit, as the taps would (e.g. the image is still in the docker engine). Other
+   * such targets are left to the engine.
+   */
+  verifiedByCaller?: readonly string[] | undefined;
 }
 
 export interface QuickHit {
@@ -39,7 +45,8 @@ export interface QuickHit {
  * full run reports those with their locations.
  *
  * Targets the pipeline has `verify` taps for (images: the taps ask docker or podman whether the
- * image is still there) are not answered here: only the engine can run those checks.
+ * image is still there) are not answered here unless the caller makes that check itself
+ * (`verifiedByCaller`).
  */
 export function quickHit(request: QuickHitRequest): QuickHit | undefined {
   if (!TARGET_NAME.test(request.target)) return undefined;
@@ -49,7 +56,7 @@ export function quickHit(request: QuickHitRequest): QuickHit | undefined {
   const limits: InputLimits = { ...DEFAULT_LIMITS, ...request.limits };
   const key: SourceMemoKey = { pipeline: request.pipelineId, file, allowFilesOutsideRoot: request.allowFilesOutsideRoot ?? false, limits };
   const memo = readSourceMemo(sourceMemoPath(layoutRoot, key), key);
-  if (!memo || memo.verifiedTargets.includes(request.target)) return undefined;
+  if (!memo || (memo.verifiedTargets.includes(request.target) && !request.verifiedByCaller?.includes(request.target))) return undefined;
   try {
     if (!sameBytes(file, memo.digest, limits)) return undefined;
     const realRoot = key.allowFilesOutsideRoot ? undefined : realpathSync(path.dirname(file));
