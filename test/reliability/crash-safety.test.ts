@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createEngine, type CacheEntry } from "@envforge/core";
@@ -8,11 +7,11 @@ import { describe, expect, it } from "vitest";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
 import { makeWheel } from "../support/wheels.js";
 import { FileRegistry } from "@envforge/workspace";
-import { auditCache, type CacheAudit } from "../support/cache-audit.js";
+import { auditCache } from "../support/cache-audit.js";
 import type { ChildJob, CrashPoint } from "../support/reliability-child.js";
 import { PROBE_TARGET, probeArtifactComplete, probePlugin, probeSpec, type ProbeOptions } from "../support/reliability-plugin.js";
 import { reliabilityChild, spawnTs } from "../support/ts-child.js";
-import { envCount, envSeed, report, seededRandom, tmp } from "./support.js";
+import { envCount, envSeed, expectConsistent, killAfter, report, seededRandom, strays, tmp } from "./support.js";
 
 const TRIALS = envCount("ENVFORGE_CRASH_TRIALS", 50);
 const VENV_TRIALS = envCount("ENVFORGE_VENV_CRASH_TRIALS", 4);
@@ -61,12 +60,7 @@ function plan(seed: number): Trial[] {
 
 const complete = (e: { artifact: { path?: string | undefined } }) => probeArtifactComplete(e.artifact.path!);
 
-function expectConsistent(audit: CacheAudit, trial: Trial | string): void {
-  const where = typeof trial === "string" ? trial : `trial ${trial.index} (seed ${SEED}): ${JSON.stringify(trial)}`;
-  expect(audit.broken, where).toEqual([]);
-  expect(audit.incomplete, where).toEqual([]);
-  expect(audit.brokenGenerations, where).toEqual([]);
-}
+const at = (trial: Trial) => `trial ${trial.index} (seed ${SEED}): ${JSON.stringify(trial)}`;
 
 describe("crash safety: builds killed with SIGKILL at random points", () => {
   it(`${TRIALS} killed builds never leave an entry a later run takes as valid, and the next run recovers`, { timeout: 600_000 }, async () => {
@@ -107,8 +101,8 @@ describe("crash safety: builds killed with SIGKILL at random points", () => {
 
         // What a later run would read: every entry parses, is accepted, and its artifact is whole.
         const audit = await auditCache(cacheDir, complete);
-        expectConsistent(audit, trial);
-        expect(audit.liveLocks, `trial ${trial.index} (seed ${SEED}): ${JSON.stringify(trial)}: the killed holder's lock looks alive`).toEqual([]);
+        expectConsistent(audit, at(trial));
+        expect(audit.liveLocks, `${at(trial)}: the killed holder's lock looks alive`).toEqual([]);
         for (const id of answered) {
           expect(audit.valid.some((e) => e.canonicalText.includes(`"id":"${id}"`)), `answered ${id} has an entry`).toBe(true);
         }
@@ -121,7 +115,7 @@ describe("crash safety: builds killed with SIGKILL at random points", () => {
           if (result.cached) figures.recoveredHits++;
           else figures.recoveredBuilds++;
         }
-        expectConsistent(await auditCache(cacheDir, complete), trial);
+        expectConsistent(await auditCache(cacheDir, complete), at(trial));
       }
     };
     await Promise.all(Array.from({ length: LANES }, (_, lane) => runLane(lane)));
@@ -154,20 +148,6 @@ function venvComplete(entry: CacheEntry): Promise<boolean> {
   return Promise.resolve(run.status === 0 && run.stdout.trim() === "1.0.0");
 }
 
-/** Processes still running from a killed build's folders (pip runs in its own process group). */
-function strays(cacheDir: string): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-      if (cmd.includes(cacheDir)) out.push(`${pid}: ${cmd.trim()}`);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
-
 describe.skipIf(noVenv)(titleWithReason("crash safety of the venv artifact (real python3 -m venv + pip)", noVenv), () => {
   it(`${VENV_TRIALS} venv builds killed at random points leave no valid-looking broken venv; the next run stops their strays and builds a working one`, { timeout: 900_000 }, async () => {
     const random = seededRandom(SEED ^ 0x5eed);
@@ -188,14 +168,8 @@ describe.skipIf(noVenv)(titleWithReason("crash safety of the venv artifact (real
     for (let trial = 0; trial < VENV_TRIALS; trial++) {
       const delay = Math.floor((0.05 + 0.9 * random()) * buildMs);
       const where = `venv trial ${trial} (seed ${SEED}, kill after ${delay} ms of ~${buildMs})`;
-      const child = spawnTs(reliabilityChild, [
-        JSON.stringify({ cacheDir, plugins: ["pip"], builderOptions, requests: [{ key: "venv", spec, target: "venv", rebuild: trial % 2 === 1 }] } satisfies ChildJob),
-      ]);
-      await child.waitFor("ready");
-      await sleep(delay);
-      child.child.kill("SIGKILL");
-      const exit = await child.exited;
-      if (exit.signal === "SIGKILL") figures.kills++;
+      const { killed } = await killAfter({ cacheDir, plugins: ["pip"], builderOptions, requests: [{ key: "venv", spec, target: "venv", rebuild: trial % 2 === 1 }] }, delay);
+      if (killed) figures.kills++;
       figures.straysAfterKill += strays(cacheDir).length;
       const audit = await auditCache(cacheDir, venvComplete);
       expectConsistent(audit, where);

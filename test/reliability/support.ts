@@ -1,6 +1,12 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { expect } from "vitest";
+import type { CacheAudit } from "../support/cache-audit.js";
+import type { ChildJob } from "../support/reliability-child.js";
+import { reliabilityChild, spawnTs, type TsChild } from "../support/ts-child.js";
 
 /** A count from the environment (so CI can run more), else the default. */
 export function envCount(name: string, fallback: number): number {
@@ -46,4 +52,38 @@ export function tmp(prefix: string): Promise<string> {
 /** One line of figures, prefixed so `grep '\[reliability\]'` collects them for RELIABILITY.md. */
 export function report(suite: string, figures: Record<string, unknown>): void {
   console.log(`[reliability] ${suite}: ${JSON.stringify(figures)}`);
+}
+
+/** What a later run reads after a kill: every entry parses, is accepted and points at a whole artifact. */
+export function expectConsistent(audit: CacheAudit, where: string): void {
+  expect(audit.broken, where).toEqual([]);
+  expect(audit.incomplete, where).toEqual([]);
+  expect(audit.brokenGenerations, where).toEqual([]);
+}
+
+/**
+ * Processes whose command line names any of `needles` (a killed build's folders): tools run in
+ * their own process groups, or are plain children, and outlive a SIGKILLed host either way.
+ */
+export function strays(...needles: string[]): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (needles.some((n) => cmd.includes(n))) out.push(`${pid}: ${cmd.trim()}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** Starts a build process (the reliability child) and SIGKILLs it `delayMs` after it is ready. */
+export async function killAfter(job: ChildJob, delayMs: number): Promise<{ child: TsChild; killed: boolean; code: number | null }> {
+  const child = spawnTs(reliabilityChild, [JSON.stringify(job)]);
+  await child.waitFor("ready");
+  await sleep(delayMs);
+  child.child.kill("SIGKILL");
+  const exit = await child.exited;
+  return { child, killed: exit.signal === "SIGKILL", code: exit.code };
 }

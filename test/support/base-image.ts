@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { commandExists, run } from "./processes.js";
@@ -75,15 +75,47 @@ async function staleLock(lock: string): Promise<boolean> {
   }
 }
 
+/** Another base image than the Debian one: its name and the rootfs tarball it is imported from. */
+export interface OtherBase {
+  name: string;
+  rootfs: string;
+}
+
 /**
- * Imports the rootfs tarball as image `name` through a docker-compatible CLI (`docker` with
- * `-H`, or `podman`), unless an image of that name is already there.
+ * A root filesystem of a few MB holding only `/bin/sh` and `tools`, copied from this machine with
+ * the libraries `ldd` lists, as a tarball in `dir`. For image tests that need nothing but a shell:
+ * on vfs storage every build step copies the whole root filesystem, which takes seconds for the
+ * Debian base and milliseconds for this one.
  */
-export async function importBaseImage(cli: string[], name: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function makeTinyRootfs(dir: string, tools: readonly string[] = ["cat", "sha256sum"]): Promise<string> {
+  const root = await mkdtemp(path.join(dir, "tiny-root-"));
+  for (const sub of ["bin", "etc", "tmp", "proc", "sys", "dev"]) await mkdir(path.join(root, sub), { recursive: true });
+  const binaries = new Map<string, string>([["/bin/sh", (await run("sh", ["-c", "readlink -f \"$(command -v sh)\""])).stdout.trim()]]);
+  for (const tool of tools) binaries.set(`/bin/${tool}`, (await run("sh", ["-c", `readlink -f "$(command -v ${tool})"`])).stdout.trim());
+  const files = new Map(binaries);
+  for (const host of binaries.values()) {
+    // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)`, and the loader as `/lib64/ld-linux-x86-64.so.2 (0x…)`.
+    for (const m of (await run("ldd", [host], { allowFailure: true })).stdout.matchAll(/(\/\S+) \(0x/g)) files.set(m[1]!, m[1]!);
+  }
+  for (const [inImage, host] of files) {
+    await mkdir(path.join(root, path.dirname(inImage)), { recursive: true });
+    await copyFile(host, path.join(root, inImage));
+  }
+  const tarball = path.join(dir, "tiny-rootfs.tar");
+  await run("tar", ["-C", root, "-cf", tarball, "."]);
+  await rm(root, { recursive: true, force: true });
+  return tarball;
+}
+
+/**
+ * Imports a rootfs tarball (default: the Debian one) as image `name` through a docker-compatible
+ * CLI (`docker` with `-H`, or `podman`), unless an image of that name is already there.
+ */
+export async function importBaseImage(cli: string[], name: string, env: NodeJS.ProcessEnv = process.env, rootfs?: string): Promise<void> {
   const [command, ...prefix] = cli;
   const exists = await run(command!, [...prefix, "image", "inspect", name], { env, allowFailure: true });
   if (exists.code === 0) return;
-  const tarball = await ensureRootfsTarball();
+  const tarball = rootfs ?? (await ensureRootfsTarball());
   await new Promise<void>((resolve, reject) => {
     const child = spawn(command!, [...prefix, "import", "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", tarball, name], {
       env,

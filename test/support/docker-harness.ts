@@ -2,7 +2,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { baseImageUnavailable, importBaseImage } from "./base-image.js";
+import { baseImageUnavailable, importBaseImage, type OtherBase } from "./base-image.js";
 import { dockerdUnavailable, startDockerd, type Dockerd } from "./dockerd.js";
 import { commandExists, run } from "./processes.js";
 
@@ -17,8 +17,8 @@ export type DockerSetup =
  * Starts a private dockerd and imports the base image into it, or says why it cannot. Called at
  * a test file's top level so the describe block can carry the reason in its title.
  */
-export async function setUpDocker(options: { tcp?: boolean } = {}): Promise<DockerSetup> {
-  const reason = (await dockerdUnavailable()) ?? (await baseImageUnavailable());
+export async function setUpDocker(options: { tcp?: boolean; base?: OtherBase } = {}): Promise<DockerSetup> {
+  const reason = (await dockerdUnavailable()) ?? (options.base ? undefined : await baseImageUnavailable());
   if (reason) return { ok: false, reason };
   let dockerd: Dockerd;
   try {
@@ -27,7 +27,7 @@ export async function setUpDocker(options: { tcp?: boolean } = {}): Promise<Dock
     return { ok: false, reason: `dockerd cannot start here: ${(cause as Error).message.split("\n")[0]}` };
   }
   try {
-    await importBaseImage(["docker", "--host", dockerd.host], BASE_IMAGE);
+    await importBaseImage(["docker", "--host", dockerd.host], options.base?.name ?? BASE_IMAGE, process.env, options.base?.rootfs);
   } catch (cause) {
     await dockerd.stop();
     return { ok: false, reason: `cannot make the base image: ${(cause as Error).message}` };

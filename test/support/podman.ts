@@ -4,7 +4,7 @@ import { mkdtemp, rm, unlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { PodmanConnection } from "@envforge/plugin-podman";
-import { baseImageUnavailable, importBaseImage } from "./base-image.js";
+import { baseImageUnavailable, importBaseImage, type OtherBase } from "./base-image.js";
 import { commandExists, run, type RunResult } from "./processes.js";
 
 /**
@@ -61,14 +61,15 @@ export function storageDriver(): Promise<string> {
   return driver;
 }
 
-export async function createPodmanStorage(options: { base?: boolean } = {}): Promise<PodmanStorage> {
+export async function createPodmanStorage(options: { base?: boolean | OtherBase } = {}): Promise<PodmanStorage> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "efp-"));
   const connection: PodmanConnection = { root: path.join(dir, "root"), runroot: path.join(dir, "run"), storageDriver: await storageDriver() };
   const flags = [`--root=${connection.root}`, `--runroot=${connection.runroot}`, `--storage-driver=${connection.storageDriver}`];
   const podman = (args: string[], o: { allowFailure?: boolean; timeoutMs?: number } = {}) =>
     run("podman", [...flags, ...args], { allowFailure: o.allowFailure, timeoutMs: o.timeoutMs ?? 300_000 });
   const buildah = (args: string[]) => run("buildah", [...flags, ...args], { timeoutMs: 300_000 });
-  if (options.base !== false) await importBaseImage(["podman", ...flags], PODMAN_BASE_IMAGE);
+  if (typeof options.base === "object") await importBaseImage(["podman", ...flags], options.base.name, process.env, options.base.rootfs);
+  else if (options.base !== false) await importBaseImage(["podman", ...flags], PODMAN_BASE_IMAGE);
   const services: (() => Promise<void>)[] = [];
   return {
     dir,
@@ -121,12 +122,12 @@ export async function createPodmanStorage(options: { base?: boolean } = {}): Pro
 
 export type PodmanSetup = { ok: true; storage: PodmanStorage } | { ok: false; reason: string };
 
-/** A podman storage with the base image, or why there cannot be one. */
-export async function setUpPodman(): Promise<PodmanSetup> {
-  const reason = (await podmanUnavailable()) ?? (await baseImageUnavailable());
+/** A podman storage with the base image (or `base`, under its fully-qualified name), or why there cannot be one. */
+export async function setUpPodman(base?: OtherBase): Promise<PodmanSetup> {
+  const reason = (await podmanUnavailable()) ?? (base ? undefined : await baseImageUnavailable());
   if (reason) return { ok: false, reason };
   try {
-    return { ok: true, storage: await createPodmanStorage() };
+    return { ok: true, storage: await createPodmanStorage({ base: base ?? true }) };
   } catch (cause) {
     return { ok: false, reason: `podman cannot make its storage or base image here: ${(cause as Error).message.split("\n")[0]}` };
   }

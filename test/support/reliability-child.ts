@@ -5,16 +5,23 @@
  * request, then `done`. With `crashPoint` it SIGKILLs itself at that point of the pipeline.
  */
 import { createEngine, isEnvforgeError, type BuilderOptions, type EnginePlugin, type SpecSource } from "@envforge/core";
+import type { DockerPluginOptions } from "@envforge/plugin-docker";
+import type { PodmanPluginOptions } from "@envforge/plugin-podman";
+import type { SparkPluginOptions } from "@envforge/plugin-spark";
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { probePlugin } from "./reliability-plugin.js";
 
 export type CrashPoint = "build-start" | "build-finished" | "before-store" | "after-store";
 
+export type ChildPlugin = "probe" | "pip" | "spark" | "docker" | "podman";
+
 export interface ChildJob {
   cacheDir: string;
   lockStaleMs?: number;
-  plugins: Array<"probe" | "pip">;
+  plugins: ChildPlugin[];
+  /** Options of the real-tool plugins (which docker engine or podman storage they build on). */
+  pluginOptions?: { spark?: SparkPluginOptions; docker?: DockerPluginOptions; podman?: PodmanPluginOptions };
   requests: Array<{ key: string; spec: SpecSource; target: string; rebuild?: boolean }>;
   builderOptions?: BuilderOptions;
   crashPoint?: CrashPoint;
@@ -29,9 +36,14 @@ const job = JSON.parse(process.argv[2] ?? "{}") as ChildJob;
 const say = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 const crash = () => process.kill(process.pid, "SIGKILL");
 
-const plugins: EnginePlugin[] = await Promise.all(
-  job.plugins.map(async (p) => (p === "pip" ? (await import("@envforge/plugin-pip")).pipPlugin() : probePlugin())),
-);
+const load: Record<ChildPlugin, () => Promise<EnginePlugin>> = {
+  probe: () => Promise.resolve(probePlugin()),
+  pip: async () => (await import("@envforge/plugin-pip")).pipPlugin(),
+  spark: async () => (await import("@envforge/plugin-spark")).sparkPlugin(job.pluginOptions?.spark),
+  docker: async () => (await import("@envforge/plugin-docker")).dockerPlugin(job.pluginOptions?.docker),
+  podman: async () => (await import("@envforge/plugin-podman")).podmanPlugin(job.pluginOptions?.podman),
+};
+const plugins: EnginePlugin[] = await Promise.all(job.plugins.map((p) => load[p]()));
 if (job.crashPoint) plugins.push(crashPlugin(job.crashPoint));
 const engine = createEngine({ cacheDir: job.cacheDir, plugins, lockStaleMs: job.lockStaleMs, secrets: job.secrets });
 
