@@ -62,7 +62,6 @@ const ABORT_GRACE_MS = 5_000;
 
 const MEMORY_TAP = "envforge:memory";
 
-
 type WarningEvent = Extract<EngineEvent, { type: "warning" }>;
 
 export interface ResolvedSpec {
