@@ -7,6 +7,7 @@ export { HASH_PREFIX, hashCanonicalText, hashHex, isHash, serializeCanonical, sh
 export { sortedSet } from "./sorted-set.js";
 export { canonicalSet } from "./canonical-set.js";
 export { didYouMean } from "./did-you-mean.js";
+export { isInside } from "./inside.js";
 export { parseSourceDocument, type SourceDocument } from "./document.js";
 export { defaultCacheDir } from "./cache-dir.js";
 export { createEngine, type Engine, type EngineOptions, type EnginePlugin, type ResolvedSpec } from "./engine.js";

@@ -3,6 +3,7 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseSourceDocument } from "./document.js";
 import { EnvforgeError } from "./errors.js";
+import { isInside } from "./inside.js";
 import { checkLines, checkShape, type InputLimits } from "./limits.js";
 import { nullLocator, type SourceLocation } from "./location.js";
 import type { LoadedSpec, SpecSource } from "./spec.js";
@@ -137,9 +138,4 @@ export async function resolveReference(
   }
   if (!isInside(realRoot, real)) throw refuse("links outside");
   return absolute;
-}
-
-function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }

@@ -4,6 +4,7 @@ import { defaultCacheDir } from "./cache-dir.js";
 import { entryFile, LAYOUT, readEntryFile, TARGET_NAME } from "./cache/read-entry.js";
 import type { CacheEntry } from "./cache/types.js";
 import type { EngineEvent } from "./events.js";
+import { isInside } from "./inside.js";
 import { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
 import { digestOf, readSourceMemo, sourceMemoPath, type SourceMemoKey } from "./source-memo.js";
 import type { Hash } from "./spec.js";
@@ -77,9 +78,4 @@ export function quickHit(request: QuickHitRequest): QuickHit | undefined {
 function sameBytes(file: string, digest: string, limits: InputLimits): boolean {
   if (statSync(file).size > limits.maxFileBytes) return false;
   return digestOf(readFileSync(file)) === digest;
-}
-
-function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }

@@ -22,6 +22,7 @@ import { hash as cryptoHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { EngineEvent } from "./events.js";
+import { isHash } from "./hash-format.js";
 import type { InputLimits } from "./limits.js";
 
 export const SOURCE_MEMO_VERSION = 1;
@@ -101,7 +102,7 @@ export function readSourceMemo(file: string, key: SourceMemoKey): SourceMemo | u
   const m = data as Partial<SourceMemo>;
   if (m.v !== SOURCE_MEMO_VERSION || m.pipeline !== key.pipeline || m.file !== key.file) return undefined;
   if (typeof m.digest !== "string" || typeof m.hash !== "string" || typeof m.named !== "boolean") return undefined;
-  if (!/^efh1:[0-9a-f]{64}$/.test(m.hash)) return undefined;
+  if (!isHash(m.hash)) return undefined;
   if (!Array.isArray(m.inputs) || !m.inputs.every((i) => typeof i?.path === "string" && typeof i.digest === "string")) return undefined;
   if (!Array.isArray(m.verifiedTargets) || !m.verifiedTargets.every((t) => typeof t === "string")) return undefined;
   if (!Array.isArray(m.warnings) || !m.warnings.every((w) => w?.type === "warning" && typeof w.code === "string" && typeof w.message === "string")) return undefined;

@@ -1,3 +1,4 @@
+import { isHash } from "../hash-format.js";
 import type { Artifact, CacheEntry, Lock } from "./types.js";
 
 /**
@@ -18,14 +19,14 @@ export function parseEntry(text: string): CacheEntry | undefined {
   if (!isRecord(data)) return undefined;
   const { schema, hash, target, generation, builder, artifact, lock, logPath, timings, canonicalText, name } = data;
   if (schema !== 1) return undefined;
-  if (typeof hash !== "string" || !/^efh1:[0-9a-f]{64}$/.test(hash)) return undefined;
+  if (typeof hash !== "string" || !isHash(hash)) return undefined;
   if (typeof target !== "string" || target.length === 0) return undefined;
   if (typeof generation !== "number" || !Number.isInteger(generation) || generation < 1) return undefined;
   if (typeof builder !== "string" || typeof canonicalText !== "string") return undefined;
   if (!isArtifact(artifact) || !isTimings(timings)) return undefined;
   if (lock !== undefined && !isLock(lock)) return undefined;
   if (!optional(logPath, "string") || !optional(name, "string")) return undefined;
-  const entry: CacheEntry = { schema, hash: hash as CacheEntry["hash"], target, generation, builder, artifact, timings, canonicalText };
+  const entry: CacheEntry = { schema, hash, target, generation, builder, artifact, timings, canonicalText };
   if (lock !== undefined) entry.lock = lock;
   if (logPath !== undefined) entry.logPath = logPath as string;
   if (name !== undefined) entry.name = name as string;

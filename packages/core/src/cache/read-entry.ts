@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { hashHex } from "../hash-format.js";
 import { parseEntry } from "./entry-schema.js";
 import type { CacheEntry, CacheKey } from "./types.js";
 
@@ -15,7 +16,7 @@ export const TARGET_NAME = /^[a-z0-9][a-z0-9._-]*$/i;
 
 /** `<root>/entries/<target>/<hex>.json`; the target is checked by the caller. */
 export function entryFile(root: string, key: CacheKey): string {
-  return path.join(root, "entries", key.target, `${key.hash.slice("efh1:".length)}.json`);
+  return path.join(root, "entries", key.target, `${hashHex(key.hash)}.json`);
 }
 
 /**

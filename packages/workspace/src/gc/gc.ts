@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { acquireLock, hashHex, type Hash } from "@envforge/core";
+import { acquireLock, hashHex, isInside, type Hash } from "@envforge/core";
 import type { EnvironmentRegistry } from "../registry/types.js";
 import { scanCache, type CacheUnit, type UnitKind } from "./scan.js";
 import { pruneSourceMemos } from "./source-memos.js";
@@ -215,9 +215,4 @@ async function gainedEntry(root: string, unit: CacheUnit): Promise<boolean> {
   const current = path.join(root, "entries", unit.target, `${hex}.json`);
   const replaced = path.join(root, "generations", unit.target, hex, `${unit.generation}.json`);
   return (await stillGeneration(current, unit.generation)) || (await stillGeneration(replaced, unit.generation));
-}
-
-function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, path.resolve(candidate));
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }

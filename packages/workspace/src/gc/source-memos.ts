@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { hashHex, isHash } from "@envforge/core";
 
 /**
  * Source memos and registration receipts (`v1/sources/`, see core's source-memo.ts) whose hash no
@@ -12,7 +13,7 @@ export async function pruneSourceMemos(root: string, dryRun: boolean, collected:
   const sources = path.join(root, "sources");
   const targets = await readdir(path.join(root, "entries")).catch(() => [] as string[]);
   const hasEntry = (hash: unknown) =>
-    typeof hash === "string" && /^efh1:[0-9a-f]{64}$/.test(hash) && targets.some((t) => !collected.has(`${t}/${hash}`) && existsSync(path.join(root, "entries", t, `${hash.slice(5)}.json`)));
+    typeof hash === "string" && isHash(hash) && targets.some((t) => !collected.has(`${t}/${hash}`) && existsSync(path.join(root, "entries", t, `${hashHex(hash)}.json`)));
   let removed = 0;
   const files = await readdir(sources, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const file of files) {
