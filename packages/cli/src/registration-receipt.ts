@@ -10,8 +10,9 @@
  * version, a label, an archive) changes the stamp and the full CLI registers as usual.
  */
 import { hash as cryptoHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { writeQuickRecord } from "@envforge/core/quick";
 
 export interface RegistrationReceipt {
   hash: string;
@@ -47,15 +48,7 @@ export function readReceipt(cacheDir: string, pipelineId: string, file: string, 
   return receipt.stamp === registryStamp(cacheDir) ? { name: receipt.name, version: receipt.version } : undefined;
 }
 
-/** Best effort, atomic (temporary file + rename): a lost receipt only means the long way next time. */
+/** Best effort, atomic (core's `writeQuickRecord`): a lost receipt only means the long way next time. */
 export function writeReceipt(cacheDir: string, pipelineId: string, file: string, receipt: RegistrationReceipt): void {
-  const target = receiptPath(cacheDir, pipelineId, file);
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(tmp, JSON.stringify(receipt));
-    renameSync(tmp, target);
-  } catch {
-    rmSync(tmp, { force: true });
-  }
+  writeQuickRecord(receiptPath(cacheDir, pipelineId, file), path.join(cacheDir, "v1", "tmp"), receipt);
 }

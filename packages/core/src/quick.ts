@@ -4,3 +4,4 @@
  */
 export { defaultCacheDir } from "./cache-dir.js";
 export { quickHit, type QuickHit, type QuickHitRequest } from "./quick-hit.js";
+export { writeQuickRecord } from "./source-memo.js";

@@ -74,16 +74,17 @@ function limitsKey(limits: InputLimits): [string, unknown][] {
 }
 
 /**
- * Writes the record atomically (a temporary file renamed over it), without fsync: a record lost
- * in a crash only means the next process takes the long way. Best effort — a failure is ignored
- * for the same reason.
+ * Writes a quick-path record (a source memo, a registration receipt) atomically: a temporary file
+ * in the cache's `tmp/` (which gc clears of what a killed writer left) renamed over it. No fsync:
+ * a record lost in a crash only means the next process takes the long way. Best effort — a
+ * failure is ignored for the same reason.
  */
-export function writeSourceMemo(file: string, tmpDir: string, memo: SourceMemo): void {
-  const tmp = path.join(tmpDir, `memo-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+export function writeQuickRecord(file: string, tmpDir: string, record: unknown): void {
+  const tmp = path.join(tmpDir, `quick-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     mkdirSync(tmpDir, { recursive: true });
-    writeFileSync(tmp, JSON.stringify(memo));
+    writeFileSync(tmp, JSON.stringify(record));
     renameSync(tmp, file);
   } catch {
     rmSync(tmp, { force: true });
@@ -128,7 +129,7 @@ export interface ResolvedSource {
 /** Records the memo of a resolved definition file; skipped when an input was not read from disk. */
 export function recordSourceMemo(layoutRoot: string, tmpDir: string, key: SourceMemoKey, source: ResolvedSource): void {
   if (source.digest === undefined || source.referenced.some((f) => f.digest === undefined)) return;
-  writeSourceMemo(sourceMemoPath(layoutRoot, key), tmpDir, {
+  writeQuickRecord(sourceMemoPath(layoutRoot, key), tmpDir, {
     v: SOURCE_MEMO_VERSION,
     pipeline: key.pipeline,
     file: source.file,
