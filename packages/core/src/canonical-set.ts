@@ -14,6 +14,7 @@
  * Memory is bounded: past MAX_MEMBERS remembered strings the memory is dropped and refilled.
  */
 import { rememberText } from "./known-text.js";
+import { radixPass } from "./radix.js";
 
 export const MAX_MEMBERS = 1 << 16;
 
@@ -30,7 +31,6 @@ let ordered: Member[] = [];
 let ranks = new Uint32Array(256);
 let order = new Uint32Array(256);
 let spare = new Uint32Array(256);
-const counts = new Uint32Array(256);
 
 const EMPTY: string[] = rememberText(Object.freeze([]) as unknown as string[], "[]");
 
@@ -123,18 +123,7 @@ function sortByRank(found: Member[]): Member[] {
     from[i] = i;
   }
   for (let shift = 0; shift < 32 && ordered.length >>> shift > 0; shift += 8) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(ranks[i]! >>> shift) & 0xff]!++;
-    let sum = 0;
-    for (let byte = 0; byte < 256; byte++) {
-      const c = counts[byte]!;
-      counts[byte] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const j = from[i]!;
-      to[counts[(ranks[j]! >>> shift) & 0xff]!++] = j;
-    }
+    if (!radixPass(ranks, shift, from, to, n)) continue;
     const t = from;
     from = to;
     to = t;

@@ -8,13 +8,14 @@
  * with ordinary comparisons. Any code unit above 0xFF falls back to the comparison sort.
  */
 
+import { radixPass } from "./radix.js";
+
 const SMALL = 48;
 const PREFIX = 8;
 let hiKeys = new Uint32Array(256);
 let loKeys = new Uint32Array(256);
 let order = new Uint32Array(256);
 let spare = new Uint32Array(256);
-const counts = new Uint32Array(256);
 
 export function sortedSet(items: Iterable<string>): string[] {
   const list = Array.isArray(items) ? (items as string[]) : [...items];
@@ -50,19 +51,7 @@ export function sortedSet(items: Iterable<string>): string[] {
   for (let pass = 0; pass < PREFIX; pass++) {
     const keys = pass < 4 ? lo : hi;
     const shift = (pass % 4) * 8;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(keys[from[i]!]! >>> shift) & 0xff]!++;
-    if (counts[(keys[0]! >>> shift) & 0xff] === n) continue; // every item has the same byte here
-    let sum = 0;
-    for (let b = 0; b < 256; b++) {
-      const c = counts[b]!;
-      counts[b] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const j = from[i]!;
-      to[counts[(keys[j]! >>> shift) & 0xff]!++] = j;
-    }
+    if (!radixPass(keys, shift, from, to, n)) continue; // every item has the same byte here
     const t = from;
     from = to;
     to = t;
