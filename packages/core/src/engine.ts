@@ -13,7 +13,7 @@ import { stopStrays } from "./cache/strays.js";
 import { delay, toBuildError, untilAborted } from "./build-support.js";
 import { EnvforgeError, PluginError } from "./errors.js";
 import type { EngineEvent, StageName } from "./events.js";
-import { recordSourceMemo } from "./source-memo.js";
+import { sourceRecorder } from "./source-recorder.js";
 import { explainCanonical, type Explanation } from "./explain.js";
 import { deepFreeze } from "./freeze.js";
 import { createHooks, type EngineHooks } from "./hooks.js";
@@ -84,32 +84,12 @@ export function createEngine(options: EngineOptions = {}) {
   const memory = new MemoryStore(options.memoryEntries);
   const redact = createRedactor(options.secrets ?? []);
   const inflight = new Map<string, Promise<BuildResult>>();
-  // For the source memo: each parse's warnings, and the targets whose artifacts need `verify`.
+  // The source memo (quick path): each parse's warnings, replayed on a quick hit.
   const parseWarnings = new WeakMap<ParsedSpec, WarningEvent[]>();
-  const verifyTargets = new Set<string>();
-  hooks.verify.intercept({
-    factory: (key, hook) => {
-      verifyTargets.add(String(key));
-      return hook;
-    },
-  });
-  const recordSource = (parsed: ParsedSpec, result: HashResult): void => {
-    const loaded = parsed.loaded;
-    recordSourceMemo(
-      local.root,
-      local.tmpDir(),
-      { pipeline: options.pipelineId!, file: loaded.file, allowFilesOutsideRoot: options.allowFilesOutsideRoot ?? false, limits },
-      {
-        file: loaded.file,
-        digest: loaded.digest,
-        referenced: loaded.files,
-        hash: result.hash,
-        named: parsed.identity.name !== undefined,
-        warnings: parseWarnings.get(parsed) ?? [],
-        verifiedTargets: [...verifyTargets].filter((t) => hooks.verify.get(t)?.isUsed()),
-      },
-    );
-  };
+  const recordSource =
+    options.pipelineId === undefined
+      ? undefined
+      : sourceRecorder(hooks, local, { pipeline: options.pipelineId, allowFilesOutsideRoot: options.allowFilesOutsideRoot ?? false, limits });
   let schemaReady = false;
 
   const emit = (event: EngineEvent): void => {
@@ -263,7 +243,7 @@ export function createEngine(options: EngineOptions = {}) {
     async resolve(source: SpecSource | ParsedSpec): Promise<ResolvedSpec> {
       const parsed = isParsed(source) ? source : await engine.parse(await engine.load(source));
       const result = await timed("hash", () => engine.hashParsed(parsed));
-      if (options.pipelineId !== undefined && !isParsed(source) && (typeof source === "string" || "path" in source)) recordSource(parsed, result);
+      if (recordSource && !isParsed(source) && (typeof source === "string" || "path" in source)) recordSource(parsed, result, parseWarnings.get(parsed) ?? []);
       return { parsed, result };
     },
 
