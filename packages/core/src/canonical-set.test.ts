@@ -53,8 +53,17 @@ describe("canonicalSet", () => {
     expect(before).toEqual(["kept-0", "kept-1"]);
   });
 
-  it("large sets (radix path) equal the reference", () => {
+  it("large sets (bitmap path) equal the reference", () => {
     const items = Array.from({ length: 5000 }, (_, i) => `pkg-${(i * 7919) % 3000}==1.${i % 17}`);
     expect(canonicalSet(items)).toEqual(reference(items));
+  });
+
+  it("sorts a single set larger than its whole memory, and keeps working after it", () => {
+    const items = Array.from({ length: MAX_MEMBERS + 10 }, (_, i) => `big-${(i * 7919) % (MAX_MEMBERS + 10)}`);
+    const set = canonicalSet(items);
+    expect(set).toEqual(reference(items));
+    expect(Object.isFrozen(set)).toBe(true);
+    expect(serializeCanonical(asSpec(set))).toBe(stableStringify(asSpec(reference(items))));
+    expect(canonicalSet(["z", "a", "z"])).toEqual(["a", "z"]);
   });
 });

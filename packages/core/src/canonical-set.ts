@@ -6,15 +6,14 @@
  * same strings again (a comparison sort of 400 lines makes ~3,500 string comparisons) and escaping
  * them again into JSON. Both are properties of a string alone, so they are remembered per string
  * (the issue's "per-item work that repeats across specs may be memoized, bounded in memory"): each
- * member gets its JSON text and its rank among all remembered strings. Ordering a set is then a
- * radix sort of small integers, and its text is a concatenation of remembered pieces.
+ * member gets its JSON text and its rank among all remembered strings. Ordering a set is then
+ * ordering small integers, and its text is a concatenation of remembered pieces.
  *
  * The array returned is frozen (typed mutable only so it fits CanonicalValue).
  *
  * Memory is bounded: past MAX_MEMBERS remembered strings the memory is dropped and refilled.
  */
 import { rememberText } from "./known-text.js";
-import { radixPass } from "./radix.js";
 
 export const MAX_MEMBERS = 1 << 16;
 
@@ -28,45 +27,105 @@ let members = new Map<string, Member>();
 /** Every remembered member in code-unit order; `rank` is the index here. */
 let ordered: Member[] = [];
 
-let ranks = new Uint32Array(256);
-let order = new Uint32Array(256);
-let spare = new Uint32Array(256);
+/** This call's ranks (reused: the hot path allocates only what it returns). */
+let ranks = new Int32Array(256);
+/** One bit per remembered member, all clear between calls. */
+const seen = new Int32Array(MAX_MEMBERS >>> 5);
 
 const EMPTY: string[] = rememberText(Object.freeze([]) as unknown as string[], "[]");
+
+/** Below this size an insertion sort of the ranks beats scanning the bitmap. */
+const SMALL = 24;
 
 export function canonicalSet(items: readonly string[]): string[] {
   const n = items.length;
   if (n === 0) return EMPTY;
-  let found = new Array<Member>(n);
-  let fresh: string[] | undefined;
+  if (ranks.length < n) ranks = new Int32Array(n * 2);
+  if (!rankAll(items, n)) {
+    const fresh = items.filter((s) => !members.has(s));
+    if (members.size + fresh.length <= MAX_MEMBERS) admit(fresh);
+    else {
+      forgetAll();
+      // One set larger than the whole memory: sorted the plain way, nothing remembered.
+      if (n > MAX_MEMBERS) return Object.freeze([...new Set(items)].sort()) as string[];
+      admit(items);
+    }
+    // Ranks moved: take them all again (every item is now remembered).
+    rankAll(items, n);
+  }
+  return n < SMALL ? smallSet(n) : largeSet(n);
+}
+
+/** Fills `ranks` with the items' ranks; false as soon as one item is not remembered. */
+function rankAll(items: readonly string[], n: number): boolean {
   for (let i = 0; i < n; i++) {
     const member = members.get(items[i]!);
-    if (member === undefined) (fresh ??= []).push(items[i]!);
-    else found[i] = member;
+    if (member === undefined) return false;
+    ranks[i] = member.rank;
   }
-  if (fresh !== undefined) {
-    if (members.size + fresh.length > MAX_MEMBERS) forgetAll();
-    admit(fresh);
-    // Ranks moved: take every member again (the admitted ones are now known).
-    found = items.map((s) => members.get(s)!);
+  return true;
+}
+
+/** Insertion sort of a few integers, then the members in order, duplicates skipped. */
+function smallSet(n: number): string[] {
+  const r = ranks;
+  for (let i = 1; i < n; i++) {
+    const rank = r[i]!;
+    let j = i - 1;
+    while (j >= 0 && r[j]! > rank) {
+      r[j + 1] = r[j]!;
+      j--;
+    }
+    r[j + 1] = rank;
   }
-  const sorted = sortByRank(found);
   const out: string[] = [];
-  // The text is hashed right after: a flat string (join) hashes at once, where a rope of hundreds
-  // of pieces (+=) is flattened first, which cost more than the whole join. Small sets: +=.
-  const texts: string[] | undefined = n >= 32 ? [] : undefined;
   let text = "[";
-  let previous: Member | undefined;
+  let previous = -1;
   for (let i = 0; i < n; i++) {
-    const member = sorted[i]!;
-    if (member === previous) continue;
-    if (texts) texts.push(member.text);
-    else text += previous === undefined ? member.text : `,${member.text}`;
+    const rank = r[i]!;
+    if (rank === previous) continue;
+    const member = ordered[rank]!;
+    text += previous === -1 ? member.text : `,${member.text}`;
     out.push(member.value);
-    previous = member;
+    previous = rank;
   }
-  Object.freeze(out);
-  return rememberText(out, texts ? `[${texts.join(",")}]` : `${text}]`);
+  return rememberText(Object.freeze(out) as string[], `${text}]`);
+}
+
+/**
+ * A bit per rank, then one scan of the words in order: sorted and deduplicated in O(n + R/32),
+ * R the number of remembered strings (at most 2,048 words).
+ */
+function largeSet(n: number): string[] {
+  let last = 0;
+  for (let i = 0; i < n; i++) {
+    const rank = ranks[i]!;
+    const word = rank >>> 5;
+    seen[word]! |= 1 << (rank & 31);
+    if (word > last) last = word;
+  }
+  const out = new Array<string>(n);
+  let k = 0;
+  // The text is hashed right after: a flat string (join) hashes at once, where a rope of hundreds
+  // of pieces (+=) is flattened first, which costs more than the whole join.
+  const texts = new Array<string>(n);
+  for (let word = 0; word <= last; word++) {
+    let bits = seen[word]!;
+    if (bits === 0) continue;
+    seen[word] = 0;
+    while (bits !== 0) {
+      const low = bits & -bits;
+      const member = ordered[(word << 5) | (31 - Math.clz32(low))]!;
+      out[k] = member.value;
+      texts[k++] = member.text;
+      bits ^= low;
+    }
+  }
+  if (k < n) {
+    out.length = k;
+    texts.length = k;
+  }
+  return rememberText(Object.freeze(out) as string[], `[${texts.join(",")}]`);
 }
 
 function forgetAll(): void {
@@ -75,7 +134,7 @@ function forgetAll(): void {
 }
 
 /** Merges new strings into the ordered members and renumbers: O(remembered), on a miss only. */
-function admit(fresh: string[]): void {
+function admit(fresh: readonly string[]): void {
   const incoming = [...new Set(fresh)].sort().map((value): Member => ({ value, text: JSON.stringify(value), rank: 0 }));
   const merged = new Array<Member>(ordered.length + incoming.length);
   let a = 0;
@@ -88,47 +147,4 @@ function admit(fresh: string[]): void {
   }
   for (const member of incoming) members.set(member.value, member);
   ordered = merged;
-}
-
-/**
- * The members in rank order (duplicates adjacent): insertion sort for small sets, else an LSD
- * radix sort of the ranks, a byte per pass, as many passes as the ranks need.
- */
-function sortByRank(found: Member[]): Member[] {
-  const n = found.length;
-  if (n < 32) {
-    // Small sets: an insertion sort on integers beats the radix passes' fixed cost. `found` is
-    // this call's own array: sorted in place.
-    const out = found;
-    for (let i = 1; i < n; i++) {
-      const member = out[i]!;
-      let j = i - 1;
-      while (j >= 0 && out[j]!.rank > member.rank) {
-        out[j + 1] = out[j]!;
-        j--;
-      }
-      out[j + 1] = member;
-    }
-    return out;
-  }
-  if (ranks.length < n) {
-    ranks = new Uint32Array(n * 2);
-    order = new Uint32Array(n * 2);
-    spare = new Uint32Array(n * 2);
-  }
-  let from = order;
-  let to = spare;
-  for (let i = 0; i < n; i++) {
-    ranks[i] = found[i]!.rank;
-    from[i] = i;
-  }
-  for (let shift = 0; shift < 32 && ordered.length >>> shift > 0; shift += 8) {
-    if (!radixPass(ranks, shift, from, to, n)) continue;
-    const t = from;
-    from = to;
-    to = t;
-  }
-  const out = new Array<Member>(n);
-  for (let i = 0; i < n; i++) out[i] = found[from[i]!]!;
-  return out;
 }

@@ -24,7 +24,7 @@ describe("serializeCanonical", () => {
     );
   });
 
-  it("writes the same bytes when every object is already in key order (the native fast path)", () => {
+  it("writes the same bytes when every object is already in key order", () => {
     const sortedDeep = (v: unknown): unknown => {
       if (Array.isArray(v)) return v.map(sortedDeep);
       if (typeof v !== "object" || v === null) return v;
@@ -46,6 +46,28 @@ describe("serializeCanonical", () => {
   it("sorts keys at every level, whatever order they were inserted in, and keeps array order", () => {
     const canonical = { sections: { pip: ["b", "a"], docker: { steps: ["z", "y"], base: { image: "x" } } }, contract: "efh1" } as CanonicalSpec;
     expect(serializeCanonical(canonical)).toBe('{"contract":"efh1","sections":{"docker":{"base":{"image":"x"},"steps":["z","y"]},"pip":["b","a"]}}');
+  });
+
+  it("escapes exactly as JSON.stringify does: quotes, backslashes, control characters, lone and paired surrogates", () => {
+    // Any UTF-16 code unit, so lone surrogates and the escape boundaries (0x1f, 0x20, 0x7f) come up.
+    const units = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 16 });
+    fc.assert(
+      fc.property(fc.dictionary(units, fc.oneof(units, fc.array(units, { maxLength: 4 })), { maxKeys: 4 }), (section) => {
+        const canonical = { contract: "efh1", sections: { s: section } } as CanonicalSpec;
+        expect(serializeCanonical(canonical)).toBe(stableStringify(canonical));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("orders a large object's keys (past the insertion sort's size) exactly as the reference", () => {
+    fc.assert(
+      fc.property(fc.dictionary(text, fc.integer(), { minKeys: 10, maxKeys: 60 }), (variables) => {
+        const canonical = { contract: "efh1", sections: { conda: { variables } } } as CanonicalSpec;
+        expect(serializeCanonical(canonical)).toBe(stableStringify(canonical));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("writes non-JSON values the way the reference does (undefined skipped or null, toJSON honoured, non-finite null)", () => {

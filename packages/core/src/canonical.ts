@@ -11,15 +11,15 @@ export { HASH_PREFIX, hashHex, isHash, shortHash } from "./hash-format.js";
  * them: sets arrive sorted, sequences as written), no whitespace. Frozen by the efh1 contract,
  * which names fast-json-stable-stringify's output; this produces the same bytes (property tests
  * compare the two on arbitrary JSON) faster: a frozen value whose text is already known (a
- * canonical set, see canonical-set.ts) is written as that text, and an array of strings — most of
- * a definition — in one native JSON.stringify.
+ * canonical set, see canonical-set.ts) is written as that text, keys are ordered by insertion,
+ * and a string is escaped by JSON.stringify only when it holds something to escape.
  */
 export function serializeCanonical(canonical: CanonicalSpec): string {
   return stringifySorted(canonical) as string;
 }
 
 function stringifySorted(node: unknown): string | undefined {
-  if (typeof node === "string") return JSON.stringify(node);
+  if (typeof node === "string") return quote(node);
   if (typeof node !== "object" || node === null) {
     // Same as the reference for numbers (non-finite → null), booleans, null and non-JSON values.
     return typeof node === "number" ? (Number.isFinite(node) ? `${node}` : "null") : JSON.stringify(node);
@@ -28,7 +28,6 @@ function stringifySorted(node: unknown): string | undefined {
   if (known !== undefined) return known;
   if (typeof (node as { toJSON?: unknown }).toJSON === "function") return stableStringify(node); // not plain JSON: let the reference decide
   if (Array.isArray(node)) {
-    if (allStrings(node)) return JSON.stringify(node);
     let out = "[";
     for (let i = 0; i < node.length; i++) {
       if (i > 0) out += ",";
@@ -37,8 +36,7 @@ function stringifySorted(node: unknown): string | undefined {
     return `${out}]`;
   }
   const record = node as Record<string, unknown>;
-  const keys = Object.keys(record);
-  if (keys.length > 1) keys.sort();
+  const keys = sortKeys(Object.keys(record));
   let out = "{";
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -47,6 +45,24 @@ function stringifySorted(node: unknown): string | undefined {
     out += out.length > 1 ? `,${keyText(key)}${value}` : `${keyText(key)}${value}`;
   }
   return `${out}}`;
+}
+
+/**
+ * Code-unit order, as Array.prototype.sort gives, by insertion: a canonical object has a handful
+ * of keys, often already in order, and the built-in sort's fixed cost was most of serializing one.
+ */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 16) return keys.sort(); // a large map (many variables): insertion would be quadratic
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /** Object keys recur in every definition ("dependencies", "steps"): their JSON is remembered, bounded. */
@@ -61,9 +77,16 @@ function keyText(key: string): string {
   return text;
 }
 
-function allStrings(items: unknown[]): boolean {
-  for (let i = 0; i < items.length; i++) if (typeof items[i] !== "string") return false;
-  return true;
+/** What JSON.stringify escapes: quote, backslash, control characters and (lone) surrogates. */
+// eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * A string's JSON text. Most canonical strings need no escape, and JSON.stringify's fixed cost on
+ * a short string is twice a regular-expression test; anything that needs one goes to it.
+ */
+function quote(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
 }
 
 export function hashCanonicalText(text: string): Hash {
