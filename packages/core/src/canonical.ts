@@ -24,10 +24,11 @@ function stringifySorted(node: unknown): string | undefined {
     // Same as the reference for numbers (non-finite → null), booleans, null and non-JSON values.
     return typeof node === "number" ? (Number.isFinite(node) ? `${node}` : "null") : JSON.stringify(node);
   }
-  const known = knownText(node);
-  if (known !== undefined) return known;
   if (typeof (node as { toJSON?: unknown }).toJSON === "function") return stableStringify(node); // not plain JSON: let the reference decide
   if (Array.isArray(node)) {
+    // Only arrays have known texts (canonical sets).
+    const known = knownText(node);
+    if (known !== undefined) return known;
     let out = "[";
     for (let i = 0; i < node.length; i++) {
       if (i > 0) out += ",";
@@ -51,7 +52,7 @@ function stringifySorted(node: unknown): string | undefined {
  * Code-unit order, as Array.prototype.sort gives, by insertion: a canonical object has a handful
  * of keys, often already in order, and the built-in sort's fixed cost was most of serializing one.
  */
-function sortKeys(keys: string[]): string[] {
+export function sortKeys(keys: string[]): string[] {
   if (keys.length > 16) return keys.sort(); // a large map (many variables): insertion would be quadratic
   for (let i = 1; i < keys.length; i++) {
     const key = keys[i]!;

@@ -2,7 +2,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Hook, HookMap } from "tapable";
-import { hashCanonicalText, serializeCanonical } from "./canonical.js";
+import { hashCanonicalText, serializeCanonical, sortKeys } from "./canonical.js";
 import { defaultCacheDir } from "./cache-dir.js";
 import { LocalStore } from "./cache/local-store.js";
 import { MemoryStore } from "./cache/memory-store.js";
@@ -214,7 +214,7 @@ export function createEngine(options: EngineOptions = {}) {
     /** Stage `canonicalize`: each section's canonical form. Synchronous: the hit path is hot. */
     canonicalize(parsed: ParsedSpec): CanonicalSpec {
       const sections: Record<string, CanonicalValue> = {};
-      for (const name of Object.keys(parsed.sections).sort()) {
+      for (const name of sortKeys(Object.keys(parsed.sections))) {
         const hook = hooks.canonicalizeSection.get(name);
         if (!hook || !hook.isUsed()) {
           throw new EnvforgeError({

@@ -10,10 +10,18 @@ export function deepFreeze<T>(value: T): T {
     const node = stack.pop();
     if (typeof node !== "object" || node === null || Object.isFrozen(node) || !isPlain(node)) continue;
     Object.freeze(node);
+    // Indexed loops: this runs on every hash, and for…of / Object.values allocate per node.
     if (Array.isArray(node)) {
-      for (const item of node) if (typeof item === "object" && item !== null) stack.push(item);
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (typeof item === "object" && item !== null && !Object.isFrozen(item)) stack.push(item);
+      }
     } else {
-      for (const item of Object.values(node)) if (typeof item === "object" && item !== null) stack.push(item);
+      const keys = Object.keys(node);
+      for (let i = 0; i < keys.length; i++) {
+        const item = (node as Record<string, unknown>)[keys[i]!];
+        if (typeof item === "object" && item !== null && !Object.isFrozen(item)) stack.push(item);
+      }
     }
   }
   return value;

@@ -13,11 +13,14 @@ export function guardHook(hook: Hook<unknown[], unknown>, hookName: string): voi
       const fn = tap.fn as AnyFn;
       const wrap = (cause: unknown) => (cause instanceof EnvforgeError ? cause : new PluginError(tap.name, hookName, cause));
       if (tap.type === "sync") {
+        // `arguments`, not rest and spread: sync taps run on the hot path of every hash, and
+        // this forwards without building an array per call.
         return {
           ...tap,
-          fn: (...args: unknown[]) => {
+          fn: function guarded(this: unknown) {
             try {
-              return fn(...args);
+              // eslint-disable-next-line prefer-rest-params -- see above
+              return fn.apply(this, arguments as unknown as unknown[]);
             } catch (cause) {
               throw wrap(cause);
             }

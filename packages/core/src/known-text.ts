@@ -3,21 +3,26 @@
  * writes it instead of walking and escaping the value again. Only frozen values are remembered:
  * what cannot change cannot go out of date.
  *
- * A small strong map, emptied when full, rather than a WeakMap: a set's text is wanted once, right
- * after it is made (canonicalize, then serialize), and one WeakMap entry per hashed set made the
- * ephemeron table most of the garbage collector's work. A value whose text was forgotten is
- * simply serialized the long way — the bytes are the same.
+ * A set's text is wanted once, right after it is made (canonicalize, then serialize), so only the
+ * last RING values are remembered, in a ring searched newest first by identity. Keyed tables cost
+ * more than the lookup saved: a WeakMap made ephemerons most of the garbage collector's work, and
+ * a Map needs an identity hash for every new set (about 150 ns, a tenth of hashing a typical
+ * definition). A value whose text was forgotten is simply serialized the long way: same bytes.
  */
-const MAX_KNOWN = 64;
-let known = new Map<object, string>();
+const RING = 16;
+const values: (object | undefined)[] = new Array<object | undefined>(RING).fill(undefined);
+const texts: string[] = new Array<string>(RING).fill("");
+let newest = 0;
 
 export function rememberText<T extends object>(value: T, text: string): T {
   if (!Object.isFrozen(value)) return value;
-  if (known.size >= MAX_KNOWN) known = new Map();
-  known.set(value, text);
+  newest = (newest + 1) % RING;
+  values[newest] = value;
+  texts[newest] = text;
   return value;
 }
 
 export function knownText(value: object): string | undefined {
-  return known.get(value);
+  for (let k = 0, i = newest; k < RING; k++, i = (i + RING - 1) % RING) if (values[i] === value) return texts[i];
+  return undefined;
 }
