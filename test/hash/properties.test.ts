@@ -30,6 +30,13 @@ const definition = (s: Spec) => ({
   spark: { packages: s.spark },
 });
 
+/** Paths of the objects and arrays under `value` that are not frozen. */
+function unfrozen(value: unknown, at = "$"): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  const own = Object.isFrozen(value) ? [] : [at];
+  return own.concat(Object.entries(value).flatMap(([k, v]) => unfrozen(v, `${at}.${k}`)));
+}
+
 /** A permutation that is not the identity (the arrays generated have distinct items). */
 const rotate = <T>(xs: T[]): T[] => [...xs.slice(1), xs[0]!];
 
@@ -61,6 +68,21 @@ describe("hash contract properties", () => {
     expect(await hashOf(definition({ ...s, conda: [...s.conda, "zz-extra-pkg"] }))).not.toBe(base);
     expect(await hashOf(definition({ ...s, spark: s.spark.slice(1) }))).not.toBe(base);
     expect(await hashOf({ ...definition(s), python: { ...definition(s).python, version: "3.12" } })).not.toBe(base);
+  });
+
+  test.prop([spec], { numRuns: 30 })("every object and array of the canonical form is frozen, whichever plugin made it", async (s) => {
+    // Plugins freeze their own values and the engine does not walk a frozen one again: a node left
+    // unfrozen would let a host change what was hashed.
+    const d = definition(s);
+    const full = {
+      ...d,
+      python: { ...d.python, pip: [...s.pip, "--no-binary=:all:"], conda: { ...d.python.conda, variables: { B: "2", A: "1" } } },
+      docker: { ...d.docker, platform: "linux/amd64", buildArgs: { Z: "1", A: "2" } },
+    };
+    const { canonical } = await engine.hash({ object: full, file: "<generated>" });
+    const sections = canonical.sections as Record<string, unknown>;
+    expect(Object.keys(sections).sort()).toEqual(["conda", "docker", "pip", "python", "spark"]);
+    expect(unfrozen(canonical)).toEqual([]);
   });
 
   test.prop([spec], { numRuns: 40 })("canonicalization is idempotent: the canonical form read back gives itself", async (s) => {

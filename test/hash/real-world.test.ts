@@ -18,6 +18,13 @@ const REFUSED: Record<string, { code: string; line: number; why: string }> = {
   "repo2docker/031-conda": { code: "E_INVALID_YAML", line: 3, why: "a bare word under a list is not valid YAML" },
 };
 
+/** Paths of the objects and arrays under `value` that are not frozen. */
+function unfrozenPaths(value: unknown, at = "$"): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  const own = Object.isFrozen(value) ? [] : [at];
+  return own.concat(Object.entries(value).flatMap(([k, v]) => unfrozenPaths(v, `${at}.${k}`)));
+}
+
 const cases = readdirSync(realWorldDir, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .flatMap((d) => readdirSync(path.join(realWorldDir, d.name)).map((c) => `${d.name}/${c}`))
@@ -31,8 +38,11 @@ describe("real-world environment files (../shared/real-world)", () => {
     const file = path.join(realWorldDir, name, "env.yaml");
     const refused = REFUSED[name];
     if (!refused) {
-      const { hash } = await engine.hash(file);
+      const { hash, canonical } = await engine.hash(file);
       expect(hash).toMatch(/^efh1:[0-9a-f]{64}$/);
+      // Plugins freeze their canonical values themselves (the engine then skips them): every
+      // node must be, or a host could change what was hashed.
+      expect(unfrozenPaths(canonical)).toEqual([]);
       return;
     }
     const error = await engine.hash(file).then(

@@ -12,7 +12,7 @@ export { HASH_PREFIX, hashHex, isHash, shortHash } from "./hash-format.js";
  * which names fast-json-stable-stringify's output; this produces the same bytes (property tests
  * compare the two on arbitrary JSON) faster: a frozen value whose text is already known (a
  * canonical set, see canonical-set.ts) is written as that text, keys are ordered by insertion,
- * and a string is escaped by JSON.stringify only when it holds something to escape.
+ * and strings' texts are remembered.
  */
 export function serializeCanonical(canonical: CanonicalSpec): string {
   return stringifySorted(canonical) as string;
@@ -43,7 +43,9 @@ function stringifySorted(node: unknown): string | undefined {
     const key = keys[i]!;
     const value = stringifySorted(record[key]);
     if (value === undefined) continue;
-    out += out.length > 1 ? `,${keyText(key)}${value}` : `${keyText(key)}${value}`;
+    const text = keyText(key);
+    out += out.length > 1 ? text.next : text.first;
+    out += value;
   }
   return `${out}}`;
 }
@@ -66,28 +68,47 @@ export function sortKeys(keys: string[]): string[] {
   return keys;
 }
 
-/** Object keys recur in every definition ("dependencies", "steps"): their JSON is remembered, bounded. */
-const keyTexts = new Map<string, string>();
+/**
+ * Object keys recur in every definition ("dependencies", "steps"): their JSON is remembered,
+ * bounded, as flat strings with the colon, and with the comma for every key but the first, so
+ * that each key adds one piece to the rope that is hashed next.
+ */
+interface KeyText {
+  readonly first: string;
+  readonly next: string;
+}
+const keyTexts = new Map<string, KeyText>();
 
-function keyText(key: string): string {
+function keyText(key: string): KeyText {
   let text = keyTexts.get(key);
   if (text === undefined) {
-    text = `${JSON.stringify(key)}:`;
+    const json = JSON.stringify(key);
+    text = { first: [json, ":"].join(""), next: [",", json, ":"].join("") };
     if (keyTexts.size < 4096) keyTexts.set(key, text);
   }
   return text;
 }
 
-/** What JSON.stringify escapes: quote, backslash, control characters and (lone) surrogates. */
-// eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON escapes
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
 /**
- * A string's JSON text. Most canonical strings need no escape, and JSON.stringify's fixed cost on
- * a short string is twice a regular-expression test; anything that needs one goes to it.
+ * A string's JSON text, remembered per string (bounded, like canonical-set.ts's members): the same
+ * channel, image, step and version strings recur across definitions, JSON.stringify's fixed cost
+ * on a short string is most of writing it, and a remembered text is one flat piece of the rope
+ * that is hashed next. Long strings rarely recur and would make the memory unbounded in bytes.
  */
+const MAX_VALUE_TEXTS = 4096;
+const MAX_REMEMBERED_LENGTH = 256;
+let valueTexts = new Map<string, string>();
+
 function quote(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+  let text = valueTexts.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    if (value.length <= MAX_REMEMBERED_LENGTH) {
+      if (valueTexts.size >= MAX_VALUE_TEXTS) valueTexts = new Map();
+      valueTexts.set(value, text);
+    }
+  }
+  return text;
 }
 
 export function hashCanonicalText(text: string): Hash {

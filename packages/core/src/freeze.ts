@@ -32,3 +32,11 @@ function isPlain(node: object): boolean {
   const proto = Object.getPrototypeOf(node) as unknown;
   return proto === Object.prototype || proto === null;
 }
+
+/**
+ * A frozen array of the same items: the array itself when it is already frozen (a parsed section's
+ * arrays are), else a frozen copy. For canonicalizers that hand the engine values already frozen.
+ */
+export function frozenCopy<T>(items: readonly T[]): T[] {
+  return (Object.isFrozen(items) ? items : Object.freeze([...items])) as T[];
+}

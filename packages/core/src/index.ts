@@ -21,3 +21,4 @@ export * from "./location.js";
 export { createRedactor } from "./redact.js";
 export * from "./sections.js";
 export * from "./spec.js";
+export { deepFreeze, frozenCopy } from "./freeze.js";

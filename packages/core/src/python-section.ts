@@ -54,7 +54,7 @@ export function applyPythonSection(hooks: EngineHooks): void {
     if (p.interpreterPath !== undefined) out.interpreterPath = p.interpreterPath;
     if (p.userManaged) out.userManaged = true;
     if (p.version !== undefined) out.version = p.version;
-    return Object.keys(out).length === 0 ? undefined : out;
+    return Object.keys(out).length === 0 ? undefined : Object.freeze(out);
   });
 }
 

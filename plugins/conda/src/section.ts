@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, canonicalSet } from "@envforge/core";
+import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, canonicalSet, frozenCopy } from "@envforge/core";
 import { z } from "zod";
 import { readEnvironment, type EnvironmentContent, type LocatedSpec } from "./environment-file.js";
 import { prepareMatchSpecs } from "./matchspec.js";
@@ -127,7 +127,9 @@ export function canonicalCondaSection(parsed: unknown): CanonicalValue | undefin
   const dependencies = canonicalSet(section.dependencies.map((d) => d.spec.canonical));
   const variables = section.variables;
   if (dependencies.length === 0 && section.channels.length === 0 && Object.keys(variables).length === 0) return undefined;
-  const out: CondaCanonical = { channels: [...section.channels], dependencies };
-  if (Object.keys(variables).length > 0) out.variables = { ...variables };
-  return out as unknown as CanonicalValue;
+  // Frozen here, reusing the parsed values (frozen by the engine after parsing): the engine then
+  // has nothing left to walk and freeze on the hot path of every hash.
+  const out: CondaCanonical = { channels: frozenCopy(section.channels), dependencies };
+  if (Object.keys(variables).length > 0) out.variables = Object.isFrozen(variables) ? variables : Object.freeze({ ...variables });
+  return Object.freeze(out) as unknown as CanonicalValue;
 }

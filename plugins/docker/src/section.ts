@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { EnvforgeError, type CanonicalValue, type Engine, type ParseContext, type SectionFields } from "@envforge/core";
+import { EnvforgeError, frozenCopy, type CanonicalValue, type Engine, type ParseContext, type SectionFields } from "@envforge/core";
 import { checkBaseDockerfile, checkStep, fileLocator, normalizeDockerfileText, normalizeStep } from "./dockerfile-check.js";
 import { normalizePlatform } from "./platform.js";
 import { normalizeImageReference } from "./reference.js";
@@ -169,15 +169,16 @@ function checkBuildArgs(args: Record<string, string>, ctx: ParseContext): Record
 
 /** The canonical value: base, steps as a sequence, optional platform and sorted build arguments. */
 export function canonicalDocker(parsed: DockerParsed): CanonicalValue {
+  // Frozen here (see canonicalCondaSection): nothing left for the engine to walk.
   const out: Record<string, CanonicalValue> = {
-    base: "image" in parsed.base ? { image: parsed.base.image } : { dockerfile: parsed.base.dockerfile },
-    steps: [...parsed.steps],
+    base: Object.freeze<Record<string, CanonicalValue>>("image" in parsed.base ? { image: parsed.base.image } : { dockerfile: parsed.base.dockerfile }),
+    steps: frozenCopy(parsed.steps),
   };
   if (parsed.platform !== undefined) out.platform = parsed.platform;
   if (parsed.buildArgs !== undefined) {
-    out.buildArgs = Object.fromEntries(Object.keys(parsed.buildArgs).sort().map((k) => [k, parsed.buildArgs![k]!]));
+    out.buildArgs = Object.freeze(Object.fromEntries(Object.keys(parsed.buildArgs).sort().map((k) => [k, parsed.buildArgs![k]!])));
   }
-  return out;
+  return Object.freeze(out);
 }
 
 /** Reads the canonical docker section back (for builders and the generator); undefined when absent. */

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { canonicalSet, EnvforgeError, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core";
+import { canonicalSet, EnvforgeError, frozenCopy, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core";
 import { PipCollector, type PipParsed } from "./collect.js";
 import { canonicalOptions } from "./options.js";
 import { redactUrl } from "./redact.js";
@@ -113,8 +113,8 @@ export function canonicalPipSection(parsed: PipParsed): CanonicalValue | undefin
   if (constraints.length === 0 && options.length === 0) return requirements;
   const out: Record<string, CanonicalValue> = { requirements };
   if (constraints.length > 0) out.constraints = constraints;
-  if (options.length > 0) out.options = options;
-  return out;
+  if (options.length > 0) out.options = frozenCopy(options);
+  return Object.freeze(out);
 }
 
 /** The canonical pip section in one shape, whichever form it was hashed in. */

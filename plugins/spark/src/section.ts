@@ -7,6 +7,7 @@ import {
   type SectionFields,
   type SourceLocation,
   canonicalSet,
+  frozenCopy,
 } from "@envforge/core";
 import { z } from "zod";
 import {
@@ -173,9 +174,10 @@ export function canonicalizeSparkSection(parsed: unknown): CanonicalValue | unde
   const canonical: SparkCanonical = {
     packages: canonicalSet(section.packages.map((p) => p.text)),
     precache: section.precache,
-    repositories: section.repositories,
+    repositories: frozenCopy(section.repositories),
   };
-  return canonical as unknown as CanonicalValue;
+  // Frozen here (and its parts): nothing left for the engine to walk on the hot path of every hash.
+  return Object.freeze(canonical) as unknown as CanonicalValue;
 }
 
 /** Reads the canonical section back (from a canonical spec or an image build's hook value). */
