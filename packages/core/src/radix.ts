@@ -1,9 +1,9 @@
 const counts = new Uint32Array(256);
 
 /**
- * One stable LSD radix pass, shared by the set sorters (sorted-set.ts, canonical-set.ts): the `n`
- * indexes in `from`, scattered into `to` by byte `shift` of `keys[index]`. Returns false, leaving
- * `to` untouched, when every key has the same byte there (the pass would change nothing).
+ * One stable LSD radix pass (sorted-set.ts): the `n` indexes in `from`, scattered into `to` by byte
+ * `shift` of `keys[index]`. Returns false, leaving `to` untouched, when every key has the same byte
+ * there (the pass would change nothing).
  */
 export function radixPass(keys: Uint32Array, shift: number, from: Uint32Array, to: Uint32Array, n: number): boolean {
   counts.fill(0);
