@@ -32,6 +32,14 @@ describe("canonicalSet", () => {
     );
   });
 
+  it("serializes right when many sets were made since (their remembered texts forgotten)", () => {
+    const lists = Array.from({ length: 40 }, (_, i) => [`z${i}`, `a${i}`, `m${i % 3}`, `a${i}`]);
+    const sets = lists.map((items) => canonicalSet(items));
+    const spec: CanonicalSpec = { contract: "efh1", sections: Object.fromEntries(sets.map((set, i) => [`s${i}`, set])) };
+    const reference = { contract: "efh1", sections: Object.fromEntries(lists.map((items, i) => [`s${i}`, [...new Set(items)].sort()])) };
+    expect(serializeCanonical(spec)).toBe(stableStringify(reference));
+  });
+
   it("returns a frozen array and leaves its input untouched", () => {
     const input = ["b", "a", "b"];
     const set = canonicalSet(input);

@@ -46,6 +46,7 @@ export function createHooks() {
     /**
      * HookMap of SyncBailHook, keyed by section — the section's canonical form (sets sorted and
      * deduplicated, each ecosystem's normalization applied). `undefined` means "contributes nothing".
+     * The engine deep-freezes the value; one already frozen is taken as is (its parts must be too).
      */
     canonicalizeSection: new HookMap(
       () =>
