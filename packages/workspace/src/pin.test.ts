@@ -105,6 +105,25 @@ describe("pin", () => {
     expect(report.findings.filter((f) => f.kind === "unpinned-package")).toEqual([]);
   });
 
+  it("writes the version as the lock spells it (1.2.0, not the equal 1.2), markers and extras kept", async () => {
+    const zeros: Lock = {
+      packages: [
+        { ecosystem: "pip", name: "six", version: "1.16.0" },
+        { ecosystem: "pip", name: "attrs", version: "24.0" },
+        { ecosystem: "pip", name: "odd", version: "not-a-version" },
+      ],
+    };
+    const { engine, file } = await setup({ "env.yaml": "python:\n  pip: ['Six>=1; os_name == \"posix\"', 'attrs[tests]', odd]\n" });
+    const before = await captureDefinition(engine, file);
+    const result = await pin(before.definition, zeros);
+    expect(result.definition.document.python).toEqual({ pip: ['six==1.16.0; os_name == "posix"', "attrs[tests]==24.0", "odd"] });
+    // A locked version that is not PEP 440 would make a pin the engine refuses: left as written.
+    expect(result.missing).toEqual([{ ecosystem: "pip", written: "odd", where: "python.pip[2]" }]);
+    // Same hash as the canonical spelling would give: 1.16.0 and 1.16 are one version.
+    const canonicalSpelling = { ...result.definition, document: { python: { pip: ['six==1.16; os_name == "posix"', "attrs[tests]==24", "odd"] } }, text: undefined };
+    expect((await hashDefinition(engine, result.definition)).hash).toBe((await hashDefinition(engine, canonicalSpelling)).hash);
+  });
+
   it("leaves what the lock does not know as written, and says so", async () => {
     const { engine, file } = await setup({ "env.yaml": "python:\n  pip: [scipy, rich]\n" });
     const result = await pin((await captureDefinition(engine, file)).definition, lock);

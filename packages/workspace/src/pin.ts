@@ -2,7 +2,7 @@ import path from "node:path";
 import { Document, isMap, isSeq, parseDocument } from "yaml";
 import type { Lock } from "@envforge/core";
 import { parseMatchSpec, prepareMatchSpecs } from "@envforge/plugin-conda";
-import { canonicalName, formatRequirement, parsePep508, type Pep508Requirement } from "@envforge/plugin-pip";
+import { canonicalName, formatMarker, formatRequirement, normalizeVersion, parsePep508, type Pep508Requirement } from "@envforge/plugin-pip";
 import { condaExact } from "./check.js";
 import type { EnvironmentDefinition } from "./definition.js";
 
@@ -27,7 +27,7 @@ type Versions = { pip: Map<string, string>; conda: Map<string, string> };
 
 /**
  * Rewrites a definition with its lock's versions: every unpinned pip requirement becomes
- * `name==<locked version>` (extras and markers kept), every unpinned conda MatchSpec
+ * `name==<locked version>`, the version spelled as the lock spells it (extras and markers kept), every unpinned conda MatchSpec
  * `name==<locked version>` (channel kept), wherever they are written — the inline lists, the
  * requirements file and the files it includes, a conda file and its `pip:` sub-list. Comments and
  * layout of the YAML and requirements files are kept; only the pinned items change.
@@ -181,7 +181,15 @@ class Pinner {
       this.out.missing.push({ ecosystem: "pip", written, where });
       return line;
     }
-    const to = formatRequirement({ ...parsed, specifiers: [{ operator: "==", version, start: 0 }] });
+    if (normalizeVersion(version) === undefined) {
+      // Not a PEP 440 version (a lock written by hand?): a pin to it would be refused.
+      this.out.missing.push({ ecosystem: "pip", written, where });
+      return line;
+    }
+    // The version as the lock spells it (1.2.0, not the equal 1.2 that canonical form writes):
+    // the hash is the same either way, and the file then reads like the lock and pip's own output.
+    const head = formatRequirement({ ...parsed, specifiers: [], marker: undefined });
+    const to = `${head}==${version}${parsed.marker ? `; ${formatMarker(parsed.marker)}` : ""}`;
     this.out.changes.push({ ecosystem: "pip", name, from: written, to, where });
     return body.slice(0, start) + to + body.slice(end) + (comment ? line.slice(comment.index) : "");
   }
