@@ -8,14 +8,13 @@
  * with ordinary comparisons. Any code unit above 0xFF falls back to the comparison sort.
  */
 
-import { radixPass } from "./radix.js";
-
 const SMALL = 48;
 const PREFIX = 8;
 let hiKeys = new Uint32Array(256);
 let loKeys = new Uint32Array(256);
 let order = new Uint32Array(256);
 let spare = new Uint32Array(256);
+const counts = new Uint32Array(256);
 
 export function sortedSet(items: Iterable<string>): string[] {
   const list = Array.isArray(items) ? (items as string[]) : [...items];
@@ -90,4 +89,26 @@ function dedupeSorted(sorted: string[]): string[] {
   for (let i = 0; i < sorted.length; i++) if (w === 0 || sorted[i] !== sorted[w - 1]) sorted[w++] = sorted[i]!;
   sorted.length = w;
   return sorted;
+}
+
+/**
+ * One stable LSD radix pass: the `n` indexes in `from`, scattered into `to` by byte `shift` of
+ * `keys[index]`. Returns false, leaving `to` untouched, when every key has the same byte there
+ * (the pass would change nothing).
+ */
+function radixPass(keys: Uint32Array, shift: number, from: Uint32Array, to: Uint32Array, n: number): boolean {
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(keys[from[i]!]! >>> shift) & 0xff]!++;
+  if (counts[(keys[from[0]!]! >>> shift) & 0xff] === n) return false;
+  let sum = 0;
+  for (let byte = 0; byte < 256; byte++) {
+    const c = counts[byte]!;
+    counts[byte] = sum;
+    sum += c;
+  }
+  for (let i = 0; i < n; i++) {
+    const j = from[i]!;
+    to[counts[(keys[j]! >>> shift) & 0xff]!++] = j;
+  }
+  return true;
 }
