@@ -27,10 +27,11 @@ type Versions = { pip: Map<string, string>; conda: Map<string, string> };
 
 /**
  * Rewrites a definition with its lock's versions: every unpinned pip requirement becomes
- * `name==<locked version>`, the version spelled as the lock spells it (extras and markers kept), every unpinned conda MatchSpec
- * `name==<locked version>` (channel kept), wherever they are written — the inline lists, the
- * requirements file and the files it includes, a conda file and its `pip:` sub-list. Comments and
- * layout of the YAML and requirements files are kept; only the pinned items change.
+ * `name==<locked version>`, spelled as the lock spells it (extras and markers kept), every
+ * unpinned conda MatchSpec `name==<locked version>` (channel kept), wherever they are written —
+ * the inline lists, the requirements file and the files it includes, a conda file and its `pip:`
+ * sub-list. Comments and layout of the YAML and requirements files are kept; only the pinned items
+ * change.
  */
 export async function pin(definition: EnvironmentDefinition, lock: Lock): Promise<PinResult> {
   await prepareMatchSpecs();

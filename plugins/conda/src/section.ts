@@ -126,10 +126,11 @@ export function canonicalCondaSection(parsed: unknown): CanonicalValue | undefin
   const section = parsed as CondaSection;
   const dependencies = canonicalSet(section.dependencies.map((d) => d.spec.canonical));
   const variables = section.variables;
-  if (dependencies.length === 0 && section.channels.length === 0 && Object.keys(variables).length === 0) return undefined;
+  const hasVariables = Object.keys(variables).length > 0;
+  if (dependencies.length === 0 && section.channels.length === 0 && !hasVariables) return undefined;
   // Frozen here, reusing the parsed values (frozen by the engine after parsing): the engine then
   // has nothing left to walk and freeze on the hot path of every hash.
   const out: CondaCanonical = { channels: frozenCopy(section.channels), dependencies };
-  if (Object.keys(variables).length > 0) out.variables = Object.isFrozen(variables) ? variables : Object.freeze({ ...variables });
+  if (hasVariables) out.variables = Object.isFrozen(variables) ? variables : Object.freeze({ ...variables });
   return Object.freeze(out) as unknown as CanonicalValue;
 }
