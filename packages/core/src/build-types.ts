@@ -1,6 +1,7 @@
 import type { Artifact, CacheEntry, Lock } from "./cache/types.js";
 import type { EngineEvent } from "./events.js";
 import type { SourceLocation } from "./location.js";
+import type { HostPolicy } from "./policy.js";
 import type { CanonicalSpec, Hash, ParsedSpec } from "./spec.js";
 
 /**
@@ -40,6 +41,8 @@ export interface BuildContext {
   /** The previous generation's entry when this is a forced rebuild. */
   readonly previous: CacheEntry | undefined;
   readonly options: BuilderOptions;
+  /** What the host lets definitions do: a builder refuses what it does not allow (policy.ts). */
+  readonly policy: HostPolicy;
   readonly signal: AbortSignal;
   log(line: string, stream?: "stdout" | "stderr" | "info"): void;
   warn(code: string, message: string, location?: SourceLocation, hint?: string): void;

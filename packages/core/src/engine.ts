@@ -24,6 +24,7 @@ import { parseSpec } from "./parse.js";
 import { applyPythonSection, checkUserManaged } from "./python-section.js";
 import { builderOptionSecrets, createRedactor } from "./redact.js";
 import { SchemaRegistry } from "./schema.js";
+import { resolvePolicy, type HostPolicy } from "./policy.js";
 import type { CanonicalSpec, CanonicalValue, Hash, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./spec.js";
 
 /** A plugin: a name and an `apply` that taps the engine's hooks under that name. */
@@ -55,6 +56,11 @@ export interface EngineOptions {
    * this (see source-memo.ts). Change it whenever a plugin that parses or canonicalizes changes.
    */
   pipelineId?: string;
+  /**
+   * What definitions may do (policy.ts). Fields left out keep the permissive defaults;
+   * `allowFilesOutsideRoot` above is the same as `policy.allowOutsideFiles` (kept for hosts that set it).
+   */
+  policy?: Partial<HostPolicy>;
 }
 
 /** How long an aborted build's builder may take to stop before the engine returns without it. */
@@ -78,7 +84,8 @@ export function createEngine(options: EngineOptions = {}) {
     if ("for" in hook) guardHookMap(hook as unknown as HookMap<Hook<unknown[], unknown>>, name);
     else guardHook(hook as unknown as Hook<unknown[], unknown>, name);
   }
-  const limits: InputLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const policy = resolvePolicy({ allowOutsideFiles: options.allowFilesOutsideRoot ?? false, ...options.policy });
+  const limits: InputLimits = { ...DEFAULT_LIMITS, ...options.limits, ...policy.limits };
   const registry = new SchemaRegistry();
   const local = new LocalStore(options.cacheDir ?? defaultCacheDir());
   const memory = new MemoryStore(options.memoryEntries);
@@ -89,7 +96,7 @@ export function createEngine(options: EngineOptions = {}) {
   const recordSource =
     options.pipelineId === undefined
       ? undefined
-      : sourceRecorder(hooks, local, { pipeline: options.pipelineId, allowFilesOutsideRoot: options.allowFilesOutsideRoot ?? false, limits });
+      : sourceRecorder(hooks, local, { pipeline: options.pipelineId, allowFilesOutsideRoot: policy.allowOutsideFiles, limits });
   let schemaReady = false;
 
   const emit = (event: EngineEvent): void => {
@@ -182,6 +189,8 @@ export function createEngine(options: EngineOptions = {}) {
   const engine = {
     hooks,
     options,
+    /** What definitions may do: read by core and every plugin. */
+    policy,
     cache: { local, memory },
 
     emit,
@@ -204,7 +213,7 @@ export function createEngine(options: EngineOptions = {}) {
         emit(event);
       };
       const parsed = await timed("parse", () =>
-        parseSpec(loaded, { hooks, registry, limits, allowFilesOutsideRoot: options.allowFilesOutsideRoot ?? false, emit: collect }),
+        parseSpec(loaded, { hooks, registry, limits, allowFilesOutsideRoot: policy.allowOutsideFiles, policy, emit: collect }),
       );
       parseWarnings.set(parsed, warnings);
       await timed("validate", () => hooks.validate.promise(parsed));
@@ -390,6 +399,7 @@ export function createEngine(options: EngineOptions = {}) {
         generation,
         previous,
         options: request.builderOptions ?? {},
+        policy,
         signal,
         log: (line, stream = "info") => {
           const clean = builderSecrets.text(line);

@@ -22,3 +22,4 @@ export { createRedactor } from "./redact.js";
 export * from "./sections.js";
 export * from "./spec.js";
 export { deepFreeze, frozenCopy } from "./freeze.js";
+export { DANGEROUS_VARIABLES, PERMISSIVE_POLICY, STRICT_POLICY, hostAllowed, matchesName, resolvePolicy, type HostPolicy } from "./policy.js";

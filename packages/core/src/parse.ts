@@ -5,6 +5,7 @@ import type { EngineHooks } from "./hooks.js";
 import { checkShape, type InputLimits } from "./limits.js";
 import { readTextFile, resolveReference } from "./loader.js";
 import type { SchemaRegistry } from "./schema.js";
+import type { HostPolicy } from "./policy.js";
 import type { ParseContext, SectionFields } from "./sections.js";
 import type { ForwardedItem, LoadedSpec, ParsedSpec, SpecIdentity } from "./spec.js";
 import type { EngineEvent } from "./events.js";
@@ -14,6 +15,7 @@ export interface ParseOptions {
   registry: SchemaRegistry;
   limits: InputLimits;
   allowFilesOutsideRoot: boolean;
+  policy: HostPolicy;
   emit(event: EngineEvent): void;
 }
 
@@ -75,6 +77,7 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
     const ctx: ParseContext = {
       spec: loaded,
       section,
+      policy: options.policy,
       locate: (path, key) => loaded.locator.locate(path, key),
       readFile: async (request, from) => {
         if (++files > limits.maxReferencedFiles) {

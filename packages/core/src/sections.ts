@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { SourceDocument } from "./document.js";
 import type { FieldPath, SourceLocation } from "./location.js";
+import type { HostPolicy } from "./policy.js";
 import type { ForwardedItem, LoadedSpec, ReferencedFile } from "./spec.js";
 
 /**
@@ -37,6 +38,8 @@ export type SectionFields = Record<string, unknown>;
 export interface ParseContext {
   readonly spec: LoadedSpec;
   readonly section: string;
+  /** What the host lets definitions do (policy.ts). */
+  readonly policy: HostPolicy;
   /** Where a field of the definition file was written. */
   locate(path: FieldPath, key?: boolean): SourceLocation;
   /**
