@@ -293,3 +293,35 @@ export function asYaml(data: unknown): string {
     return JSON.stringify(data) ?? "null";
   }
 }
+
+/**
+ * Requirement-file lines a stranger's definition may hold to reach the host: index and find-links
+ * options whose values carry `${NAME}` (of a variable the host holds, one it passes, any other),
+ * paths with `..`, absolute paths, `file://` URLs and names of symlinks the test lays out
+ * (`link-out` points outside the definition's folder, `link-in` inside).
+ */
+export const STRANGER_VARIABLES = { canary: "ENVFORGE_FUZZ_CANARY", passed: "ENVFORGE_FUZZ_PASSED" } as const;
+
+const variableName = fc.oneof(
+  fc.constantFrom(STRANGER_VARIABLES.canary, STRANGER_VARIABLES.passed, "HOME", "PATH", "https_proxy", "AWS_SECRET_ACCESS_KEY"),
+  fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,12}$/),
+);
+const withVariable = (parts: string[]) => fc.tuple(fc.constantFrom(...parts), variableName, fc.constantFrom(...parts)).map(([a, name, b]) => `${a}\${${name}}${b}`);
+
+export const strangerValue = fc.oneof(
+  withVariable(["http://127.0.0.1:9/", "https://", "https://u:", "/", "wheels/", "file:///", ""]),
+  fc.constantFrom("../outside", "../../outside", "wheels/../../outside", "/etc", "/", "file:///etc", "file://host/x", "file:../outside", "link-out", "link-out/", "link-out/requirements.txt", "../outside/requirements.txt", "link-in", "wheels", "./wheels/.", "~/wheels"),
+  fc.tuple(fc.constantFrom("", "./", "../", "/tmp/", "wheels/"), fc.constantFrom("..", "../..", "link-out/..", "x/../..")).map(([a, b]) => `${a}${b}`),
+  fc.constantFrom("http://evil.example/simple", "https://files.example/wheels/", "127.0.0.1:9", "evil.example", "http://127.0.0.1:9/simple http://evil.example/simple", "127.0.0.1\tevil.example"),
+  hostileString,
+);
+
+const quoteMaybe = fc.constantFrom("", "'", '"');
+export const strangerLine = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(fc.constantFrom("--find-links", "-f", "--index-url", "-i", "--extra-index-url", "--trusted-host"), fc.constantFrom(" ", "="), quoteMaybe, strangerValue).map(([flag, sep, q, v]) => `${flag}${flag.startsWith("--") ? sep : " "}${q}${v}${q}`) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom("-r", "-c", "--requirement", "--constraint"), strangerValue).map(([flag, v]) => `${flag} ${v}`) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom("--no-binary", "--only-binary", "--use-feature"), strangerValue).map(([flag, v]) => `${flag} ${v}`) },
+  { weight: 1, arbitrary: strangerValue.map((v) => `envforge-x @ ${v}`) },
+  { weight: 1, arbitrary: strangerValue.map((v) => `envforge-x==1.0 --config-settings k=${v}`) },
+  { weight: 2, arbitrary: fc.constantFrom("envforge-x==1.0", "--no-index", "--pre") },
+);

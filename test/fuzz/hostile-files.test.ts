@@ -33,6 +33,8 @@ beforeAll(async () => {
   await writeFile(path.join(outside, "Dockerfile"), "FROM debian:12\n");
   await writeFile(path.join(defs, "requirements.txt"), "numpy==1.26\n");
   await writeFile(path.join(defs, "includes-outside.txt"), "-r ../outside/requirements.txt\n");
+  await writeFile(path.join(defs, "findlinks-outside.txt"), "--find-links ../outside\nnumpy==1.26\n");
+  await writeFile(path.join(defs, "constrains-outside.txt"), "-c ../outside/requirements.txt\nnumpy\n");
   await writeFile(path.join(defs, "nested", "includes-up.txt"), "-r ../requirements.txt\n");
   await writeFile(path.join(defs, "loop.txt"), "numpy\n-r loop.txt\n");
   await symlink(path.join(outside, "requirements.txt"), path.join(defs, "link-out.txt"));
@@ -51,6 +53,11 @@ describe("referenced files outside the definition's folder", () => {
     ["pip: a symlink pointing out", () => ({ python: { pipRequirements: "link-out.txt" } }), "python.pipRequirements"],
     ["pip: through a symlinked folder", () => ({ python: { pipRequirements: "dir-out/requirements.txt" } }), "python.pipRequirements"],
     ["pip: a -r include pointing out", () => ({ python: { pipRequirements: "includes-outside.txt" } }), "python.pipRequirements"],
+    ["pip: a -c include pointing out", () => ({ python: { pipRequirements: "constrains-outside.txt" } }), "python.pipRequirements"],
+    ["pip: an inline -r pointing out", () => ({ python: { pip: ["-r ../outside/requirements.txt"] } }), "python.pip[0]"],
+    ["pip: --find-links ../ in a requirements file", () => ({ python: { pipRequirements: "findlinks-outside.txt" } }), "python.pipRequirements"],
+    ["pip: --find-links through a symlinked folder, inline", () => ({ python: { pip: ["--find-links dir-out", "numpy==1.26"] } }), "python.pip[0]"],
+    ["pip: --find-links file:// URL, inline", () => ({ python: { pip: [`--find-links file://${outside}`, "numpy==1.26"] } }), "python.pip[0]"],
     ["conda: ../", () => ({ python: { condaFile: "../outside/environment.yml" } }), "python.condaFile"],
     ["conda: a symlink pointing out", () => ({ python: { condaFile: "env-link.yml" } }), "python.condaFile"],
     ["docker: absolute path", () => ({ docker: { baseDockerfile: path.join(outside, "Dockerfile") } }), "docker.baseDockerfile"],

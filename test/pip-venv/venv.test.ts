@@ -110,7 +110,9 @@ describe.skipIf(reason)(titleWithReason("venv target (real python3 -m venv + pip
 
   it("index options written in a requirements file are used by the build (and not hashed)", async () => {
     const dir = await mkdtemp(path.join(root, "reqfile-"));
-    await writeFile(path.join(dir, "requirements.txt"), `--no-index\n--find-links ${path.relative(dir, wheels)}\nenvforge-greeting==1.1.0\n`);
+    // The wheels lie beside the definition: a find-links folder elsewhere is refused (strangers.test.ts).
+    await makeWheel(path.join(dir, "wheels"), { name: "envforge-greeting", version: "1.1.0" });
+    await writeFile(path.join(dir, "requirements.txt"), "--no-index\n--find-links wheels\nenvforge-greeting==1.1.0\n");
     await writeFile(path.join(dir, "env.yaml"), "python:\n  pipRequirements: ./requirements.txt\n");
     const { engine } = setup();
     const result = await engine.build(path.join(dir, "env.yaml"), { target: "venv" });

@@ -1,18 +1,18 @@
 import { existsSync } from "node:fs";
-import { createEngine, type Engine, type EnginePlugin } from "@envforge/core";
+import { createEngine, EnvforgeError, type Engine, type EnginePlugin, type HostPolicy } from "@envforge/core";
 import { Workspace } from "@envforge/workspace";
 import type { CliIO } from "./io.js";
 import { resolvePath } from "./paths.js";
+import { PolicyFlagError, policyFromFlags, type PolicyFlags } from "./policy-flags.js";
 import { CLI_PIPELINE_ID } from "./pipeline.js";
 import { bundledPlugins, type RemoteCacheSettings } from "./plugins.js";
 import { createRenderer, renderMode, type RenderMode } from "./render.js";
 
-/** Flags every command shares. */
-export interface GlobalFlags {
+/** Flags every command shares (the host policy's among them: policy-flags.ts). */
+export interface GlobalFlags extends PolicyFlags {
   cacheDir?: string;
   json?: boolean;
   quiet?: boolean;
-  allowOutsideFiles?: boolean;
   registryCache?: string;
   registryInsecure?: boolean;
   registryCredentials?: string;
@@ -54,12 +54,22 @@ export function engineFor(ctx: CommandContext, flags: GlobalFlags): { engine: En
   const engine = createEngine({
     plugins: [...bundledPlugins(remoteOf(ctx, flags)), ...ctx.extraPlugins],
     cacheDir: cacheDirOf(ctx, flags),
-    allowFilesOutsideRoot: flags.allowOutsideFiles ?? false,
+    policy: policyOf(flags),
     // Extra plugins (a host's, a test's) are not what the pipeline id names: no source memo then.
     pipelineId: ctx.extraPlugins.length === 0 ? CLI_PIPELINE_ID : undefined,
   });
   engine.hooks.event.tap("envforge-cli", createRenderer(ctx.io, mode));
   return { engine, mode };
+}
+
+/** The host policy the flags describe; a contradictory flag is a usage error (exit 1). */
+export function policyOf(flags: PolicyFlags): HostPolicy {
+  try {
+    return policyFromFlags(flags);
+  } catch (cause) {
+    if (!(cause instanceof PolicyFlagError)) throw cause;
+    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: cause.message, field: "--allow-variable", hint: "see `envforge --help` for the policy flags" });
+  }
 }
 
 export function printJson(ctx: CommandContext, value: unknown): void {

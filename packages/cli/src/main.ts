@@ -15,13 +15,31 @@ import { registerValidate } from "./commands/validate.js";
 import type { CommandContext } from "./context.js";
 import { EXIT, reportError } from "./exit-codes.js";
 import { processIO, type CliIO } from "./io.js";
+import { collectList } from "./policy-flags.js";
 
 export interface MainOptions {
   io?: CliIO;
   plugins?: EnginePlugin[];
 }
 
-const GLOBAL_OPTIONS = ["cacheDir", "json", "quiet", "allowOutsideFiles", "registryCache", "registryInsecure", "registryCredentials", "registryPush"] as const;
+const GLOBAL_OPTIONS = [
+  "cacheDir",
+  "json",
+  "quiet",
+  "allowOutsideFiles",
+  "registryCache",
+  "registryInsecure",
+  "registryCredentials",
+  "registryPush",
+  // The host policy (policy-flags.ts); quick-build.ts reads the same flags.
+  "strict",
+  "passEnv",
+  "allowIndexHost",
+  "allowRegistry",
+  "allowDockerSteps",
+  "allowUserManaged",
+  "allowVariable",
+] as const;
 
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command("envforge")
@@ -30,6 +48,13 @@ export function createProgram(ctx: CommandContext): Command {
     .option("--json", "machine-readable output: the result as JSON on stdout, events as JSON lines on stderr")
     .option("-q, --quiet", "only warnings and the result")
     .option("--allow-outside-files", "let definitions reference files outside their own folder")
+    .option("--strict", "definitions from strangers: start from the strict host policy (no custom steps, user-managed interpreters, package sources or registries not allowed below, variables like LD_PRELOAD)")
+    .option("--pass-env <name>", "a host variable a ${NAME} in a definition may expand to (repeatable, or comma-separated)", collectList)
+    .option("--allow-index-host <host>", "under --strict: a package index / find-links / channel host definitions may name (repeatable)", collectList)
+    .option("--allow-registry <registry>", "under --strict: a registry base images may come from, e.g. docker.io (repeatable)", collectList)
+    .option("--allow-docker-steps", "under --strict: allow docker.steps and docker.baseDockerfile")
+    .option("--allow-user-managed", "under --strict: allow user-managed interpreters (python.userManaged)")
+    .option("--allow-variable <name>", "under --strict: let definitions set this variable (or pattern, e.g. 'PIP_*') (repeatable)", collectList)
     .option("--registry-cache <host/repo>", "shared image cache in an OCI registry (or ENVFORGE_REGISTRY_CACHE); credentials from ENVFORGE_REGISTRY_USERNAME/PASSWORD")
     .option("--registry-insecure", "the registry speaks plain HTTP (a local registry)")
     .option("--registry-credentials <config.json>", "docker config.json with the registry's credentials")

@@ -4,14 +4,16 @@
  *
  * Only the plain case is taken: a definition file, flags this module understands (anything else,
  * including --json, --rebuild and -o, goes to the full CLI), no registry cache configured, and a
- * hit that `@envforge/core/quick` can vouch for (see source-memo.ts in core). Otherwise it returns
+ * hit that `@envforge/core/quick` can vouch for (see source-memo.ts in core). The host policy's
+ * flags (--strict, --allow-…) are taken: the memo is keyed by the whole policy, so a hit is only
+ * ever answered from a memo a run under the very same policy recorded. Otherwise it returns
  * `undefined` without printing anything and the full CLI runs as if this did not exist. What it
  * prints on a hit is what the full CLI prints: the replayed parse warnings and the "cache hit"
  * line on stderr, the summary on stdout. ENVFORGE_QUICK=0 turns it off.
  */
 import { existsSync } from "node:fs";
 import type { CacheEntry } from "@envforge/core";
-import { quickHit } from "@envforge/core/quick";
+import { quickHit, readOnlyWarning } from "@envforge/core/quick";
 import { buildSummary } from "./build-summary.js";
 import { EXIT } from "./exit-status.js";
 import type { CliIO } from "./io.js";
@@ -19,6 +21,7 @@ import { CLI_PIPELINE_ID } from "./pipeline.js";
 import { readReceipt } from "./registration-receipt.js";
 import { createRenderer, renderMode } from "./render.js";
 import { resolvePath } from "./paths.js";
+import { collectList, policyFromFlags, type PolicyFlags } from "./policy-flags.js";
 
 interface QuickFlags {
   ref: string;
@@ -26,10 +29,11 @@ interface QuickFlags {
   cacheDir?: string | undefined;
   quiet: boolean;
   register: boolean;
-  allowOutsideFiles: boolean;
+  /** The host policy's flags: the memo is keyed by the policy they make, as the engine's is. */
+  policy: PolicyFlags;
 }
 
-const WITH_VALUE = new Map<string, keyof QuickFlags | "ignored">([
+const WITH_VALUE = new Map<string, "target" | "cacheDir" | "ignored">([
   ["-t", "target"],
   ["--target", "target"],
   ["--cache-dir", "cacheDir"],
@@ -38,23 +42,42 @@ const WITH_VALUE = new Map<string, keyof QuickFlags | "ignored">([
   ["--index-url", "ignored"],
 ]);
 
+/** Repeatable policy flags with a value (comma-separated values too), as main.ts declares them. */
+const POLICY_LISTS = new Map<string, "passEnv" | "allowIndexHost" | "allowRegistry" | "allowVariable">([
+  ["--pass-env", "passEnv"],
+  ["--allow-index-host", "allowIndexHost"],
+  ["--allow-registry", "allowRegistry"],
+  ["--allow-variable", "allowVariable"],
+]);
+
+const POLICY_SWITCHES = new Map<string, "strict" | "allowOutsideFiles" | "allowDockerSteps" | "allowUserManaged">([
+  ["--strict", "strict"],
+  ["--allow-outside-files", "allowOutsideFiles"],
+  ["--allow-docker-steps", "allowDockerSteps"],
+  ["--allow-user-managed", "allowUserManaged"],
+]);
+
 /** The flags of a plain `build FILE`, or `undefined` for anything this path does not take. */
 export function quickBuildFlags(argv: readonly string[]): QuickFlags | undefined {
-  const flags: Partial<QuickFlags> & { quiet: boolean; register: boolean; allowOutsideFiles: boolean } = { quiet: false, register: true, allowOutsideFiles: false };
+  const policy: PolicyFlags = {};
+  const flags: Partial<QuickFlags> & { quiet: boolean; register: boolean; policy: PolicyFlags } = { quiet: false, register: true, policy };
   let command: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
     const name = eq === -1 ? arg : arg.slice(0, eq);
     const key = WITH_VALUE.get(name);
-    if (key !== undefined) {
+    const list = POLICY_LISTS.get(name);
+    const toggle = eq === -1 ? POLICY_SWITCHES.get(arg) : undefined;
+    if (key !== undefined || list !== undefined) {
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined || value === "" || (eq === -1 && value.startsWith("-"))) return undefined;
-      if (key !== "ignored") (flags as Record<string, unknown>)[key] = value;
-    } else if (arg === "-q" || arg === "--quiet") flags.quiet = true;
+      if (list !== undefined) policy[list] = collectList(value, policy[list]);
+      else if (key !== "ignored") flags[key!] = value;
+    } else if (toggle !== undefined) policy[toggle] = true;
+    else if (arg === "-q" || arg === "--quiet") flags.quiet = true;
     else if (arg === "--no-register") flags.register = false;
     else if (arg === "--no-index") continue;
-    else if (arg === "--allow-outside-files") flags.allowOutsideFiles = true;
     else if (arg.startsWith("-")) return undefined;
     else if (command === undefined) command = arg;
     else if (flags.ref === undefined) flags.ref = arg;
@@ -93,7 +116,9 @@ export async function quickBuild(argv: readonly string[], io: CliIO): Promise<nu
       target: flags.target,
       pipelineId: CLI_PIPELINE_ID,
       cacheDir: cacheDir === undefined ? undefined : resolvePath(io, cacheDir),
-      allowFilesOutsideRoot: flags.allowOutsideFiles,
+      // The whole policy, as engineFor builds it: a memo recorded under another policy (a looser
+      // run without --strict) is never read. Contradictory flags throw: the full CLI reports them.
+      policy: policyFromFlags(flags.policy),
       verifiedByCaller: Object.keys(VERIFIERS),
     });
   } catch {
@@ -109,6 +134,9 @@ export async function quickBuild(argv: readonly string[], io: CliIO): Promise<nu
   if (hit.named && flags.register && !record) return undefined;
   const render = createRenderer(io, renderMode(io, { quiet: flags.quiet }));
   for (const warning of hit.warnings) render(warning);
+  // Where the full CLI would fail to record its memo (a read-only cache), it warns: so does this.
+  const readOnly = readOnlyWarning(hit.cacheDir);
+  if (readOnly) render(readOnly);
   render({ type: "cache.hit", hash: hit.hash, target: flags.target, store: "local", generation: hit.entry.generation });
   io.out(`${buildSummary({ result: { hash: hit.hash, target: flags.target, cached: true, store: "local", entry: hit.entry, timings: { totalMs: 0 } }, record })}\n`);
   return EXIT.ok;

@@ -10,9 +10,9 @@
  * version, a label, an archive) changes the stamp and the full CLI registers as usual.
  */
 import { hash as cryptoHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
-import { writeQuickRecord } from "@envforge/core/quick";
+import { readRegularFileSync, writeQuickRecord } from "@envforge/core/quick";
 
 export interface RegistrationReceipt {
   hash: string;
@@ -40,7 +40,7 @@ export function registryStamp(cacheDir: string): string {
 export function readReceipt(cacheDir: string, pipelineId: string, file: string, hash: string): { name: string; version: string } | undefined {
   let receipt: Partial<RegistrationReceipt>;
   try {
-    receipt = JSON.parse(readFileSync(receiptPath(cacheDir, pipelineId, file), "utf8")) as Partial<RegistrationReceipt>;
+    receipt = JSON.parse(readRegularFileSync(receiptPath(cacheDir, pipelineId, file), "utf8")) as Partial<RegistrationReceipt>;
   } catch {
     return undefined;
   }

@@ -42,6 +42,11 @@ export function createRenderer(io: CliIO, mode: RenderMode): (event: EngineEvent
       case "cache.miss":
         io.err(`${yellow("cache miss")} ${event.target}: building\n`);
         break;
+      case "lock.wait": {
+        const who = event.holder ? `pid ${event.holder.pid} on ${event.holder.host} since ${event.holder.since}` : "another process";
+        io.err(`${yellow("waiting")} for the build lock of ${event.target} ${event.hash}: held by ${who} (taken over if not refreshed for ${event.staleMs / 1000} s)\n`);
+        break;
+      }
       case "build.start":
         io.err(dim(`build ${event.target} ${event.hash}\n`));
         break;

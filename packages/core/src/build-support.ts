@@ -40,3 +40,22 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
+
+/** The longest timer Node keeps: setTimeout (and AbortSignal.timeout) fire at once past 2^31-1 ms. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * A build's `timeoutMs`: undefined (none) or a number of milliseconds above 0 and at most
+ * `MAX_TIMEOUT_MS` (~24.8 days). Anything else is `E_INVALID_VALUE` before any work, never the
+ * RangeError of `AbortSignal.timeout` nor a timer that overflows and fires at once.
+ */
+export function checkTimeoutMs(timeoutMs: unknown): void {
+  if (timeoutMs === undefined) return;
+  if (typeof timeoutMs === "number" && Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS) return;
+  throw new EnvforgeError({
+    code: "E_INVALID_VALUE",
+    message: `invalid build timeoutMs ${typeof timeoutMs === "number" ? String(timeoutMs) : JSON.stringify(timeoutMs) ?? String(timeoutMs)}: it must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}`,
+    field: "timeoutMs",
+    hint: "leave timeoutMs out for no timeout; the longest is 2^31-1 ms (about 24.8 days)",
+  });
+}

@@ -55,6 +55,21 @@ export interface BuildOutput {
   lock?: Lock | undefined;
   /** Name of the builder for the entry; defaults to the target. */
   builder?: string | undefined;
+  /**
+   * What of an artifact folder every hit checks (`cache/seal.ts`); core always seals the folder
+   * itself. Paths are relative to the artifact folder.
+   */
+  seal?: {
+    /**
+     * Folders, files and links whose stamps every hit compares: ones a damage shows in (a removed
+     * package changes `site-packages`) and normal use never writes to (a run writing `__pycache__`
+     * must not move them). A link must still lead somewhere (a venv's interpreter); that is all
+     * a hit asks of it, so seal its folder too (a link replaced shows in the folder's time).
+     */
+    paths?: string[] | undefined;
+    /** Folders normal use writes into (Spark's Ivy cache): left out of the content digest. */
+    volatile?: string[] | undefined;
+  } | undefined;
 }
 
 export interface BuildResult {

@@ -4,13 +4,17 @@ import path from "node:path";
 import type { Hook, HookMap } from "tapable";
 import { hashCanonicalText, serializeCanonical, sortKeys } from "./canonical.js";
 import { defaultCacheDir } from "./cache-dir.js";
-import { LocalStore } from "./cache/local-store.js";
+import { DEFAULT_LOCK_STALE_MS, LocalStore } from "./cache/local-store.js";
+import type { LockHolder } from "./cache/lock.js";
+import { readOnlyWarning, unwritable } from "./cache/read-only.js";
 import { MemoryStore } from "./cache/memory-store.js";
+import { recordContents } from "./cache/record-contents.js";
+import { checkSeal } from "./cache/seal.js";
 import { STAGE_LOCAL, STAGE_MEMORY, type CacheEntry, type CacheHit, type CacheKey } from "./cache/types.js";
 import type { BuildContext, BuildRequest, BuildResult } from "./build-types.js";
 import { cacheIoError, fullDiskBuildError, isDiskFull, nearlyFullDisk } from "./cache/io-error.js";
 import { stopStrays } from "./cache/strays.js";
-import { delay, toBuildError, untilAborted } from "./build-support.js";
+import { checkTimeoutMs, delay, toBuildError, untilAborted } from "./build-support.js";
 import { EnvforgeError, PluginError } from "./errors.js";
 import type { EngineEvent, StageName } from "./events.js";
 import { sourceRecorder } from "./source-recorder.js";
@@ -18,13 +22,16 @@ import { explainCanonical, type Explanation } from "./explain.js";
 import { deepFreeze } from "./freeze.js";
 import { createHooks, type EngineHooks } from "./hooks.js";
 import { guardHook, guardHookMap } from "./intercept.js";
-import { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
+import { effectiveLimits, type InputLimits } from "./limits.js";
 import { loadSource } from "./loader.js";
 import { parseSpec } from "./parse.js";
+import { checkDeniedVariables } from "./denied-variables.js";
 import { applyPythonSection, checkUserManaged } from "./python-section.js";
 import { builderOptionSecrets, createRedactor } from "./redact.js";
+import { toolEnvSecrets } from "./tool-env.js";
 import { SchemaRegistry } from "./schema.js";
 import { resolvePolicy, type HostPolicy } from "./policy.js";
+import { policyFingerprint } from "./policy-fingerprint.js";
 import type { CanonicalSpec, CanonicalValue, Hash, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./spec.js";
 
 /** A plugin: a name and an `apply` that taps the engine's hooks under that name. */
@@ -85,22 +92,31 @@ export function createEngine(options: EngineOptions = {}) {
     else guardHook(hook as unknown as Hook<unknown[], unknown>, name);
   }
   const policy = resolvePolicy({ allowOutsideFiles: options.allowFilesOutsideRoot ?? false, ...options.policy });
-  const limits: InputLimits = { ...DEFAULT_LIMITS, ...options.limits, ...policy.limits };
+  const limits: InputLimits = effectiveLimits(options.limits, policy.limits);
   const registry = new SchemaRegistry();
   const local = new LocalStore(options.cacheDir ?? defaultCacheDir());
-  const memory = new MemoryStore(options.memoryEntries);
-  const redact = createRedactor(options.secrets ?? []);
+  // The memory tier re-checks an entry's seal at most once a second (memory-store.ts).
+  const memory = new MemoryStore(options.memoryEntries, (entry) => checkSeal(entry, local.root).corrupt === undefined);
+  // Values of variables the host passes to tools are credentials: masked in every event.
+  const redact = createRedactor([...(options.secrets ?? []), ...toolEnvSecrets(policy)]);
   const inflight = new Map<string, Promise<BuildResult>>();
   // The source memo (quick path): each parse's warnings, replayed on a quick hit.
   const parseWarnings = new WeakMap<ParsedSpec, WarningEvent[]>();
   const recordSource =
     options.pipelineId === undefined
       ? undefined
-      : sourceRecorder(hooks, local, { pipeline: options.pipelineId, allowFilesOutsideRoot: policy.allowOutsideFiles, limits });
+      : sourceRecorder(hooks, local, { pipeline: options.pipelineId, policy: policyFingerprint(policy, limits) });
   let schemaReady = false;
 
   const emit = (event: EngineEvent): void => {
     if (hooks.event.isUsed()) hooks.event.call(redact.event(event));
+  };
+  /** After a failed write that only records (a memo, a backfill): true, warned once, when the cache is read-only. */
+  const readOnlyCache = (): boolean => {
+    const errno = unwritable(path.dirname(local.root));
+    const warning = errno && readOnlyWarning(path.dirname(local.root), errno);
+    if (warning) emit(warning);
+    return errno !== undefined;
   };
   // A listener that throws (a renderer with a bug) must not fail the build that emitted, nor starve
   // the listeners after it: its fault goes to the other listeners as an E_PLUGIN warning.
@@ -149,6 +165,7 @@ export function createEngine(options: EngineOptions = {}) {
   hooks.load.tapPromise({ name: "envforge:file", stage: 100 }, (source) => loadSource(source, limits));
   applyPythonSection(hooks);
   hooks.validate.tap("envforge:user-managed", (spec) => checkUserManaged(spec, registry));
+  hooks.validate.tap("envforge:policy", (spec) => checkDeniedVariables(spec, policy));
   hooks.lookup.tap({ name: MEMORY_TAP, stage: STAGE_MEMORY }, (key) => {
     const entry = memory.get(key);
     return entry ? { entry, store: "memory" } : undefined;
@@ -181,7 +198,11 @@ export function createEngine(options: EngineOptions = {}) {
     hooks.lookup.taps[0]?.name === MEMORY_TAP && hooks.lookup.interceptors.every((i) => !i.call && !i.tap && !i.result && !i.error && !i.done);
   hooks.backfill.tap("envforge:memory", (entry) => memory.put(entry));
   hooks.backfill.tapPromise("envforge:local", async (entry, from) => {
-    if (from !== "local" && from !== "memory") await local.put(entry);
+    if (from === "local" || from === "memory") return;
+    // A read-only cache still answers a hit from another tier: only the copy into it is skipped.
+    await local.put(entry).catch((cause: unknown) => {
+      if (!readOnlyCache()) throw cause;
+    });
   });
   hooks.store.tapPromise({ name: "envforge:local", stage: STAGE_LOCAL }, (entry) => local.put(entry));
   hooks.store.tap({ name: "envforge:memory", stage: STAGE_MEMORY }, (entry) => memory.put(entry));
@@ -252,7 +273,9 @@ export function createEngine(options: EngineOptions = {}) {
     async resolve(source: SpecSource | ParsedSpec): Promise<ResolvedSpec> {
       const parsed = isParsed(source) ? source : await engine.parse(await engine.load(source));
       const result = await timed("hash", () => engine.hashParsed(parsed));
-      if (recordSource && !isParsed(source) && (typeof source === "string" || "path" in source)) recordSource(parsed, result, parseWarnings.get(parsed) ?? []);
+      if (recordSource && !isParsed(source) && (typeof source === "string" || "path" in source)) {
+        if (!recordSource(parsed, result, parseWarnings.get(parsed) ?? [])) readOnlyCache();
+      }
       return { parsed, result };
     },
 
@@ -296,6 +319,7 @@ export function createEngine(options: EngineOptions = {}) {
     /** The whole pipeline: resolve, look up, and build only on a miss. */
     async build(source: SpecSource | ParsedSpec, request: BuildRequest): Promise<BuildResult> {
       const started = performance.now();
+      checkTimeoutMs(request.timeoutMs);
       const { parsed, result } = await engine.resolve(source);
       const key = { hash: result.hash, target: request.target };
       if (!request.rebuild) {
@@ -343,7 +367,7 @@ export function createEngine(options: EngineOptions = {}) {
     // Stops the build when the lock is taken from us (this process stalled past lockStaleMs):
     // another process is building the same key now, so this one must not write anything more.
     const lockLost = new AbortController();
-    const signals = [request.signal, request.timeoutMs ? AbortSignal.timeout(request.timeoutMs) : undefined, lockLost.signal].filter(
+    const signals = [request.signal, request.timeoutMs ? AbortSignal.timeout(Math.ceil(request.timeoutMs)) : undefined, lockLost.signal].filter(
       (s): s is AbortSignal => s !== undefined,
     );
     const signal = AbortSignal.any(signals);
@@ -357,7 +381,9 @@ export function createEngine(options: EngineOptions = {}) {
           cause,
         }),
       );
-    const release = await local.lock(key, signal, { staleMs: options.lockStaleMs, onLost: lost }).catch((cause: unknown) => {
+    const staleMs = options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
+    const onWait = (holder: LockHolder | undefined) => emit({ type: "lock.wait", hash: key.hash, target: key.target, holder, staleMs });
+    const release = await local.lock(key, signal, { staleMs, onLost: lost, onWait }).catch((cause: unknown) => {
       throw toBuildError(cause, signal, request, undefined);
     });
     // Set when the builder outlives this call (it ignored the signal): cleanup and the lock's
@@ -385,7 +411,7 @@ export function createEngine(options: EngineOptions = {}) {
       } catch (cause) {
         throw cacheIoError(cause, "prepare the build folders in the cache");
       }
-      const builderSecrets = createRedactor([...(options.secrets ?? []), ...builderOptionSecrets(request.builderOptions)]);
+      const builderSecrets = createRedactor([...(options.secrets ?? []), ...builderOptionSecrets(request.builderOptions), ...toolEnvSecrets(policy)]);
       // The first failed log write (a full disk): logging never throws into a builder's output
       // handler, where it would crash the host; the build fails with it at the end instead.
       let logFault: unknown;
@@ -431,6 +457,8 @@ export function createEngine(options: EngineOptions = {}) {
         if (logFault) throw cacheIoError(logFault, `write the build log ${logPath}`);
         if (!(await release.verify())) lost(new Error("the lock folder was replaced"));
         signal.throwIfAborted();
+        // The seal every hit checks and the digest `cache verify` checks, taken as the build ends.
+        const contents = await recordContents(output, artifactDir, local.manifestPath(key, generation));
         const durationMs = performance.now() - buildStart;
         const entry: CacheEntry = {
           schema: 1,
@@ -444,6 +472,7 @@ export function createEngine(options: EngineOptions = {}) {
           timings: { startedAt, finishedAt: new Date().toISOString(), durationMs },
           canonicalText: result.canonicalText,
           name: parsed.identity.name,
+          ...contents,
         };
         await timed("store", () => hooks.store.promise(entry, ctx), key);
         ok = true;

@@ -26,6 +26,12 @@ export type EngineEvent =
     }
   | { type: "cache.hit"; hash: Hash; target: string; store: string; generation: number }
   | { type: "cache.miss"; hash: Hash; target: string }
+  /**
+   * Another process holds the build lock of this key: this build waits for it (once per holder).
+   * `holder` as its record says (absent: unknown); a holder that stops refreshing the lock for
+   * `staleMs` is taken over.
+   */
+  | { type: "lock.wait"; hash: Hash; target: string; holder?: { host: string; pid: number; since: string } | undefined; staleMs: number }
   | { type: "build.start"; hash: Hash; target: string; builder: string }
   | { type: "build.finish"; hash: Hash; target: string; durationMs: number; ok: boolean }
   | { type: "log"; hash?: Hash | undefined; target?: string | undefined; stream: "stdout" | "stderr" | "info"; line: string }

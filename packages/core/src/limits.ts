@@ -23,6 +23,20 @@ export const DEFAULT_LIMITS: InputLimits = {
   maxDepth: 64,
 };
 
+/**
+ * The limits in force: each bound is the tighter of the engine's `limits` and the policy's, the
+ * default where neither sets it. A policy never loosens a bound the host set on the engine, nor
+ * the other way round.
+ */
+export function effectiveLimits(engine: Partial<InputLimits> | undefined, policy: Partial<InputLimits> | undefined): InputLimits {
+  const out = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(out) as (keyof InputLimits)[]) {
+    const given = [engine?.[key], policy?.[key]].filter((v): v is number => v !== undefined);
+    if (given.length > 0) out[key] = Math.min(...given);
+  }
+  return out;
+}
+
 /** Refuses text with more lines than the limit (a 100k-line requirements file is not a definition). */
 export function checkLines(text: string, file: string, limits: InputLimits, at?: { location?: SourceLocation | undefined; field?: string | undefined }): void {
   let lines = 1;

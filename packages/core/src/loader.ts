@@ -1,11 +1,12 @@
 import { hash as cryptoHash } from "node:crypto";
-import { readFile, realpath, stat } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { parseSourceDocument } from "./document.js";
 import { EnvforgeError } from "./errors.js";
 import { isInside } from "./inside.js";
 import { checkLines, checkShape, type InputLimits } from "./limits.js";
 import { nullLocator, type SourceLocation } from "./location.js";
+import { NotAFileError, readRegularFile } from "./regular-file.js";
 import type { LoadedSpec, SpecSource } from "./spec.js";
 
 /**
@@ -18,26 +19,27 @@ export async function readTextFile(
   at: SourceLocation | undefined,
   field: string | undefined,
 ): Promise<{ text: string; digest: string }> {
-  let size: number;
+  let read: { bytes?: Buffer; size: number };
   try {
-    const info = await stat(absolutePath);
-    if (!info.isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
-    size = info.size;
+    // Opened without blocking and checked before reading: a FIFO named as a requirements file (or
+    // as the definition) would otherwise hold open() until something writes to it.
+    read = await readRegularFile(absolutePath, limits.maxFileBytes);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     throw new EnvforgeError({
       code: "E_FILE_NOT_FOUND",
-      message:
-        code === "EISDIR"
-          ? `${absolutePath} is a folder, not a file`
-          : `cannot read ${absolutePath}: ${code === "ENOENT" ? "no such file" : String(code)}`,
+      message: cause instanceof NotAFileError ? cause.message : `cannot read ${absolutePath}: ${code === "ENOENT" ? "no such file" : String(code)}`,
       location: at,
       field,
-      hint: "paths in a definition are relative to the definition's own folder",
+      hint:
+        cause instanceof NotAFileError && cause.kind !== "a folder"
+          ? "only regular files are read: a FIFO, a socket or a device is never opened (it could wait forever)"
+          : "paths in a definition are relative to the definition's own folder",
       cause,
     });
   }
-  if (size > limits.maxFileBytes) {
+  const { bytes, size } = read;
+  if (bytes === undefined) {
     throw new EnvforgeError({
       code: "E_INPUT_TOO_LARGE",
       message: `${absolutePath} is ${size} bytes, over the limit of ${limits.maxFileBytes}`,
@@ -46,7 +48,6 @@ export async function readTextFile(
       hint: "definitions and the files they reference must stay under the limit (engine option `limits.maxFileBytes`)",
     });
   }
-  const bytes = await readFile(absolutePath);
   const text = bytes.toString("utf8");
   checkLines(text, absolutePath, limits, { location: at, field });
   return { text, digest: cryptoHash("sha256", bytes, "hex") };

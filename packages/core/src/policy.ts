@@ -36,7 +36,7 @@ export interface HostPolicy {
    * (exact names, or prefixes ending in `*`): they change what code runs (`LD_PRELOAD`, `PATH`).
    */
   readonly deniedVariables: readonly string[];
-  /** Bounds on input (merged over the engine's `limits`). */
+  /** Bounds on input; with the engine's `limits`, the tighter of each bound applies (`effectiveLimits`). */
   readonly limits: Partial<InputLimits>;
 }
 

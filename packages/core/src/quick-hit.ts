@@ -1,11 +1,15 @@
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { defaultCacheDir } from "./cache-dir.js";
 import { entryFile, LAYOUT, readEntryFile, TARGET_NAME } from "./cache/read-entry.js";
+import { checkedEntry } from "./cache/seal.js";
 import type { CacheEntry } from "./cache/types.js";
 import type { EngineEvent } from "./events.js";
 import { isInside } from "./inside.js";
-import { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
+import { readRegularFileSync } from "./regular-file.js";
+import { effectiveLimits, type InputLimits } from "./limits.js";
+import { resolvePolicy, type HostPolicy } from "./policy.js";
+import { policyFingerprint } from "./policy-fingerprint.js";
 import { digestOf, readSourceMemo, sourceMemoPath, type SourceMemoKey } from "./source-memo.js";
 import type { Hash } from "./spec.js";
 
@@ -18,6 +22,11 @@ export interface QuickHitRequest {
   cacheDir?: string | undefined;
   allowFilesOutsideRoot?: boolean | undefined;
   limits?: Partial<InputLimits> | undefined;
+  /**
+   * The host policy, as the engine was given it (`EngineOptions.policy`): a memo recorded under
+   * any other policy is never read.
+   */
+  policy?: Partial<HostPolicy> | undefined;
   /**
    * Targets with `verify` taps (artifacts outside the cache) whose check the caller makes itself
    * before using the hit, as the taps would (e.g. the image is still in the docker engine). Other
@@ -54,13 +63,15 @@ export function quickHit(request: QuickHitRequest): QuickHit | undefined {
   const cacheDir = path.resolve(request.cacheDir ?? defaultCacheDir());
   const layoutRoot = path.join(cacheDir, LAYOUT);
   const file = path.resolve(request.file);
-  const limits: InputLimits = { ...DEFAULT_LIMITS, ...request.limits };
-  const key: SourceMemoKey = { pipeline: request.pipelineId, file, allowFilesOutsideRoot: request.allowFilesOutsideRoot ?? false, limits };
+  // Resolved exactly as createEngine resolves its options.
+  const policy = resolvePolicy({ allowOutsideFiles: request.allowFilesOutsideRoot ?? false, ...request.policy });
+  const limits: InputLimits = effectiveLimits(request.limits, policy.limits);
+  const key: SourceMemoKey = { pipeline: request.pipelineId, file, policy: policyFingerprint(policy, limits) };
   const memo = readSourceMemo(sourceMemoPath(layoutRoot, key), key);
   if (!memo || (memo.verifiedTargets.includes(request.target) && !request.verifiedByCaller?.includes(request.target))) return undefined;
   try {
     if (!sameBytes(file, memo.digest, limits)) return undefined;
-    const realRoot = key.allowFilesOutsideRoot ? undefined : realpathSync(path.dirname(file));
+    const realRoot = policy.allowOutsideFiles ? undefined : realpathSync(path.dirname(file));
     for (const input of memo.inputs) {
       // The parser refuses a file that now links outside the definition's folder: so does this.
       if (realRoot !== undefined && !isInside(realRoot, realpathSync(input.path))) return undefined;
@@ -70,12 +81,16 @@ export function quickHit(request: QuickHitRequest): QuickHit | undefined {
     return undefined; // gone, unreadable: the engine says why
   }
   const hash = memo.hash as Hash;
-  const { entry } = readEntryFile(entryFile(layoutRoot, { hash, target: request.target }), { hash, target: request.target });
+  const entryPath = entryFile(layoutRoot, { hash, target: request.target });
+  const read = readEntryFile(entryPath, { hash, target: request.target });
+  // A failed seal is the engine's to report (E_CACHE_CORRUPT), move aside and rebuild.
+  const { entry } = read.entry ? checkedEntry(entryPath, read.entry, layoutRoot) : read;
   if (!entry) return undefined;
   return { hash, entry, warnings: memo.warnings, named: memo.named, cacheDir };
 }
 
 function sameBytes(file: string, digest: string, limits: InputLimits): boolean {
   if (statSync(file).size > limits.maxFileBytes) return false;
-  return digestOf(readFileSync(file)) === digest;
+  // Never a blocking open: a FIFO put where a definition was throws here (the engine says what it is).
+  return digestOf(readRegularFileSync(file)) === digest;
 }

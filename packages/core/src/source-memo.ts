@@ -11,21 +11,22 @@
  * nothing, and the host runs the engine as usual.
  *
  * The key names everything besides file content that decides the hash or whether the definition
- * is accepted at all: the pipeline, the definition's absolute path, whether files outside its
- * folder are allowed, and the input limits. A plugin that read a file other than through
- * `ParseContext.readFile` would escape the record: the bundled ones do not, and a host that uses
- * such a plugin must not set `pipelineId`.
+ * is accepted at all: the pipeline, the definition's absolute path, and the host policy with the
+ * input limits in force (`policyFingerprint`: a process with a stricter policy never reads a memo
+ * a looser one recorded; the memo carries it too and is checked against it). A plugin that read a
+ * file other than through `ParseContext.readFile` would escape the record: the bundled ones do
+ * not, and a host that uses such a plugin must not set `pipelineId`.
  *
  * This module is lean on purpose (Node built-ins only): the quick path imports it.
  */
 import { hash as cryptoHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { EngineEvent } from "./events.js";
 import { isHash } from "./hash-format.js";
-import type { InputLimits } from "./limits.js";
+import { readRegularFileSync } from "./regular-file.js";
 
-export const SOURCE_MEMO_VERSION = 1;
+export const SOURCE_MEMO_VERSION = 2;
 
 type WarningEvent = Extract<EngineEvent, { type: "warning" }>;
 
@@ -38,6 +39,8 @@ export interface SourceMemoInput {
 export interface SourceMemo {
   v: typeof SOURCE_MEMO_VERSION;
   pipeline: string;
+  /** The policy it was accepted under (`policyFingerprint`). */
+  policy: string;
   /** The definition file, absolute (references resolve from its folder, links not followed). */
   file: string;
   digest: string;
@@ -57,51 +60,46 @@ export interface SourceMemo {
 export interface SourceMemoKey {
   pipeline: string;
   file: string;
-  allowFilesOutsideRoot: boolean;
-  limits: InputLimits;
+  /** `policyFingerprint(policy, limits)`: the whole host policy and the input limits in force. */
+  policy: string;
 }
 
 export function sourceMemoPath(layoutRoot: string, key: SourceMemoKey): string {
-  const id = cryptoHash("sha256", JSON.stringify([SOURCE_MEMO_VERSION, key.pipeline, key.file, key.allowFilesOutsideRoot, limitsKey(key.limits)]), "hex");
+  const id = cryptoHash("sha256", JSON.stringify([SOURCE_MEMO_VERSION, key.pipeline, key.file, key.policy]), "hex");
   return path.join(layoutRoot, "sources", id.slice(0, 2), `${id}.json`);
-}
-
-/** Limits in a fixed key order, so equal limits give equal keys however the object was built. */
-function limitsKey(limits: InputLimits): [string, unknown][] {
-  return Object.keys(limits)
-    .sort()
-    .map((k) => [k, limits[k as keyof InputLimits]]);
 }
 
 /**
  * Writes a quick-path record (a source memo, a registration receipt) atomically: a temporary file
  * in the cache's `tmp/` (which gc clears of what a killed writer left) renamed over it. No fsync:
  * a record lost in a crash only means the next process takes the long way. Best effort — a
- * failure is ignored for the same reason.
+ * failure is ignored for the same reason; `false` tells a caller that may warn (a read-only cache).
  */
-export function writeQuickRecord(file: string, tmpDir: string, record: unknown): void {
+export function writeQuickRecord(file: string, tmpDir: string, record: unknown): boolean {
   const tmp = path.join(tmpDir, `quick-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     mkdirSync(tmpDir, { recursive: true });
     writeFileSync(tmp, JSON.stringify(record));
     renameSync(tmp, file);
+    return true;
   } catch {
     rmSync(tmp, { force: true });
+    return false;
   }
 }
 
-/** The record at `file` when it is whole and for this key's pipeline and definition. */
+/** The record at `file` when it is whole and for this key's pipeline, definition and policy. */
 export function readSourceMemo(file: string, key: SourceMemoKey): SourceMemo | undefined {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, "utf8"));
+    data = JSON.parse(readRegularFileSync(file, "utf8")); // a FIFO there: no memo, never a wait
   } catch {
     return undefined;
   }
   if (typeof data !== "object" || data === null) return undefined;
   const m = data as Partial<SourceMemo>;
-  if (m.v !== SOURCE_MEMO_VERSION || m.pipeline !== key.pipeline || m.file !== key.file) return undefined;
+  if (m.v !== SOURCE_MEMO_VERSION || m.pipeline !== key.pipeline || m.file !== key.file || m.policy !== key.policy) return undefined;
   if (typeof m.digest !== "string" || typeof m.hash !== "string" || typeof m.named !== "boolean") return undefined;
   if (!isHash(m.hash)) return undefined;
   if (!Array.isArray(m.inputs) || !m.inputs.every((i) => typeof i?.path === "string" && typeof i.digest === "string")) return undefined;
@@ -126,12 +124,16 @@ export interface ResolvedSource {
   verifiedTargets: string[];
 }
 
-/** Records the memo of a resolved definition file; skipped when an input was not read from disk. */
-export function recordSourceMemo(layoutRoot: string, tmpDir: string, key: SourceMemoKey, source: ResolvedSource): void {
-  if (source.digest === undefined || source.referenced.some((f) => f.digest === undefined)) return;
-  writeQuickRecord(sourceMemoPath(layoutRoot, key), tmpDir, {
+/**
+ * Records the memo of a resolved definition file; skipped when an input was not read from disk.
+ * `false` when the write failed (best effort: the caller may warn).
+ */
+export function recordSourceMemo(layoutRoot: string, tmpDir: string, key: SourceMemoKey, source: ResolvedSource): boolean {
+  if (source.digest === undefined || source.referenced.some((f) => f.digest === undefined)) return true;
+  return writeQuickRecord(sourceMemoPath(layoutRoot, key), tmpDir, {
     v: SOURCE_MEMO_VERSION,
     pipeline: key.pipeline,
+    policy: key.policy,
     file: source.file,
     digest: source.digest,
     inputs: source.referenced.map((f) => ({ path: f.absolutePath, digest: f.digest! })),

@@ -11,7 +11,7 @@ type WarningEvent = Extract<EngineEvent, { type: "warning" }>;
  * records each resolved definition file with the targets that have `verify` taps at that time
  * (tracked as their hooks are created, so the quick path leaves those targets to the engine).
  */
-export function sourceRecorder(hooks: EngineHooks, local: LocalStore, key: Omit<SourceMemoKey, "file">): (parsed: ParsedSpec, result: HashResult, warnings: WarningEvent[]) => void {
+export function sourceRecorder(hooks: EngineHooks, local: LocalStore, key: Omit<SourceMemoKey, "file">): (parsed: ParsedSpec, result: HashResult, warnings: WarningEvent[]) => boolean {
   const verifyTargets = new Set<string>();
   hooks.verify.intercept({
     factory: (target, hook) => {
@@ -21,7 +21,7 @@ export function sourceRecorder(hooks: EngineHooks, local: LocalStore, key: Omit<
   });
   return (parsed, result, warnings) => {
     const loaded = parsed.loaded;
-    recordSourceMemo(local.root, local.tmpDir(), { ...key, file: loaded.file }, {
+    return recordSourceMemo(local.root, local.tmpDir(), { ...key, file: loaded.file }, {
       file: loaded.file,
       digest: loaded.digest,
       referenced: loaded.files,

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { isMap, parseDocument, stringify, type YAMLMap } from "yaml";
-import { EnvforgeError, type Engine, type HashResult, type ParsedSpec, type SpecSource } from "@envforge/core";
+import { EnvforgeError, readRegularFile, type Engine, type HashResult, type ParsedSpec, type SpecSource } from "@envforge/core";
 
 /** File name of the definition document inside a saved folder. */
 export const DEFINITION_FILE = "env.yaml";
@@ -61,7 +61,8 @@ export async function definitionOf(parsed: ParsedSpec, result: HashResult, sourc
 
 async function originalText(source: SpecSource): Promise<string | undefined> {
   if (typeof source === "string" || "path" in source) {
-    return readFile(path.resolve(typeof source === "string" ? source : source.path), "utf8");
+    const { bytes } = await readRegularFile(path.resolve(typeof source === "string" ? source : source.path)); // the loader read it as a file: still one
+    return bytes!.toString("utf8");
   }
   if ("text" in source) return source.text;
   return undefined;

@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import type { BuildRequest, BuildResult, CacheEntry, Engine, Lock, LockedPackage, ParsedSpec, SpecSource } from "@envforge/core";
+import { readRegularFile, type BuildRequest, type BuildResult, type CacheEntry, type Engine, type Lock, type LockedPackage, type ParsedSpec, type SpecSource } from "@envforge/core";
 
 /** One package whose resolved version changed between two builds of the same hash. */
 export interface MovedPackage {
@@ -92,7 +91,7 @@ export async function listGenerations(engine: Engine, hash: CacheEntry["hash"], 
 
 async function readGeneration(file: string): Promise<CacheEntry | undefined> {
   try {
-    const entry = JSON.parse(await readFile(file, "utf8")) as CacheEntry;
+    const entry = JSON.parse((await readRegularFile(file)).bytes!.toString("utf8")) as CacheEntry; // never a FIFO
     return typeof entry.generation === "number" ? entry : undefined;
   } catch {
     return undefined;

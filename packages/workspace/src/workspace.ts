@@ -3,6 +3,8 @@ import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import {
   EnvforgeError,
+  kindOf,
+  readOnlyWarning,
   type BuildRequest,
   type BuildResult,
   type Engine,
@@ -86,6 +88,9 @@ export class Workspace {
     const info = await stat(file).catch(() => undefined);
     // A folder written by `save` holds its definition as env.yaml.
     if (info?.isDirectory()) file = path.join(file, DEFINITION_FILE);
+    else if (info && !info.isFile()) {
+      throw new EnvforgeError({ code: "E_FILE_NOT_FOUND", message: `${file} is ${kindOf(info)}, not a file`, hint: "give a definition file: a FIFO, a socket or a device is never read" });
+    }
     if (await stat(file).then((s) => s.isFile(), () => false)) return { kind: "file", path: file, source: { path: file } };
     if (/[/\\]|\.(ya?ml|json)$/i.test(ref)) {
       throw new EnvforgeError({ code: "E_FILE_NOT_FOUND", message: `cannot read ${file}: no such file`, hint: "give a definition file, curated:<name>, or a registered NAME[@VERSION|:LABEL]" });
@@ -164,7 +169,14 @@ export class Workspace {
         } catch (error) {
           if (!(error instanceof EnvforgeError)) throw error;
           out.registerError = error;
-          this.engine.emit({ type: "warning", code: error.code, message: `built, but not registered: ${error.message}`, hint: error.hint });
+          const errno = error.code === "E_CACHE_IO" ? error.details?.errno : undefined;
+          if (errno === "EROFS" || errno === "EACCES") {
+            // A read-only cache still answers: registration is skipped, with one warning per process.
+            const warning = readOnlyWarning(this.cacheDir, errno);
+            if (warning) this.engine.emit(warning);
+            const latest = await this.registry.get(parsed.identity.name).catch(() => undefined);
+            if (latest?.hash === hashed.hash) out.record = latest;
+          } else this.engine.emit({ type: "warning", code: error.code, message: `built, but not registered: ${error.message}`, hint: error.hint });
         }
       }
       return out;

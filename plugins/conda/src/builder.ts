@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError, type BuildContext, type BuildOutput, type LockedPackage } from "@envforge/core";
+import { EnvforgeError, toolEnvironment, type BuildContext, type BuildOutput, type LockedPackage } from "@envforge/core";
 import { z } from "zod";
 import { canonicalName, lockedPackages, parseFreeze } from "@envforge/plugin-pip";
 import { parseExplicit } from "./lock-output.js";
@@ -12,6 +12,13 @@ import type { CondaCanonical } from "./section.js";
 import { createArgs, explicitLockCommands, findCondaTool, PIP_FREEZE_ARGS, prefixPython, type CondaTool } from "./tool.js";
 
 export const TARGET = "conda";
+
+/**
+ * Host variables conda tools get besides core's allowlist: where the host keeps their package
+ * cache and root prefix (an offline machine depends on them). Not secrets, and not the
+ * configuration (`.condarc`, other CONDA_*), which the definition's channels override anyway.
+ */
+export const CONDA_TOOL_VARIABLES = ["MAMBA_ROOT_PREFIX", "CONDA_PKGS_DIRS"];
 
 /**
  * How the conda target runs. None of these reach the hash: they choose where packages come from
@@ -84,12 +91,15 @@ export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilder
   const plan = await planBuild(ctx.canonical, options);
   const prefix = ctx.artifactDir;
   for (const spec of plan.added) ctx.log(`adding ${spec}: needed by python.version or the pip requirements`, "info");
+  // The tool sees the machine's allowlist, the variables the host passes and conda.env, never the
+  // host's whole environment (a channel's ${NAME} could otherwise reach a server).
+  const env = { ...toolEnvironment(ctx.policy, CONDA_TOOL_VARIABLES), ...options.env };
 
-  const version = await runTool(tool.path, ["--version"], ctx, { env: options.env, quietStdout: true });
+  const version = await runTool(tool.path, ["--version"], ctx, { env, replaceEnv: true, quietStdout: true });
   const toolVersion = version.stdout.trim().split("\n").pop() ?? "";
   ctx.log(`using ${tool.kind} ${toolVersion} at ${tool.path}`, "info");
 
-  const create = await runTool(tool.path, createArgs(tool, { prefix, channels: plan.channels, specs: plan.specs, offline: options.offline, extraArgs: options.createArgs }), ctx, { env: options.env });
+  const create = await runTool(tool.path, createArgs(tool, { prefix, channels: plan.channels, specs: plan.specs, offline: options.offline, extraArgs: options.createArgs }), ctx, { env, replaceEnv: true });
   if (create.exitCode !== 0) {
     throw failed(`${tool.kind} create failed (exit ${create.exitCode})`, create.stderr || create.stdout, "check that every dependency exists in the channels for this platform; the solver's message is above");
   }
@@ -110,7 +120,7 @@ export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilder
     }
   }
 
-  const lock = await lockPrefix(ctx, tool, prefix, python, options.env);
+  const lock = await lockPrefix(ctx, tool, prefix, python, env);
   return {
     artifact: {
       kind: "conda-prefix",
@@ -119,13 +129,16 @@ export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilder
     },
     lock,
     builder: `conda:${tool.kind}`,
+    // What a hit checks (core's seal): an install or removal changes conda-meta/ and bin/; running
+    // the prefix writes only below site-packages and the standard library (`__pycache__`).
+    seal: { paths: ["bin", "bin/python", "conda-meta"] },
   };
 }
 
-async function lockPrefix(ctx: BuildContext, tool: CondaTool, prefix: string, python: string, env: Record<string, string> | undefined) {
+async function lockPrefix(ctx: BuildContext, tool: CondaTool, prefix: string, python: string, env: Record<string, string>) {
   let explicit: string | undefined;
   for (const args of explicitLockCommands(tool, prefix)) {
-    const result = await runTool(tool.path, args, ctx, { env, quietStdout: true });
+    const result = await runTool(tool.path, args, ctx, { env, replaceEnv: true, quietStdout: true });
     if (result.exitCode === 0 && result.stdout.includes("@EXPLICIT")) {
       explicit = result.stdout;
       break;
@@ -138,7 +151,7 @@ async function lockPrefix(ctx: BuildContext, tool: CondaTool, prefix: string, py
   const packages: LockedPackage[] = parseExplicit(explicit);
   const raw: Record<string, string> = { "conda-explicit": explicit };
   if (existsSync(python)) {
-    const freeze = await runTool(python, PIP_FREEZE_ARGS, ctx, { env, quietStdout: true });
+    const freeze = await runTool(python, PIP_FREEZE_ARGS, ctx, { env, replaceEnv: true, quietStdout: true });
     if (freeze.exitCode === 0) {
       raw["pip-freeze"] = freeze.stdout;
       const condaNames = new Set(packages.map((p) => canonicalName(p.name)));

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { BuildContext } from "@envforge/core";
-import { pipCanonicalParts, pipInstallFiles, readBuilderOptions, type PipParsed } from "@envforge/plugin-pip";
+import { pipCanonicalParts, pipIndexSetup, pipInstallFiles, readBuilderOptions } from "@envforge/plugin-pip";
 
 /**
  * The pip part of a conda build: the pip section's canonical requirements (inline `pip:`,
@@ -34,30 +34,12 @@ export async function preparePipPart(ctx: BuildContext, extraArgs: readonly stri
   await writeFile(requirementsFile, files.requirements);
   if (files.constraints !== undefined) await writeFile(path.join(ctx.workDir, "constraints.txt"), files.constraints);
 
+  // Where pip looks and what it sees are the venv target's (plugin-pip index-setup.ts): index
+  // options from the definition expand only variables the host passes, and pip runs with the
+  // tool allowlist, passed variables and the builder options' env, never the host's whole one.
   const options = readBuilderOptions(ctx.options.pip);
-  const fromFiles = (ctx.spec.sections.pip as Partial<PipParsed> | undefined)?.buildOptions;
-  const unique = (xs: string[]) => [...new Set(xs)];
-  const indexUrl = options.indexUrl ?? fromFiles?.indexUrl;
-  const extraIndexUrls = unique([...(options.extraIndexUrls ?? []), ...(fromFiles?.extraIndexUrls ?? [])]);
-  const findLinks = unique([...(options.findLinks ?? []), ...(fromFiles?.findLinks ?? [])]);
-  const trustedHosts = unique([...(options.trustedHosts ?? []), ...(fromFiles?.trustedHosts ?? [])]);
-  const noIndex = options.noIndex ?? fromFiles?.noIndex ?? false;
-
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && (options.inheritPipConfig || !key.startsWith("PIP_"))) env[key] = value;
-  }
-  if (!options.inheritPipConfig) env.PIP_CONFIG_FILE = "/dev/null";
-  env.PIP_NO_INPUT = "1";
-  env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
-  if (indexUrl) env.PIP_INDEX_URL = indexUrl;
-  if (extraIndexUrls.length > 0) env.PIP_EXTRA_INDEX_URL = extraIndexUrls.join(" ");
-  Object.assign(env, extraEnv, options.env);
-
-  const args = ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--requirement", requirementsFile];
-  if (noIndex) args.push("--no-index");
-  for (const link of findLinks) args.push("--find-links", link);
-  for (const host of trustedHosts) args.push("--trusted-host", host);
-  args.push(...extraArgs);
+  const setup = await pipIndexSetup(ctx, options);
+  const env = { ...setup.env, ...extraEnv, ...options.env };
+  const args = ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--requirement", requirementsFile, ...setup.args, ...extraArgs];
   return { requirements: parts.requirements, args, env };
 }

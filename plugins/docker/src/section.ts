@@ -1,8 +1,9 @@
 import path from "node:path";
 import { z } from "zod";
-import { EnvforgeError, frozenCopy, type CanonicalValue, type Engine, type ParseContext, type SectionFields } from "@envforge/core";
+import { EnvforgeError, frozenCopy, matchesName, type CanonicalValue, type Engine, type ParseContext, type SectionFields } from "@envforge/core";
 import { checkBaseDockerfile, checkStep, fileLocator, normalizeDockerfileText, normalizeStep } from "./dockerfile-check.js";
 import { normalizePlatform } from "./platform.js";
+import { dockerStepsRefused, imageRegistryCheck } from "./image-policy.js";
 import { normalizeImageReference } from "./reference.js";
 
 export const DOCKER_SECTION = "docker";
@@ -100,31 +101,38 @@ export async function parseDockerSection(fields: SectionFields, ctx: ParseContex
       hint: "keep exactly one: baseImage for an image reference, or baseDockerfile for a Dockerfile to build on",
     });
   }
+  // The host policy, checked here so that validate and hash refuse what a build would refuse.
+  const policy = ctx.policy;
+  const rawSteps = (fields["docker.steps"] as string[] | undefined) ?? [];
+  if (!policy.allowDockerSteps && baseDockerfile !== undefined) throw dockerStepsRefused("docker.baseDockerfile", ctx.locate(["docker", "baseDockerfile"], true));
+  if (!policy.allowDockerSteps && rawSteps.length > 0) throw dockerStepsRefused("docker.steps", ctx.locate(["docker", "steps"], true));
   let base: DockerBase;
   let baseDockerfilePath: string | undefined;
+  let stages: Set<string> | undefined;
   if (baseImage !== undefined) {
     const site = { location: ctx.locate(["docker", "baseImage"]), field: "docker.baseImage" };
     base = { image: normalizeImageReference(baseImage, site).reference };
+    imageRegistryCheck(policy, "docker.baseImage")?.(baseImage.trim(), site);
   } else if (baseDockerfile !== undefined) {
     const location = ctx.locate(["docker", "baseDockerfile"]);
     const file = await ctx.readFile(baseDockerfile, { field: "docker.baseDockerfile", location });
     const content = normalizeDockerfileText(file.content);
-    checkBaseDockerfile(content, {
-      location,
-      field: "docker.baseDockerfile",
-      locate: fileLocator(file.absolutePath),
-      what: path.basename(file.absolutePath),
-    });
+    const what = path.basename(file.absolutePath);
+    stages = checkBaseDockerfile(
+      content,
+      { location, field: "docker.baseDockerfile", locate: fileLocator(file.absolutePath), what },
+      { checkImage: imageRegistryCheck(policy, what), args: fields["docker.buildArgs"] as Record<string, string> | undefined },
+    );
     base = { dockerfile: content };
     baseDockerfilePath = file.absolutePath;
   } else {
     throw missingBase(ctx.locate(["docker"]));
   }
 
-  const steps = ((fields["docker.steps"] as string[] | undefined) ?? []).map((raw, index) => {
+  const steps = rawSteps.map((raw, index) => {
     const step = normalizeStep(raw);
     const field = `docker.steps[${index}]`;
-    checkStep(step, { location: ctx.locate(["docker", "steps", index]), field, locate: () => undefined, what: field });
+    checkStep(step, { location: ctx.locate(["docker", "steps", index]), field, locate: () => undefined, what: field }, { checkImage: imageRegistryCheck(policy, field), stages });
     return step;
   });
 
@@ -150,6 +158,17 @@ function checkBuildArgs(args: Record<string, string>, ctx: ParseContext): Record
         field,
         location: ctx.locate(["docker", "buildArgs", name], true),
         hint: "names are letters, digits and _, not starting with a digit, e.g. PIP_NO_CACHE_DIR",
+      });
+    }
+    const denied = ctx.policy.deniedVariables.find((p) => matchesName(name, [p]));
+    if (denied !== undefined) {
+      // A build argument is a variable in every RUN of the build (PIP_INDEX_URL, LD_PRELOAD…).
+      throw new EnvforgeError({
+        code: "E_POLICY",
+        message: `the host policy does not let a definition set the build argument ${name}${denied === name ? "" : ` (matched by ${denied})`}: it changes what the image build runs or fetches`,
+        field,
+        location: ctx.locate(["docker", "buildArgs", name], true),
+        hint: `remove it, or, if you trust the definition, allow it: \`--allow-variable ${/^[\w.-]+$/.test(denied) ? denied : `'${denied}'`}\` on the CLI, or leave "${denied}" out of policy.deniedVariables`,
       });
     }
     if (value.includes("\0")) {

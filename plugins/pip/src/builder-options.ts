@@ -13,7 +13,10 @@ export interface PipBuilderOptions {
   findLinks?: string[] | undefined;
   trustedHosts?: string[] | undefined;
   noIndex?: boolean | undefined;
-  /** Extra environment for pip (certificates, tokens that `${VAR}` in requirement URLs expand to). */
+  /**
+   * Extra environment for pip (certificates, tokens). The host's own: its names are ones a
+   * definition's index options may name as `${NAME}` (with `policy.passEnv`, index-setup.ts).
+   */
   env?: Record<string, string> | undefined;
   /**
    * Let pip read the host's pip configuration (`pip.conf`, `PIP_*` variables). Off by default: a
@@ -86,7 +89,11 @@ export function mergeIndexOptions(fromFiles: RequirementsBuildOptions | undefine
   };
 }
 
-/** pip expands `${VAR}` in requirements files; index URLs reach pip through the environment, so expand them here. */
+/**
+ * Expands `${VAR}` in the host's own builder options over the host's environment (index URLs
+ * reach pip through the environment, where pip does not expand them). A definition's values
+ * expand only allowed names (env-refs.ts).
+ */
 export function expandVars(text: string, env: Record<string, string>): string {
   return text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => env[name] ?? whole);
 }

@@ -16,6 +16,10 @@ export interface BuildOptionLine {
   flag: string;
   value: string | undefined;
   location: SourceLocation;
+  /** Folder a relative `--find-links` path is read against (the requirements file's). */
+  baseDir: string;
+  /** Dotted spec field the line came from, for errors. */
+  field: string;
 }
 
 /** Index options found in requirements files and inline lists, for the builder. */
@@ -77,10 +81,11 @@ export class PipCollector {
           break;
         }
         case "hashed-option":
+          refuseVariable(line.value, `--${line.name}`, line.location, source.field);
           this.parsed.options.push({ name: line.name, value: line.value, location: line.location });
           break;
         case "build-option":
-          this.#buildOption(line, source.baseDir);
+          this.#buildOption({ ...line, baseDir: source.baseDir, field: source.field });
           break;
         case "include":
           await this.#include(line.request, line.constraint || constraint, line.location, source, chain);
@@ -89,7 +94,8 @@ export class PipCollector {
     }
   }
 
-  #buildOption(line: BuildOptionLine, baseDir: string): void {
+  #buildOption(line: BuildOptionLine): void {
+    const { baseDir } = line;
     const b = this.parsed.buildOptions;
     this.parsed.buildOptionLines.push(line);
     const value = line.value ?? "";
@@ -134,6 +140,22 @@ export class PipCollector {
     const source: TextSource = { text: content, file, baseDir: path.dirname(file), field: from.field };
     await this.add(source, constraint, [...chain, absolute]);
   }
+}
+
+/**
+ * pip expands `${NAME}` on every line it reads. In an option that changes what gets installed the
+ * hash would not see the value, so only index options (where pip's own files put tokens) may
+ * name a variable, and only one the host passes (env-refs.ts).
+ */
+function refuseVariable(value: string | undefined, flag: string, location: SourceLocation, field: string): void {
+  if (value === undefined || !value.includes("${")) return;
+  throw new EnvforgeError({
+    code: "E_INVALID_REQUIREMENT",
+    message: `${flag} ${value}: an environment variable (\${…}) in an option that changes what gets installed`,
+    location,
+    field,
+    hint: "write the value itself; only index options (--index-url, --extra-index-url, --find-links, --trusted-host) may use ${NAME}, for a variable the host passes",
+  });
 }
 
 /** pip's rules for constraints: a named project, no extras, nothing editable. */

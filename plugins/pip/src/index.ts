@@ -10,3 +10,4 @@ export { normalizeVersion } from "./pep440.js";
 export { parseFreeze, lockedPackages, type FrozenLine } from "./freeze.js";
 export { readBuilderOptions, type PipBuilderOptions } from "./builder-options.js";
 export { parseRequirementsText, type RequirementsLine } from "./requirements-file.js";
+export { pipIndexSetup, type PipIndexSetup } from "./index-setup.js";

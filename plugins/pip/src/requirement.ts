@@ -14,6 +14,8 @@ export interface PipRequirement {
   /** As the user wrote it. */
   written: string;
   location: SourceLocation;
+  /** Dotted spec field it came from (`python.pip[2]`, `python.pipRequirements`). */
+  field?: string | undefined;
 }
 
 export interface RequirementInput {
@@ -125,7 +127,7 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
   }
   const exact = parsed.specifiers.some((c) => c.operator === "===" || (c.operator === "==" && !c.version.endsWith(".*")));
   const pinned = parsed.url !== undefined ? urlPinned(parsed.url, input.hashes.length > 0) : exact;
-  return { canonical: canonical + suffix, name: canonicalName(parsed.name), pinned, written: text, location: input.location };
+  return { canonical: canonical + suffix, name: canonicalName(parsed.name), pinned, written: text, location: input.location, field: input.field };
 }
 
 function parseMarkerOnly(markerText: string, input: RequirementInput, offset: number): string | undefined {
@@ -156,6 +158,7 @@ function urlRequirement(canonical: string, url: string, suffix: string, input: R
     pinned: urlPinned(url, input.hashes.length > 0),
     written: input.text,
     location: input.location,
+    field: input.field,
   };
 }
 
@@ -204,6 +207,14 @@ function requirementOptions(input: RequirementInput): string {
     }
     return `--hash=${algo}:${m[2]!.toLowerCase()}`;
   });
+  if (input.configSettings.some((s) => s.includes("${"))) {
+    throw refuse(
+      `--config-settings on "${input.text}" uses an environment variable (\${…})`,
+      input,
+      0,
+      "write the value itself: a build setting changes what gets installed, and the hash must see it",
+    );
+  }
   const settings = input.configSettings.map((s) => `--config-settings=${quoteWord(s)}`);
   const all = [...sortedUnique(settings), ...sortedUnique(hashes)];
   return all.length === 0 ? "" : ` ${all.join(" ")}`;

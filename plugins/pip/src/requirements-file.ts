@@ -135,6 +135,9 @@ function shellWords(text: string, at: Positioner, offset: number): Array<{ word:
   return words;
 }
 
+/** How a requirement can start: a project name, a path (`.`, `/`, `~`), a URL, a `${VAR}` pip expands. */
+const REQUIREMENT_START = /^[A-Za-z0-9._/~$\\]/;
+
 function invalid(message: string, location: SourceLocation, hint: string): EnvforgeError {
   return new EnvforgeError({ code: "E_INVALID_REQUIREMENT", message, location, hint });
 }
@@ -195,6 +198,15 @@ function requirementLine(
   words: Array<{ word: string; offset: number }>,
   at: Positioner,
 ): RequirementsLine & { kind: "requirement" } {
+  // Said before anything about the options after it: `; rm -rf /` is no requirement (and its
+  // `-rf` no `-r`): the line is a shell command, or a typo.
+  if (!REQUIREMENT_START.test(args)) {
+    throw invalid(
+      `"${args}" is not a requirement: a requirement starts with a project name, a path or a URL, not "${args[0]}"`,
+      at(argsOffset),
+      `a line is a requirement (numpy==1.26, ./pkg, https://…/pkg.whl) or starts with an option; ${OPTION_HINT}`,
+    );
+  }
   const hashes: string[] = [];
   const configSettings: string[] = [];
   for (let i = 0; i < words.length; ) {

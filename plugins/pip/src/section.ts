@@ -4,6 +4,7 @@ import { canonicalSet, EnvforgeError, frozenCopy, type CanonicalValue, type Pars
 import { PipCollector, type PipParsed } from "./collect.js";
 import { canonicalOptions } from "./options.js";
 import { redactUrl } from "./redact.js";
+import { checkPipSources } from "./sources.js";
 
 export const PIP_SECTION = "pip";
 
@@ -58,6 +59,7 @@ export async function parsePipSection(fields: SectionFields, ctx: ParseContext):
     await collector.add({ text: item.value, file: item.location.file, baseDir, field: `${item.from}.pip`, origin: item.location });
   }
   const parsed = collector.parsed;
+  await checkPipSources(parsed, ctx);
   warnBuildOptions(parsed, ctx);
   warnUnpinned(parsed, ctx);
   return parsed;

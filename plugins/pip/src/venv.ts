@@ -1,13 +1,14 @@
-import { constants } from "node:fs";
-import { access, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { EnvforgeError, type BuildContext, type BuildOutput } from "@envforge/core";
-import { expandVars, mergeIndexOptions, readBuilderOptions, type PipBuilderOptions } from "./builder-options.js";
+import { readBuilderOptions } from "./builder-options.js";
 import { canonicalName } from "./canonical.js";
 import type { PipParsed } from "./collect.js";
 import { lockedPackages, parseFreeze } from "./freeze.js";
 import { runLogged, runQuiet, type RunResult } from "./process.js";
-import { lineRedactor, secretsOf } from "./redact.js";
+import { assertNoVariables, pipIndexSetup } from "./index-setup.js";
+import { recognisePython } from "./interpreter-check.js";
 import { PIP_SECTION, pipCanonicalParts, pipInstallFiles } from "./section.js";
 
 export interface PythonSection {
@@ -42,8 +43,8 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
   }
   const options = readBuilderOptions(ctx.options[PIP_SECTION]);
   const python = (ctx.spec.sections.python ?? {}) as PythonSection;
-  const env = pipEnv(options);
-  const baseEnv = { ...env };
+  // Checked before anything runs: a variable the host does not pass, a find-links folder outside.
+  const { env, baseEnv, args: indexArgs, redact } = await pipIndexSetup(ctx, options);
 
   if (python.userManaged) return userManaged(ctx, python, baseEnv);
 
@@ -52,11 +53,6 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
   checkVersion(python.version, interpreter, interpreterName, ctx);
 
   const parsed = ctx.spec.sections[PIP_SECTION] as PipParsed | undefined;
-  const index = mergeIndexOptions(parsed?.buildOptions, options);
-  const expand = (s: string) => expandVars(s, env);
-  if (index.indexUrl) env.PIP_INDEX_URL = expand(index.indexUrl);
-  if (index.extraIndexUrls.length > 0) env.PIP_EXTRA_INDEX_URL = index.extraIndexUrls.map(expand).join(" ");
-  const redact = lineRedactor(secretsOf([env.PIP_INDEX_URL, ...index.extraIndexUrls.map(expand)], options.env ?? {}));
   const run = (file: string, args: string[]) => {
     ctx.log(`$ ${[file, ...args].join(" ")}`, "info");
     return runLogged(file, args, ctx, { env, cwd: ctx.workDir, redact });
@@ -71,12 +67,11 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
   if (pipCanonicalParts(canonical).requirements.length > 0) {
     const files = pipInstallFiles(canonical);
     const reqFile = path.join(ctx.workDir, "requirements.txt");
+    assertNoVariables(files.requirements, "requirements.txt");
+    assertNoVariables(files.constraints ?? "", "constraints.txt");
     await writeFile(reqFile, files.requirements);
     if (files.constraints !== undefined) await writeFile(path.join(ctx.workDir, "constraints.txt"), files.constraints);
-    const args = ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "-r", reqFile];
-    if (index.noIndex) args.push("--no-index");
-    for (const link of index.findLinks) args.push("--find-links", expand(link));
-    for (const host of index.trustedHosts) args.push("--trusted-host", expand(host));
+    const args = ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "-r", reqFile, ...indexArgs];
     const installed = await run(venvPython, args);
     ctx.signal.throwIfAborted();
     if (installed.exitCode !== 0) throw failed("pip install", installed);
@@ -87,8 +82,12 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
   if (!freeze.ok) throw failed("pip freeze", { exitCode: undefined, tail: redact(freeze.stderr).split("\n").slice(-20), stdout: "", failed: true });
   const lines = parseFreeze(freeze.stdout);
   const versions = lines.some((l) => l.version === undefined) ? await installedVersions(venvPython, ctx, baseEnv) : new Map<string, string>();
-  const packages = lockedPackages(lines, versions);
+  const packages = lockedPackages(lines, versions).map((p) => (p.source === undefined ? p : { ...p, source: redact(p.source) }));
   logResolved(parsed, packages, ctx);
+  // pip compiles what it installs; a top-level module's first import would still create this
+  // folder and so change site-packages, which the seal checks on every hit: made now instead.
+  const sitePackages = path.join("lib", `python${interpreter.version.split(".").slice(0, 2).join(".")}`, "site-packages");
+  if (existsSync(path.join(ctx.artifactDir, sitePackages))) await mkdir(path.join(ctx.artifactDir, sitePackages, "__pycache__"), { recursive: true });
   return {
     artifact: {
       kind: "venv",
@@ -97,26 +96,9 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
     },
     lock: { packages, raw: { "pip freeze --all": redact(freeze.stdout) } },
     builder: "pip",
+    // Running the venv writes only below these (`__pycache__` of each imported package).
+    seal: { paths: ["bin", "bin/python", sitePackages] },
   };
-}
-
-/** The environment pip runs in: the host's, minus pip configuration unless asked for. */
-function pipEnv(options: PipBuilderOptions): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined) continue;
-    if (!options.inheritPipConfig && k.startsWith("PIP_")) continue;
-    env[k] = v;
-  }
-  if (!options.inheritPipConfig) env.PIP_CONFIG_FILE = "/dev/null";
-  env.PIP_NO_INPUT = "1";
-  env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
-  // Nothing from an active venv or a PYTHONPATH: pip would count packages it finds there as
-  // installed and leave them out of the venv.
-  delete env.VIRTUAL_ENV;
-  delete env.PYTHONHOME;
-  delete env.PYTHONPATH;
-  return { ...env, ...options.env };
 }
 
 async function probe(interpreter: string, ctx: BuildContext, env: Record<string, string>, code: "E_TOOL_NOT_FOUND" | "E_FILE_NOT_FOUND"): Promise<Interpreter> {
@@ -157,20 +139,23 @@ function checkVersion(wanted: string | undefined, interpreter: Interpreter, name
   });
 }
 
+/**
+ * A user-managed definition names a program on this machine, which the build runs to ask its
+ * version: only if the host allows it, and only once the file is recognised as a Python
+ * interpreter without running it (interpreter-check.ts).
+ */
 async function userManaged(ctx: BuildContext, python: PythonSection, env: Record<string, string>): Promise<BuildOutput> {
   const interpreter = python.interpreterPath!;
-  const location = ctx.spec.loaded.locator.locate(["python", "interpreterPath"]);
-  try {
-    await access(interpreter, constants.X_OK);
-  } catch {
+  if (!ctx.policy.allowUserManaged) {
     throw new EnvforgeError({
-      code: "E_FILE_NOT_FOUND",
-      message: `python.interpreterPath ${interpreter} does not exist or is not executable`,
-      location,
-      field: "python.interpreterPath",
-      hint: "a user-managed environment uses an interpreter you installed; give its absolute path",
+      code: "E_POLICY",
+      message: `the host policy does not allow user-managed environments: python.interpreterPath ${interpreter} is not run`,
+      location: ctx.spec.loaded.locator.locate(["python", "userManaged"]),
+      field: "python.userManaged",
+      hint: "build an environment envforge creates (drop userManaged), or let the host allow it (policy.allowUserManaged)",
     });
   }
+  await recognisePython(interpreter, { location: ctx.spec.loaded.locator.locate(["python", "interpreterPath"]), field: "python.interpreterPath" });
   const found = await probe(interpreter, ctx, env, "E_FILE_NOT_FOUND");
   checkVersion(python.version, found, interpreter, ctx);
   ctx.log(`user-managed environment: nothing to install, using ${interpreter} (Python ${found.version})`, "info");

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, type EngineEvent, type EnginePlugin, type Hash } from "@envforge/core";
+import { createEngine, EnvforgeError, STRICT_POLICY, type EngineEvent, type EnginePlugin, type Hash } from "@envforge/core";
 import { DOCKER_SECTION_TAP, dockerPlugin } from "@envforge/plugin-docker";
 import { podmanPlugin } from "./plugin.js";
 
@@ -64,5 +64,19 @@ describe("podman plugin", () => {
     const cacheRoot = path.join(tmp, `cache-${n}`);
     const entries = existsSync(cacheRoot) ? readdirSync(cacheRoot, { recursive: true }).map(String) : [];
     expect(entries.filter((e) => e.endsWith("entry.json"))).toEqual([]);
+  });
+
+  it("the host policy holds for podman too: steps, a registry not listed and a denied build argument are E_POLICY before any build", async () => {
+    const engine = createEngine({ plugins: [podmanPlugin()], cacheDir: path.join(tmp, `cache-${++n}`), policy: STRICT_POLICY });
+    const refused = async (docker: Record<string, unknown>) => {
+      const error = await engine.build({ object: { docker } }, { target: "podman" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EnvforgeError);
+      return error as EnvforgeError;
+    };
+    expect(await refused(spec.object.docker)).toMatchObject({ code: "E_POLICY", field: "docker.steps" });
+    expect(await refused({ baseImage: "python:3.11-slim" })).toMatchObject({ code: "E_POLICY", field: "docker.baseImage" });
+    const open = createEngine({ plugins: [podmanPlugin()], cacheDir: path.join(tmp, `cache-${++n}`), policy: { ...STRICT_POLICY, baseImageRegistries: ["docker.io"] } });
+    await expect(open.hash({ object: { docker: { baseImage: "python:3.11-slim" } } })).resolves.toBeDefined();
+    await expect(open.hash({ object: { docker: { baseImage: "python:3.11-slim", buildArgs: { LD_PRELOAD: "/x.so" } } } })).rejects.toMatchObject({ code: "E_POLICY" });
   });
 });

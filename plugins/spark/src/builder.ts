@@ -49,7 +49,7 @@ export async function buildSpark(ctx: BuildContext, defaults: SparkBuilderOption
   if (!spark) {
     ctx.log("the definition has no Spark packages: the configuration is empty", "info");
     await writeFile(confFile, sparkDefaultsConf({}, header));
-    return { artifact: { kind: ARTIFACT_KIND, path: ctx.artifactDir, details: { confFile, jars: [] } }, lock: { packages: [] } };
+    return { artifact: { kind: ARTIFACT_KIND, path: ctx.artifactDir, details: { confFile, jars: [] } }, lock: { packages: [] }, seal: { paths: ["conf", "conf/spark-defaults.conf"] } };
   }
 
   if (!spark.precache) {
@@ -60,6 +60,8 @@ export async function buildSpark(ctx: BuildContext, defaults: SparkBuilderOption
     ctx.log(`precache is off: Spark resolves ${spark.packages.length} package(s) itself at startup into ${ivyDir}`, "info");
     return {
       artifact: { kind: ARTIFACT_KIND, path: ctx.artifactDir, details: { confFile, precache: false, sparkConf: properties } },
+      // Spark fills the Ivy folder when it starts: outside what a hit checks and what verify digests.
+      seal: { paths: ["conf", "conf/spark-defaults.conf"], volatile: ["ivy"] },
     };
   }
 
@@ -72,6 +74,7 @@ export async function buildSpark(ctx: BuildContext, defaults: SparkBuilderOption
     log: (line, stream) => ctx.log(line, stream),
     warn: (code, message, hint) => ctx.warn(code, message, undefined, hint),
     sites: packageSites(ctx.spec.sections[SPARK_SECTION]),
+    passEnv: ctx.policy.passEnv,
   });
   const properties = { "spark.jars": sparkJarsValue(resolution.jars.map((j) => j.file)) };
   await writeFile(confFile, sparkDefaultsConf(properties, header));
@@ -88,5 +91,6 @@ export async function buildSpark(ctx: BuildContext, defaults: SparkBuilderOption
       },
     },
     lock: lockOf(resolution.jars),
+    seal: { paths: ["conf", "conf/spark-defaults.conf", "jars"] },
   };
 }

@@ -1,4 +1,4 @@
-import { EnvforgeError, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, hostAllowed, type SourceLocation } from "@envforge/core";
 
 /** What Spark and Ivy fall back to when a definition names no repository. */
 export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";
@@ -23,6 +23,17 @@ export function normalizeRepository(text: string, site: { location?: SourceLocat
       field: site.field,
     });
   const trimmed = text.trim();
+  // Ivy replaces ${name} in its settings with its own and Java's properties (user.home, …):
+  // nothing of the machine may be spliced into where a definition downloads from.
+  if (trimmed.includes("${")) {
+    throw new EnvforgeError({
+      code: "E_ENV_NOT_ALLOWED",
+      message: `repository URL ${JSON.stringify(shown)} names a variable (\${…}); repository URLs are used as written`,
+      hint: "write the URL itself; credentials go in the builder option spark.credentials",
+      location: site.location,
+      field: site.field,
+    });
+  }
   let url: URL;
   try {
     url = new URL(trimmed);
@@ -42,4 +53,24 @@ export function normalizeRepository(text: string, site: { location?: SourceLocat
   if (url.protocol === "file:" && url.pathname === "/") throw refuse("a file URL must name a folder, not the file system root");
   if (url.protocol !== "file:" && url.host === "") throw refuse("the URL has no host");
   return url.href.replace(/\/+$/, "");
+}
+
+/**
+ * A repository a definition names must be on a host the policy allows (`policy.indexHosts`;
+ * `undefined`: any). `file:` repositories have no host. Takes a normalized URL.
+ */
+export function checkRepositoryHost(repository: string, allowed: readonly string[] | undefined, site: { location?: SourceLocation; field?: string }): void {
+  if (allowed === undefined) return;
+  const url = new URL(repository);
+  if (url.protocol === "file:" || hostAllowed(url.host, allowed)) return;
+  throw new EnvforgeError({
+    code: "E_POLICY",
+    message: `the repository ${repository} is on the host "${url.host}", which the host policy does not allow`,
+    location: site.location,
+    field: site.field,
+    hint: allowed.length === 0
+      ? "this host allows no package source named by a definition; give repositories as builder options (spark.defaultRepositories)"
+      : `allowed hosts: ${allowed.join(", ")} (policy.indexHosts)`,
+    details: { host: url.host },
+  });
 }

@@ -3,7 +3,7 @@ import { createReadStream, existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { EnvforgeError, createRedactor, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, createRedactor, toolEnvironment, type SourceLocation } from "@envforge/core";
 import { execa } from "execa";
 import { parseCoordinate } from "./coordinates.js";
 import {
@@ -39,6 +39,8 @@ export interface ResolveIO {
   warn(code: string, message: string, hint?: string): void;
   /** Where each package (canonical text) was written, to locate errors about it. */
   sites?: ReadonlyMap<string, { location: SourceLocation; field: string }> | undefined;
+  /** Host variables the host passes to build tools (`policy.passEnv`); Java sees no others but core's allowlist and JAVA_HOME. */
+  passEnv?: readonly string[] | undefined;
 }
 
 /** One jar on the resolved classpath. */
@@ -126,6 +128,9 @@ export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedB
     reject: false,
     stdin: "ignore",
     cwd: ivyDir,
+    // Not the host's whole environment: Ivy reads properties from it, and nothing in it is Ivy's business.
+    env: toolEnvironment({ passEnv: io.passEnv ?? [] }, ["JAVA_HOME"]),
+    extendEnv: false,
     stdout: {
       transform: function* (line: unknown) {
         log(String(line), "stdout");

@@ -19,7 +19,7 @@ import {
   type MavenCoordinate,
 } from "./coordinates.js";
 import { sortMavenVersions } from "./maven-version.js";
-import { normalizeRepository } from "./repositories.js";
+import { checkRepositoryHost, normalizeRepository } from "./repositories.js";
 
 export const SPARK_SECTION = "spark";
 
@@ -97,7 +97,10 @@ export function parseSparkSection(fields: SectionFields, ctx: ParseContext): Spa
 
   const repositories = (raw.repositories ?? []).map((url, i) => {
     const path = [SPARK_SECTION, "repositories", i];
-    return normalizeRepository(url, { location: ctx.locate(path), field: formatPath(path) });
+    const site = { location: ctx.locate(path), field: formatPath(path) };
+    const normalized = normalizeRepository(url, site);
+    checkRepositoryHost(normalized, ctx.policy.indexHosts, site);
+    return normalized;
   });
 
   const packages = (raw.packages ?? []).map((item, i): SparkPackage => {

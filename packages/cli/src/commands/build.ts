@@ -6,6 +6,7 @@ import { buildSummary } from "../build-summary.js";
 import { parseBuilderOptions } from "../builder-options.js";
 import { CLI_PIPELINE_ID } from "../pipeline.js";
 import { registryStamp, writeReceipt } from "../registration-receipt.js";
+import { timeoutMsOf } from "../timeout-flag.js";
 import { printJson, refArg, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 
 interface BuildFlags extends GlobalFlags {
@@ -45,12 +46,13 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .option("-t, --target <target>", "venv, conda, spark, docker, podman", "venv")
     .option("--rebuild", "build a new generation even on a cache hit; shows what moved (the old one stays until collected)")
     .option("--no-register", "do not register a named definition in the workspace")
-    .option("--timeout <seconds>", "kill the build (and every process it started) after this long")
+    .option("--timeout <seconds>", "kill the build (and every process it started) after this long (above 0, at most 604800 = 7 days)")
     .option("-o, --option <plugin.key=value>", "builder option, repeatable (not hashed)", collect, [])
     .option("--find-links <dir-or-url>", "pip: where to find wheels (repeatable; not hashed)", collect, [])
     .option("--index-url <url>", "pip: package index (not hashed)")
     .option("--no-index", "pip: do not use any package index")
     .action(async (ref: string, flags: BuildFlags) => {
+      const timeoutMs = timeoutMsOf(flags.timeout);
       const { workspace } = workspaceFor(ctx, flags);
       const builderOptions: BuilderOptions = parseBuilderOptions(flags.option);
       const pip = (builderOptions.pip ??= {});
@@ -69,7 +71,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
             rebuild: flags.rebuild,
             builderOptions,
             signal: abort.signal,
-            timeoutMs: flags.timeout ? Number(flags.timeout) * 1000 : undefined,
+            timeoutMs,
           },
           { register: flags.register },
         );

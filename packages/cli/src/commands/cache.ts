@@ -1,7 +1,8 @@
 import type { Command } from "commander";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError, verifyEntry, type VerifyResult } from "@envforge/core";
 import { listGenerations } from "@envforge/workspace";
 import { engineFor, printJson, refArg, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
+import { EXIT } from "../exit-status.js";
 
 interface GcFlags extends GlobalFlags {
   maxAgeDays?: string;
@@ -17,6 +18,17 @@ function bytesOf(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+/** A hash as `efh1:<hex>` or 8 to 64 hex digits of it. */
+const HASH_REF = /^(?:efh1:[0-9a-f]{64}|[0-9a-f]{8,64})$/;
+
+const VERIFY_WORDS: Record<VerifyResult["status"], string> = {
+  ok: "ok",
+  modified: "MODIFIED",
+  broken: "BROKEN",
+  "no-digest": "no digest recorded",
+  external: "not a cache folder",
+};
+
 export function registerCache(program: Command, ctx: CommandContext): void {
   const cache = program.command("cache").description("inspect the local cache");
   cache
@@ -25,7 +37,9 @@ export function registerCache(program: Command, ctx: CommandContext): void {
     .action(async (flags: GlobalFlags, command: Command) => {
       const merged = { ...command.optsWithGlobals(), ...flags } as GlobalFlags;
       const { engine } = engineFor(ctx, merged);
-      const entries = await engine.cache.local.list();
+      const entries = await engine.cache.local.list((file, why) =>
+        engine.emit({ type: "warning", code: "E_CACHE_CORRUPT", message: `cache entry ${file} ${why}; not listed`, hint: "the next build of its hash moves it aside and rebuilds" }),
+      );
       if (merged.json) {
         printJson(ctx, entries);
         return;
@@ -70,6 +84,37 @@ export function registerCache(program: Command, ctx: CommandContext): void {
       const entries = await listGenerations(engine, hash, merged.target);
       if (merged.json) return printJson(ctx, entries);
       for (const e of entries) ctx.io.out(`gen ${e.generation}  ${e.timings.finishedAt}  ${e.artifact.path ?? e.artifact.reference ?? ""}\n`);
+    });
+  cache
+    .command("verify")
+    .description("check cached artifacts' files against the digest recorded when they were built (all entries without REF)")
+    .argument("[ref]", "a definition file, a registered name or a hash (efh1:… or a prefix of its hex)")
+    .option("-t, --target <target>", "only this target")
+    .action(async (ref: string | undefined, flags: GlobalFlags & { target?: string }, command: Command) => {
+      const merged = { ...command.optsWithGlobals(), ...flags } as GlobalFlags & { target?: string };
+      const { engine, workspace } = workspaceFor(ctx, merged);
+      const hash = ref === undefined ? undefined : HASH_REF.test(ref) ? ref.replace(/^efh1:/, "") : (await workspace.definition(refArg(ctx, ref))).hash.slice(5);
+      const local = engine.cache.local;
+      const entries = (await local.list()).filter((e) => (hash === undefined || e.hash.slice(5).startsWith(hash)) && (merged.target === undefined || e.target === merged.target));
+      if (ref !== undefined && entries.length === 0) {
+        throw new EnvforgeError({ code: "E_NOT_FOUND", message: `no cache entry for ${ref}${merged.target ? ` (target ${merged.target})` : ""}`, hint: "envforge cache ls lists what is cached" });
+      }
+      const results: VerifyResult[] = [];
+      for (const entry of entries) results.push(await verifyEntry(entry, local.root, local.manifestPath(entry, entry.generation)));
+      if (results.some((r) => r.failed)) ctx.exitCode = EXIT.check;
+      if (merged.json) return printJson(ctx, { passed: !results.some((r) => r.failed), results });
+      for (const r of results) {
+        ctx.io.out(`${VERIFY_WORDS[r.status].padEnd(18)} ${r.target.padEnd(7)} ${r.hash} gen ${r.generation}${r.path ? `  ${r.path}` : ""}
+`);
+        if (r.seal) ctx.io.out(`  seal: ${r.seal} (the next hit rebuilds it)
+`);
+        for (const d of r.differences ?? []) ctx.io.out(`  ${d}
+`);
+      }
+      const count = (status: VerifyResult["status"]) => results.filter((r) => r.status === status && !r.failed).length;
+      const failed = results.filter((r) => r.failed).length;
+      const parts = [`${count("ok")} as built`, `${count("no-digest")} without a recorded digest`, `${count("external")} not cache folders`, `${failed} differ`];
+      ctx.io.out(`${results.length} checked: ${parts.join(", ")}\n`);
     });
   cache
     .command("dir")

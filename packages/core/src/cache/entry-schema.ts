@@ -1,5 +1,5 @@
 import { isHash } from "../hash-format.js";
-import type { Artifact, CacheEntry, Lock } from "./types.js";
+import type { Artifact, ArtifactSeal, CacheEntry, ContentDigest, Lock } from "./types.js";
 
 /**
  * Parses an entry file's JSON; `undefined` when it is not a complete, well-formed entry.
@@ -17,7 +17,7 @@ export function parseEntry(text: string): CacheEntry | undefined {
     return undefined;
   }
   if (!isRecord(data)) return undefined;
-  const { schema, hash, target, generation, builder, artifact, lock, logPath, timings, canonicalText, name } = data;
+  const { schema, hash, target, generation, builder, artifact, lock, logPath, timings, canonicalText, name, seal, contentDigest } = data;
   if (schema !== 1) return undefined;
   if (typeof hash !== "string" || !isHash(hash)) return undefined;
   if (typeof target !== "string" || target.length === 0) return undefined;
@@ -26,10 +26,15 @@ export function parseEntry(text: string): CacheEntry | undefined {
   if (!isArtifact(artifact) || !isTimings(timings)) return undefined;
   if (lock !== undefined && !isLock(lock)) return undefined;
   if (!optional(logPath, "string") || !optional(name, "string")) return undefined;
+  // Written before seals existed: both absent (sealed on the first hit, see seal.ts).
+  if (seal !== undefined && !isSeal(seal)) return undefined;
+  if (contentDigest !== undefined && !isContentDigest(contentDigest)) return undefined;
   const entry: CacheEntry = { schema, hash, target, generation, builder, artifact, timings, canonicalText };
   if (lock !== undefined) entry.lock = lock;
   if (logPath !== undefined) entry.logPath = logPath as string;
   if (name !== undefined) entry.name = name as string;
+  if (seal !== undefined) entry.seal = seal;
+  if (contentDigest !== undefined) entry.contentDigest = contentDigest;
   return entry;
 }
 
@@ -59,4 +64,20 @@ function isLock(value: unknown): value is Lock {
   }
   if (value.raw === undefined) return true;
   return isRecord(value.raw) && Object.values(value.raw).every((v) => typeof v === "string");
+}
+
+/** A seal of a newer format (`v` above 1) is kept as it is: the envforge that wrote it checks it. */
+function isSeal(value: unknown): value is ArtifactSeal {
+  if (!isRecord(value) || typeof value.v !== "number") return false;
+  if (value.v !== 1) return true;
+  if (typeof value.path !== "string" || !Array.isArray(value.stamps)) return false;
+  return value.stamps.every(
+    (s) => isRecord(s) && typeof s.path === "string" && (s.type === "d" || s.type === "f" || s.type === "l") && typeof s.mtimeMs === "number" && optional(s.size, "number"),
+  );
+}
+
+function isContentDigest(value: unknown): value is ContentDigest {
+  if (!isRecord(value) || typeof value.algorithm !== "string" || typeof value.value !== "string") return false;
+  if (typeof value.files !== "number" || typeof value.bytes !== "number") return false;
+  return value.exclude === undefined || (Array.isArray(value.exclude) && value.exclude.every((e) => typeof e === "string"));
 }

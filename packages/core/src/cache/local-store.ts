@@ -1,16 +1,22 @@
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { hashHex } from "../canonical.js";
 import { EnvforgeError } from "../errors.js";
+import { NotAFileError, readRegularFile } from "../regular-file.js";
 import type { Hash } from "../spec.js";
 import { writeFileDurable } from "./atomic-write.js";
 import { parseEntry } from "./entry-schema.js";
 import { entryFile, LAYOUT, readEntryFile, TARGET_NAME, type LocalMiss } from "./read-entry.js";
 import { cacheIoError } from "./io-error.js";
-import { acquireLock, type HeldLock } from "./lock.js";
+import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
+import { writeFailure } from "./read-only.js";
+import { checkedEntry } from "./seal.js";
 import type { CacheEntry, CacheKey } from "./types.js";
 
 export type { LocalMiss } from "./read-entry.js";
+
+/** How long a build lock may go unrefreshed before another machine's waiter takes it over. */
+export const DEFAULT_LOCK_STALE_MS = 15_000;
 
 /**
  * The embedded cache on local disk; no server. Layout under `<root>/v1/`:
@@ -18,7 +24,7 @@ export type { LocalMiss } from "./read-entry.js";
  * - `entries/<target>/<hex>.json` — the current entry (the marker: written last, atomically)
  * - `generations/<target>/<hex>/<n>.json` — entries replaced by a rebuild, still reachable
  * - `artifacts/<target>/<hex>.<n>/` — what generation n built (a venv, a jar folder…)
- * - `logs/<target>/<hex>.<n>.log`, `locks/`, `tmp/`
+ * - `logs/<target>/<hex>.<n>.log`, `manifests/<target>/<hex>.<n>.txt` (its files, for `cache verify`), `locks/`, `tmp/`
  *
  * An artifact folder without an entry file is debris from a failed or killed build, never a hit.
  */
@@ -66,9 +72,19 @@ export class LocalStore {
     return path.join(this.root, "tmp");
   }
 
-  /** Reads the current entry. A missing file is a plain miss; a broken one is a miss with a reason. */
+  /** The file list of generation n's artifact at build time, read by `cache verify` (content-digest.ts). */
+  manifestPath(key: CacheKey, generation: number): string {
+    return path.join(this.root, "manifests", this.#safeTarget(key.target), `${hashHex(key.hash)}.${generation}.txt`);
+  }
+
+  /**
+   * Reads the current entry. A missing file is a plain miss; a broken one, or one whose artifact
+   * fails its seal (seal.ts), is a miss with a reason. An entry older than seals is sealed now.
+   */
   async get(key: CacheKey): Promise<{ entry?: CacheEntry; miss?: LocalMiss }> {
-    return readEntryFile(this.entryPath(key), key);
+    const file = this.entryPath(key);
+    const read = readEntryFile(file, key);
+    return read.entry ? checkedEntry(file, read.entry, this.root) : read;
   }
 
   /** Writes the entry file last, atomically and durably (temp file + fdatasync + rename). */
@@ -105,8 +121,11 @@ export class LocalStore {
     return max + 1;
   }
 
-  /** Every current entry (all targets). Corrupt files are skipped. */
-  async list(): Promise<CacheEntry[]> {
+  /**
+   * Every current entry (all targets). Corrupt files are skipped, and named to `onSkip` (why: "is a
+   * FIFO, not a file", "is corrupt or incomplete"); a FIFO or device is never opened for reading.
+   */
+  async list(onSkip?: (file: string, why: string) => void): Promise<CacheEntry[]> {
     const out: CacheEntry[] = [];
     const base = path.join(this.root, "entries");
     let targets: string[];
@@ -118,8 +137,17 @@ export class LocalStore {
     for (const target of targets.sort()) {
       for (const name of (await readdir(path.join(base, target))).sort()) {
         if (!name.endsWith(".json")) continue;
-        const entry = parseEntry(await readFile(path.join(base, target, name), "utf8").catch(() => ""));
+        const file = path.join(base, target, name);
+        let why = "is corrupt or incomplete";
+        const entry = await readRegularFile(file).then(
+          (read) => parseEntry(read.bytes!.toString("utf8")),
+          (cause: unknown) => {
+            why = cause instanceof NotAFileError ? `is ${cause.kind}, not a file` : `cannot be read: ${(cause as Error).message}`;
+            return (cause as NodeJS.ErrnoException).code === "ENOENT" ? null : undefined; // removed meanwhile: not corrupt
+          },
+        );
         if (entry) out.push(entry);
+        else if (entry === undefined) onSkip?.(file, why);
       }
     }
     return out;
@@ -142,15 +170,16 @@ export class LocalStore {
    * A lock across processes for one key, so N processes asking for the same hash build it once.
    * A holder that died is taken over: at once when it ran on this machine, else after `staleMs`.
    */
-  async lock(key: CacheKey, signal?: AbortSignal, options: { staleMs?: number | undefined; onLost?: (error: Error) => void } = {}): Promise<HeldLock> {
+  async lock(key: CacheKey, signal?: AbortSignal, options: Pick<LockOptions, "onLost" | "onWait"> & { staleMs?: number | undefined } = {}): Promise<HeldLock> {
     const dir = path.join(this.root, "locks");
     const file = path.join(dir, `${this.#safeTarget(key.target)}-${hashHex(key.hash)}`);
     try {
       await mkdir(dir, { recursive: true });
-      return await acquireLock(file, { staleMs: options.staleMs ?? 15_000, signal, onLost: options.onLost });
+      return await acquireLock(file, { staleMs: options.staleMs ?? DEFAULT_LOCK_STALE_MS, signal, onLost: options.onLost, onWait: options.onWait });
     } catch (cause) {
       if (signal?.aborted && cause === signal.reason) throw cause;
-      throw cacheIoError(cause, `lock ${file}`);
+      // The first write of a miss: on a read-only cache, name EROFS (mkdir -p reports ENOENT there).
+      throw cacheIoError(writeFailure(cause, this.root), `lock ${file}`);
     }
   }
 }

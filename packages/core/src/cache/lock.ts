@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync, readlinkSync, type Stats } from "node:fs";
+import { constants, readFileSync, readlinkSync, type Stats } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { readRegularFile } from "../regular-file.js";
 
 // Loaded on the first lock, i.e. on the first cache miss: a process that only finds cache hits
 // never pays for proper-lockfile and graceful-fs (~20 ms of start-up here).
@@ -19,6 +20,20 @@ export interface LockOptions {
   signal?: AbortSignal | undefined;
   /** The lock was taken over while held (this process stalled past `staleMs`): stop writing. */
   onLost?: ((error: Error) => void) | undefined;
+  /**
+   * This contender waits for a lock someone else holds: called once per holder (again when the
+   * lock changes hands), with who holds it as its holder record says, or undefined when there is
+   * no record (a proper-lockfile user other than envforge, a holder that just took it).
+   */
+  onWait?: ((holder: LockHolder | undefined) => void) | undefined;
+}
+
+/** Who holds a lock, from the record it wrote on taking it. */
+export interface LockHolder {
+  host: string;
+  pid: number;
+  /** When it took the lock (ISO 8601, the holder's clock). */
+  since: string;
 }
 
 /**
@@ -43,10 +58,12 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
   const lockDir = `${file}.lock`;
   const holders = `${file}.holders`;
   await mkdir(holders, { recursive: true });
+  const watch: LockWatch = {};
+  const waiting = options.onWait && holderReporter(lockDir, holders, options.onWait);
   for (;;) {
     options.signal?.throwIfAborted();
     const record = path.join(holders, recordName());
-    await writeFile(record, "");
+    await writeFile(record, "", { flag: WRITE_FLAGS });
     let release: () => Promise<void>;
     try {
       const lockfile = await loadLockfile();
@@ -59,12 +76,19 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
     } catch (cause) {
       await rm(record, { force: true });
       if ((cause as NodeJS.ErrnoException).code !== "ELOCKED") throw cause;
-      const judged = await findStaleLock(lockDir, holders, options.staleMs);
-      if (judged) await reclaimLock(lockDir, judged);
-      else await sleep(40 + Math.random() * 80, undefined, { signal: options.signal }).catch(() => undefined);
+      const judged = await findStaleLock(lockDir, holders, options.staleMs, watch);
+      if (judged) {
+        if (await reclaimLock(lockDir, judged)) await forgetHolder(holders, judged);
+      } else {
+        await waiting?.();
+        await sleep(40 + Math.random() * 80, undefined, { signal: options.signal }).catch(() => undefined);
+      }
       continue;
     }
     const mine = await stat(lockDir);
+    // Says who holds it and since when, for those who wait (and names the folder it took).
+    const holder: LockHolder & { lock: string } = { host: os.hostname(), pid: process.pid, since: new Date().toISOString(), lock: identity(mine) };
+    await writeFile(record, JSON.stringify(holder), { flag: WRITE_FLAGS }).catch(() => undefined);
     // Records of killed contenders: harmless (the holder's own is there) but would pile up.
     for (const name of await readdir(holders).catch(() => [] as string[])) {
       if (PIDNS !== "" && isDeadHere(name)) await rm(path.join(holders, name), { force: true }).catch(() => undefined);
@@ -81,6 +105,70 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
   }
 }
 
+/** Never a blocking open: a FIFO planted under a record's name makes the write fail, not wait. */
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK;
+
+/** A lock folder, told apart from the one re-created at the same path after it. */
+function identity(stats: Stats): string {
+  return `${stats.ino}:${stats.birthtimeMs}`;
+}
+
+/**
+ * Reports the holder to a waiting contender once per lock folder. A holder writes its record just
+ * after taking the lock, so for up to a second the record is looked for again before reporting
+ * an unknown holder.
+ */
+function holderReporter(lockDir: string, holders: string, onWait: (holder: LockHolder | undefined) => void): () => Promise<void> {
+  let reported: string | undefined;
+  let first: { id: string; at: number } | undefined;
+  return async () => {
+    const now = await stat(lockDir).catch(() => undefined);
+    if (!now || identity(now) === reported) return;
+    const id = identity(now);
+    if (first?.id !== id) first = { id, at: Date.now() };
+    const holder = await readHolder(holders, id);
+    if (!holder && Date.now() - first.at < 1000) return;
+    reported = id;
+    onWait(holder);
+  };
+}
+
+/** The record of the holder of the folder `id`; else the newest record a holder wrote (an older envforge's, another host's). */
+async function readHolder(holders: string, id: string): Promise<LockHolder | undefined> {
+  const records = await holderRecords(holders);
+  const exact = records.find((r) => r.lock === id);
+  return exact ? strip(exact) : records.sort((a, b) => b.since.localeCompare(a.since)).map(strip)[0];
+}
+
+/** After taking over a stale folder: its holder's record goes with it. */
+async function forgetHolder(holders: string, judged: Stats): Promise<void> {
+  const id = identity(judged);
+  for (const record of await holderRecords(holders)) if (record.lock === id) await rm(record.file, { force: true }).catch(() => undefined);
+}
+
+async function holderRecords(holders: string): Promise<Array<LockHolder & { lock?: string | undefined; file: string }>> {
+  const out: Array<LockHolder & { lock?: string | undefined; file: string }> = [];
+  for (const name of await readdir(holders).catch(() => [] as string[])) {
+    const file = path.join(holders, name);
+    // Records are tiny; a FIFO or a device among them is skipped, never opened for a blocking read.
+    const text = await readRegularFile(file, 4096).then((r) => r.bytes?.toString("utf8") ?? "", () => "");
+    if (text === "") continue;
+    try {
+      const data = JSON.parse(text) as Partial<LockHolder & { lock: string }>;
+      if (typeof data.host === "string" && Number.isInteger(data.pid) && typeof data.since === "string") {
+        out.push({ host: data.host, pid: data.pid!, since: data.since, lock: typeof data.lock === "string" ? data.lock : undefined, file });
+      }
+    } catch {
+      // cut short, or not ours
+    }
+  }
+  return out;
+}
+
+function strip(record: LockHolder): LockHolder {
+  return { host: record.host, pid: record.pid, since: record.since };
+}
+
 /** `<host>~<pid namespace>~<pid>~<nonce>`: enough to tell, on this machine, whether it still runs. */
 function recordName(): string {
   return `${encodeURIComponent(os.hostname())}~${PIDNS}~${process.pid}~${NONCE}-${++attempts}`;
@@ -88,16 +176,32 @@ function recordName(): string {
 const NONCE = randomUUID().slice(0, 8);
 let attempts = 0;
 
+/** What one contender saw of a lock folder stamped in the future, and since when (its own clock). */
+export interface LockWatch {
+  id?: string;
+  since?: number;
+}
+
 /**
  * The lock folder's state if its holder is gone (every contender recorded beside it is dead on
  * this machine, or the folder was not refreshed for `staleMs`); else undefined. A folder with no
  * records (taken by another proper-lockfile user) or with a record of another machine can only
  * go stale by age.
+ *
+ * A folder stamped in the future (another machine's clock is ahead, or this one was set back) has
+ * no age to measure: with `watch`, it is stale once its stamp has not moved for `staleMs` of this
+ * process's watching — a live holder refreshes it every `staleMs / 3`.
  */
-export async function findStaleLock(lockDir: string, holders: string, staleMs: number): Promise<Stats | undefined> {
+export async function findStaleLock(lockDir: string, holders: string, staleMs: number, watch?: LockWatch): Promise<Stats | undefined> {
   const judged = await stat(lockDir).catch(() => undefined);
   if (!judged) return undefined;
-  if (Date.now() - judged.mtimeMs > staleMs) return judged;
+  const now = Date.now();
+  if (now - judged.mtimeMs > staleMs) return judged;
+  if (watch && judged.mtimeMs > now) {
+    const seen = `${identity(judged)}:${judged.mtimeMs}`;
+    if (watch.id !== seen) Object.assign(watch, { id: seen, since: now });
+    else if (now - watch.since! > staleMs) return judged;
+  }
   if (PIDNS === "") return undefined;
   const names = await readdir(holders).catch(() => [] as string[]);
   if (names.length === 0) return undefined;

@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
 import { hashHex } from "../hash-format.js";
+import { NotAFileError, readRegularFileSync } from "../regular-file.js";
 import { parseEntry } from "./entry-schema.js";
 import type { CacheEntry, CacheKey } from "./types.js";
 
@@ -29,9 +30,11 @@ export function entryFile(root: string, key: CacheKey): string {
 export function readEntryFile(file: string, key: CacheKey): { entry?: CacheEntry; miss?: LocalMiss } {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    // A FIFO in entries/ would block open() for good: only a regular file is read.
+    text = readRegularFileSync(file, "utf8");
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") return { miss: {} };
+    if (cause instanceof NotAFileError) return { miss: { corrupt: `cache entry ${cause.message}` } };
     return { miss: { corrupt: `cannot read ${file}: ${(cause as Error).message}` } };
   }
   const entry = parseEntry(text);

@@ -51,6 +51,45 @@ export interface CacheEntry {
   canonicalText: string;
   /** Environment name at build time: informational only (the hash ignores names). */
   name?: string | undefined;
+  /**
+   * What every hit checks of an artifact folder in the cache (seal.ts): absent in entries written
+   * before seals existed (they are sealed on their first hit) and for artifacts that are no folder
+   * of the cache (images, a user-managed interpreter).
+   */
+  seal?: ArtifactSeal | undefined;
+  /** The digest of the artifact's files at build time, for `envforge cache verify` (content-digest.ts). */
+  contentDigest?: ContentDigest | undefined;
+}
+
+/** Stamps of an artifact folder taken right after its build: cheap to compare (one lstat each). */
+export interface ArtifactSeal {
+  /** Format version: 1 is this one; a newer one is left to the envforge that wrote it. */
+  v: number;
+  /** The artifact path sealed: an entry whose `artifact.path` was edited no longer matches it. */
+  path: string;
+  /** The folder itself (path `""`) first, then the paths its builder named. */
+  stamps: SealStamp[];
+}
+
+export interface SealStamp {
+  /** Relative to the artifact folder, `/`-separated; `""` is the folder itself. */
+  path: string;
+  /** `d` folder, `f` file, `l` symbolic link (which must still lead to something). */
+  type: "d" | "f" | "l";
+  mtimeMs: number;
+  /** Files and links only: a folder's size depends on the file system's history, not its entries. */
+  size?: number | undefined;
+}
+
+/** sha256 over the artifact's sorted file list (type, mode, size, content digest, path). */
+export interface ContentDigest {
+  /** `sha256-tree-1` is this one; another is reported as not checkable. */
+  algorithm: string;
+  value: string;
+  files: number;
+  bytes: number;
+  /** Relative paths left out besides `__pycache__` folders and `*.pyc` files (normal use writes there). */
+  exclude?: string[] | undefined;
 }
 
 export interface CacheKey {

@@ -1,7 +1,7 @@
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { acquireLock, hashHex, isInside, type Hash } from "@envforge/core";
+import { acquireLock, hashHex, isInside, readRegularFile, type Hash } from "@envforge/core";
 import type { EnvironmentRegistry } from "../registry/types.js";
 import { scanCache, type CacheUnit, type UnitKind } from "./scan.js";
 import { pruneSourceMemos } from "./source-memos.js";
@@ -202,7 +202,7 @@ async function remove(unit: CacheUnit, paths: string[], root: string): Promise<b
 
 async function stillGeneration(marker: string, generation: number | undefined): Promise<boolean> {
   try {
-    return (JSON.parse(await readFile(marker, "utf8")) as { generation?: number }).generation === generation;
+    return (JSON.parse((await readRegularFile(marker)).bytes!.toString("utf8")) as { generation?: number }).generation === generation;
   } catch {
     return false;
   }

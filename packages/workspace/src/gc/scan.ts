@@ -1,6 +1,6 @@
-import { lstat, readdir, readFile } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
-import type { Hash } from "@envforge/core";
+import { readRegularFile, type Hash } from "@envforge/core";
 
 /**
  * What garbage collection sees in the local cache (`<cacheDir>/v1`, see core's LocalStore): one
@@ -41,6 +41,8 @@ interface EntryFields {
 const ENTRY_FILE = /^([0-9a-f]{64})\.json$/;
 const ARTIFACT_DIR = /^([0-9a-f]{64})\.(\d+)$/;
 const LOG_FILE = /^([0-9a-f]{64})\.(\d+)\.log$/;
+/** The file list `cache verify` compares an artifact with: goes with its generation. */
+const MANIFEST_FILE = /^([0-9a-f]{64})\.(\d+)\.txt$/;
 
 export async function scanCache(root: string): Promise<CacheUnit[]> {
   const units = new Map<string, CacheUnit>();
@@ -77,7 +79,7 @@ export async function scanCache(root: string): Promise<CacheUnit[]> {
       }
     }
   }
-  const attach = async (dirName: "artifacts" | "logs", pattern: RegExp) => {
+  const attach = async (dirName: "artifacts" | "logs" | "manifests", pattern: RegExp) => {
     for (const target of await list(path.join(root, dirName))) {
       for (const name of await list(path.join(root, dirName, target))) {
         const match = pattern.exec(name);
@@ -98,6 +100,7 @@ export async function scanCache(root: string): Promise<CacheUnit[]> {
   };
   await attach("artifacts", ARTIFACT_DIR);
   await attach("logs", LOG_FILE);
+  await attach("manifests", MANIFEST_FILE);
   for (const name of await list(path.join(root, "tmp"))) {
     const file = path.join(root, "tmp", name);
     extra.push({ kind: "tmp", paths: [file], bytes: await sizer.size(file), time: await mtime(file) });
@@ -128,7 +131,8 @@ function unitFor(kind: "entry" | "generation", target: string, hex: string, entr
 /** Only the fields gc needs; anything that does not have them is debris, not an entry. */
 async function readEntry(file: string): Promise<EntryFields | undefined> {
   try {
-    const data = JSON.parse(await readFile(file, "utf8")) as Partial<EntryFields>;
+    // Only a regular file is opened: a FIFO named like an entry is debris, never a wait.
+    const data = JSON.parse((await readRegularFile(file)).bytes!.toString("utf8")) as Partial<EntryFields>;
     if (typeof data.generation !== "number" || !Number.isInteger(data.generation) || data.generation < 1) return undefined;
     return data as EntryFields;
   } catch {

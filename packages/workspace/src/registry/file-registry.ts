@@ -1,8 +1,8 @@
-import { mkdir, open, readFile, rename, truncate } from "node:fs/promises";
+import { mkdir, open, rename, truncate } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
-import { EnvforgeError } from "@envforge/core";
+import { cacheIoError, EnvforgeError, NotAFileError, readRegularFile, writeFailure } from "@envforge/core";
 import { recover, type Recovery } from "./recover.js";
 import { StateRegistry } from "./state-registry.js";
 import { applyOperation, type RegistryOperation, type RegistryState } from "./state.js";
@@ -198,7 +198,11 @@ export class FileRegistry extends StateRegistry {
   }
 
   async #lock(): Promise<() => Promise<void>> {
-    await mkdir(this.dir, { recursive: true });
+    // A read-only cache (EROFS, EACCES) is an E_CACHE_IO naming it: a build's registration skips it.
+    const unlockable = (cause: unknown) => cacheIoError(writeFailure(cause, this.dir), `lock the registry ${this.dir}`);
+    await mkdir(this.dir, { recursive: true }).catch((cause: unknown) => {
+      throw unlockable(cause);
+    });
     const stale = this.#options.staleMs ?? 10_000;
     const deadline = Date.now() + (this.#options.lockTimeoutMs ?? 60_000);
     for (;;) {
@@ -214,7 +218,7 @@ export class FileRegistry extends StateRegistry {
         this.#lost = undefined;
         return release;
       } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== "ELOCKED") throw cause;
+        if ((cause as NodeJS.ErrnoException).code !== "ELOCKED") throw unlockable(cause);
         if (Date.now() > deadline) {
           throw new EnvforgeError({
             code: "E_TIMEOUT",
@@ -243,9 +247,13 @@ export class FileRegistry extends StateRegistry {
 
 async function readOrUndefined(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, "utf8");
+    return (await readRegularFile(file)).bytes!.toString("utf8");
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    // Never opened: a FIFO there would block every command that reads the registry.
+    if (cause instanceof NotAFileError) {
+      throw new EnvforgeError({ code: "E_REGISTRY_CORRUPT", message: `the registry file ${cause.message}`, hint: `remove it; the registry rebuilds it from its other file (${SNAPSHOT} or ${JOURNAL})`, cause });
+    }
     throw new EnvforgeError({ code: "E_CACHE_IO", message: `cannot read ${file}: ${(cause as Error).message}`, cause });
   }
 }

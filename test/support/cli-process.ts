@@ -1,0 +1,46 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { expect } from "vitest";
+import { repoRoot } from "./paths.js";
+
+const CLI_CHILD = path.join(repoRoot, "test", "support", "cli-child.ts");
+
+export interface CliExit {
+  code: number | null;
+  /** Set when the deadline killed it. */
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * The `envforge` binary — quick path first, then the full CLI — run from the sources in its own
+ * process (cli-child.ts), SIGKILLed at `deadlineMs`: for what only a real process shows (a call
+ * blocked in the kernel, exit codes, one warning per process), without building `dist/` first.
+ */
+export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, deadlineMs = 60_000): Promise<CliExit> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI_CHILD, ...args], {
+      cwd: path.join(repoRoot, "test"),
+      env: { ...process.env, NO_COLOR: "1", ENVFORGE_DEBUG: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), deadlineMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Math.round(performance.now() - t0) });
+    });
+  });
+}
+
+/** It exited by itself (was not killed at the deadline), with this code. */
+export function expectExit(run: CliExit, code: number): void {
+  expect(run.signal, `killed at the deadline; stderr: ${run.stderr.slice(-2000)}`).toBeNull();
+  expect(run.code, run.stderr.slice(-3000)).toBe(code);
+}
