@@ -5,7 +5,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createEngine, MEMORY_RECHECK_MS, type CacheEntry, type Engine, type EngineEvent } from "@envforge/core";
 import { pipPlugin } from "@envforge/plugin-pip";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, runQuick } from "../cli/support.js";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
 import { makeWheel } from "../support/wheels.js";
@@ -36,6 +36,8 @@ beforeAll(async () => {
   file = path.join(root, "env.yaml");
   writeFileSync(file, "python:\n  pip:\n    - envforge-greeting==1.2.0\n    - envforge-solo==1.0.0\n");
 });
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Damage {
   name: string;
