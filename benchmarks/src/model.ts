@@ -43,6 +43,14 @@ export interface TargetCheck {
   /** The measured figure, as a sentence fragment with numbers ("0.41x of best peer"). */
   measured: string;
   met: boolean | "skipped";
+  /** The threshold checked (the default, or `--target ID=VALUE`) and the value compared with it. */
+  threshold?: number | undefined;
+  value?: number | undefined;
+  /**
+   * Set, with the reason, when this machine cannot meet the target whatever envforge does (its own
+   * limit row proves it): the verdict is reported but never fails the run.
+   */
+  informational?: string | undefined;
 }
 
 export interface RunResult {

@@ -66,6 +66,15 @@ const ABUSES: { what: string; files: Record<string, string>; line: number; colum
     allow: ["--allow-variable", "PIP_*"],
     with: ["--allow-registry", "docker.io"],
   },
+  {
+    what: "a user-managed interpreter (refused whatever the target)",
+    files: { "env.yaml": "python:\n  userManaged: true\n  interpreterPath: /opt/any/evil.sh\n" },
+    line: 2,
+    column: 16,
+    field: "python.userManaged",
+    flag: "--allow-user-managed",
+    allow: ["--allow-user-managed"],
+  },
 ];
 
 describe("envforge --strict: the strict host policy on the command line", () => {

@@ -164,7 +164,7 @@ export function createEngine(options: EngineOptions = {}) {
   // section, and the two embedded cache tiers.
   hooks.load.tapPromise({ name: "envforge:file", stage: 100 }, (source) => loadSource(source, limits));
   applyPythonSection(hooks);
-  hooks.validate.tap("envforge:user-managed", (spec) => checkUserManaged(spec, registry));
+  hooks.validate.tap("envforge:user-managed", (spec) => checkUserManaged(spec, registry, policy));
   hooks.validate.tap("envforge:policy", (spec) => checkDeniedVariables(spec, policy));
   hooks.lookup.tap({ name: MEMORY_TAP, stage: STAGE_MEMORY }, (key) => {
     const entry = memory.get(key);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EngineHooks } from "./hooks.js";
+import type { HostPolicy } from "./policy.js";
 import { EnvforgeError } from "./errors.js";
 import type { CanonicalValue, ParsedSpec } from "./spec.js";
 import type { SchemaRegistry } from "./schema.js";
@@ -59,10 +60,21 @@ export function applyPythonSection(hooks: EngineHooks): void {
 }
 
 /** `userManaged: true` needs an interpreter and forbids anything that installs packages. */
-export function checkUserManaged(spec: ParsedSpec, registry: SchemaRegistry): void {
+export function checkUserManaged(spec: ParsedSpec, registry: SchemaRegistry, policy: HostPolicy): void {
   const python = spec.loaded.data.python as Record<string, unknown> | undefined;
   if (!python || python.userManaged !== true) return;
   const locator = spec.loaded.locator;
+  // Refused before any target looks at it: whichever builder runs, a user-managed definition
+  // names an interpreter that the build runs (on this machine or in the image).
+  if (!policy.allowUserManaged) {
+    throw new EnvforgeError({
+      code: "E_POLICY",
+      message: "python.userManaged names an interpreter the build would run, and the host policy does not allow user-managed environments",
+      field: "python.userManaged",
+      location: locator.locate(["python", "userManaged"]),
+      hint: "allow it with --allow-user-managed (policy.allowUserManaged), or remove userManaged to let envforge create the environment",
+    });
+  }
   if (typeof python.interpreterPath !== "string") {
     throw new EnvforgeError({
       code: "E_MISSING_FIELD",
