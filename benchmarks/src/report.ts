@@ -5,7 +5,7 @@ import type { CaseResult, RunResult, TargetCheck } from "./model.js";
 
 const ratio = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : `${v.toFixed(2)}x`);
 const ops = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(1));
-const verdict = (t: TargetCheck) => (t.met === "skipped" ? "skipped" : t.met ? "met" : "**not met**");
+const verdict = (t: TargetCheck) => (t.met === "skipped" ? "skipped" : t.met ? "met" : t.informational ? "not met (informational)" : "**not met**");
 
 export function targetsTable(targets: TargetCheck[]): string {
   return [
@@ -96,17 +96,62 @@ export function renderPerformance(run: RunResult, chartPath: string, resultsPath
     "",
     "### Running it",
     "",
-    "- `pnpm bench` — every suite; the first run fills caches of 10k, 100k and 1M entries (about 13 GB",
-    "  under `benchmarks/results/tmp/`, kept for later runs; delete the folder to reclaim the space).",
-    "- `pnpm bench --suites hash,cache` — some suites (hash, cache, process, scaling).",
-    "- `pnpm bench --sizes 10k,100k` — other cache sizes; `--scaling 10,100,1000` other spec sizes;",
-    "  `--concurrency 1,4`; `--rounds 7`; `--time 500` (ms per subject per round); `--process-runs 31`.",
-    "- `pnpm bench --smoke` — everything once with tiny counts (what the test suite runs); figures meaningless.",
-    "- `--docker off` skips the Docker comparison; it also skips itself, saying why, when no daemon answers.",
-    "  Each option also reads `ENVFORGE_BENCH_<NAME>` (e.g. `ENVFORGE_BENCH_SIZES=10k`).",
+    RUNNING_IT,
     "",
   ].join("\n");
 }
+
+/** How to run the benchmarks: the same text in PERFORMANCE.md and the README's Performance section. */
+export const RUNNING_IT = [
+  "`pnpm bench --help` (`npm run bench -- --help`) lists every flag, suite and target and runs nothing.",
+  "",
+  "- `pnpm bench` — every suite; the first run fills caches of 10k, 100k and 1M entries (about 13 GB",
+  "  under `benchmarks/out/work/`, kept for later runs; delete the folder to reclaim the space).",
+  "  Results go to a new folder `benchmarks/out/<time>/` (git-ignored), or to `--out DIR`.",
+  "- `pnpm bench --update-docs` — a full run that also rewrites the tracked `benchmarks/results/*` and",
+  "  `benchmarks/PERFORMANCE.md` (refused with `--smoke`, `--spec`, `--store`, `--target` or some suites only).",
+  "- `pnpm bench --suites hash,cache` — some suites (hash, cache, process, scaling).",
+  "- `pnpm bench --sizes 10k,100k` — other cache sizes; `--scaling 10,100,1000` other spec sizes;",
+  "  `--concurrency 1,4`; `--rounds 7`; `--time 500` (ms per subject per round); `--process-runs 31`.",
+  "- `pnpm bench --smoke` — everything once with tiny counts (what the test suite runs); figures meaningless.",
+  "- `--docker off` skips the Docker comparison; it also skips itself, saying why, when no daemon answers.",
+  "- `--work-dir`, `--out`, `--smoke`, `--suites`, `--rounds`, `--time`, `--sizes`, `--scaling`,",
+  "  `--concurrency`, `--process-runs` and `--docker` also read `ENVFORGE_BENCH_<NAME>` (e.g.",
+  "  `ENVFORGE_BENCH_SIZES=10k`, `ENVFORGE_BENCH_TIME_MS=500`); a flag wins over its variable.",
+  "- `pnpm bench --spec env.yaml [more.yaml…]` — your own definitions, each read in place: the whole",
+  "  load + parse + hash from the file beside `envforge load` + fast-json-stable-stringify + sha256 and",
+  "  the file's own sha256 (the limit); the hash of the parsed definition beside the four generic",
+  "  JSON hashers; a cache hit. Alone it runs only these cases (add `--suites` for the built-in ones);",
+  "  a definition envforge refuses stops the run before anything is measured (exit 1).",
+  "- `pnpm bench --store ./my-store.mjs` — your own cache store beside envforge's and cacache in every",
+  "  cache row (hit, miss, warm hit, put) and in the `--spec` cache hits: see [Your own cache store](#your-own-cache-store).",
+  "",
+  "Exit status: 0 when every target is met (or skipped, or informational); 4 when one is not — the",
+  "unmet targets are listed last; `--no-targets` reports them but exits 0. `--target ID=VALUE` sets a",
+  "target's threshold (`--help` lists the ids and defaults). 1: a command line or input it refuses",
+  "(unknown flag, bad value, missing file, a definition envforge refuses, a store module of the wrong",
+  "shape), with one line saying which; 3: a run that failed.",
+  "",
+  "A target is *informational* when the run itself proves this machine cannot meet it: its verdict",
+  "is printed, but it never fails the run. Today one target can be: \"at least 3x faster than docker's",
+  "cached rebuild\" is informational whenever Node's bare start-up (the limit row of that case,",
+  "measured in the same rounds) takes more than a third of docker's time, because then no Node",
+  "process, envforge or any other, can be 3x faster than docker there.",
+  "",
+  "### Your own cache store",
+  "",
+  "`--store MODULE` loads an ES module whose default export is an object with `name` (shown in the",
+  "rows), `get(key)` and `put(entry)`, and optionally `note` (shown beside its rows: what it promises,",
+  "e.g. \"not synced to disk\"), `open({ dir })` (called once before the first put, with an empty",
+  "folder of its own under the work dir) and `close()` (at the end). `key` is core's",
+  "`CacheKey` (`{ hash, target }`) and `entry` its `CacheEntry`; `put` stores the entry under",
+  "`{ hash: entry.hash, target: entry.target }`, `get` returns it or `undefined` — the shape of core's",
+  "`MemoryStore` and `LocalStore`. Either may return a promise. The runner puts the same entries",
+  "envforge's store and cacache hold, checks the store returns them (and nothing for a key it was",
+  "never given) before any figure is taken, and measures it as a peer: its rows carry the same",
+  "ratios (÷ limit, ÷ best peer). `benchmarks/examples/json-file-store.mjs` is a working example (one",
+  "JSON file per entry); the TypeScript interface is `BenchStore` in `benchmarks/src/store.ts`.",
+].join("\n");
 
 /** Writes results.json, results.md and chart.svg into `outDir`; returns their paths. */
 export function writeReports(run: RunResult, outDir: string): { json: string; markdown: string; chart: string } {

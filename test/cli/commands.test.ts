@@ -48,14 +48,15 @@ describe("envforge import / lock / dockerfile", () => {
     const dir = await tempDir();
     const url = await channel();
     await writeFile(path.join(dir, "env.yaml"), `python:\n  conda:\n    channels: ["${url}"]\n    dependencies: [alpha, {pip: [rich==13.7.1]}]\n`);
-    const out = await runCli(["lock", "env.yaml", "--platform", "noarch", "--output", "locked.yaml"], { cwd: dir });
+    // The channel is a temporary folder, not beside the definition: allowed for this run.
+    const out = await runCli(["lock", "env.yaml", "--platform", "noarch", "--output", "locked.yaml", "--allow-outside-files"], { cwd: dir });
     expect(out.code, out.stderr).toBe(0);
     const locked = parse(await import("node:fs/promises").then((fs) => fs.readFile(path.join(dir, "locked.yaml"), "utf8"))) as {
       python: { conda: { dependencies: unknown[] } };
     };
     expect(locked.python.conda.dependencies).toEqual(["alpha ==1.4 h_0", { pip: ["rich==13.7.1"] }]);
-    const before = await runCli(["hash", "env.yaml", "-q"], { cwd: dir });
-    const after = await runCli(["hash", "locked.yaml", "-q"], { cwd: dir });
+    const before = await runCli(["hash", "env.yaml", "-q", "--allow-outside-files"], { cwd: dir });
+    const after = await runCli(["hash", "locked.yaml", "-q", "--allow-outside-files"], { cwd: dir });
     expect(after.stdout).not.toBe(before.stdout);
     expect(after.stderr).not.toContain("W_UNPINNED");
   });

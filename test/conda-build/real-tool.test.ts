@@ -63,7 +63,8 @@ describe(tool ? `conda target with the real ${tool.kind} at ${tool.path}` : `con
   it.skipIf(!tool)("builds a prefix from a local channel, locks it, hits the cache, and imports back", { timeout: 600_000 }, async () => {
     const channel = await localChannel();
     const state = await tmp("envforge-conda-state-");
-    const engine = createEngine({ cacheDir: await tmp("envforge-cache-"), plugins: [condaPlugin()] });
+    // The channel is a temporary folder, not beside the definition: the host allows it.
+    const engine = createEngine({ cacheDir: await tmp("envforge-cache-"), plugins: [condaPlugin()], policy: { allowOutsideFiles: true } });
     const definition = { object: { python: { conda: { channels: [channel.url], dependencies: ["envforge-hello=1.0"] } } } };
     // A private package cache and root prefix: the test must not touch the user's own.
     const request = { target: "conda", builderOptions: { conda: { env: { CONDA_PKGS_DIRS: path.join(state, "pkgs"), MAMBA_ROOT_PREFIX: path.join(state, "root") } } } };

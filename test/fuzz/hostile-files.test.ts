@@ -42,6 +42,7 @@ beforeAll(async () => {
   await symlink(outside, path.join(defs, "dir-out"));
   await symlink(path.join(outside, "environment.yml"), path.join(defs, "env-link.yml"));
   await symlink(path.join(outside, "Dockerfile"), path.join(defs, "Dockerfile.link"));
+  await writeFile(path.join(defs, "channel-outside.yml"), `channels: ["file://${outside}"]\ndependencies: [numpy=1.26]\n`);
 });
 
 const def = (object: Record<string, unknown>): SpecSource => ({ object, dir: defs, file: path.join(defs, "env.yaml") });
@@ -62,6 +63,15 @@ describe("referenced files outside the definition's folder", () => {
     ["conda: a symlink pointing out", () => ({ python: { condaFile: "env-link.yml" } }), "python.condaFile"],
     ["docker: absolute path", () => ({ docker: { baseDockerfile: path.join(outside, "Dockerfile") } }), "docker.baseDockerfile"],
     ["docker: a symlink pointing out", () => ({ docker: { baseDockerfile: "Dockerfile.link" } }), "docker.baseDockerfile"],
+    ["spark: a file: repository with ..", () => ({ spark: { packages: ["com.example:a:1.0"], repositories: [`file://${defs}/../outside`] } }), "spark.repositories[0]"],
+    ["spark: an absolute file: repository", () => ({ spark: { packages: ["com.example:a:1.0"], repositories: ["https://repo1.maven.org/maven2", `file://${outside}`] } }), "spark.repositories[1]"],
+    ["spark: a file: repository through a symlinked folder", () => ({ spark: { packages: ["com.example:a:1.0"], repositories: [`file://${defs}/dir-out`] } }), "spark.repositories[0]"],
+    ["conda: a relative channel path (read against the working directory)", () => ({ python: { conda: { channels: [path.relative(process.cwd(), outside)], dependencies: ["numpy=1.26"] } } }), "python.conda.channels[0]"],
+    ["conda: a channel path with ..", () => ({ python: { conda: { channels: ["conda-forge", `${defs}/../outside`], dependencies: ["numpy=1.26"] } } }), "python.conda.channels[1]"],
+    ["conda: a file:// channel", () => ({ python: { conda: { channels: [`file://${outside}`], dependencies: ["numpy=1.26"] } } }), "python.conda.channels[0]"],
+    ["conda: a channel through a symlinked folder", () => ({ python: { conda: { channels: [path.join(defs, "dir-out")], dependencies: ["numpy=1.26"] } } }), "python.conda.channels[0]"],
+    ["conda: a file:// channel in the conda file", () => ({ python: { condaFile: "channel-outside.yml" } }), "python.condaFile.channels[0]"],
+    ["conda: a dependency's own channel", () => ({ python: { conda: { dependencies: [`file://${outside}::numpy=1.26`] } } }), "python.conda.dependencies"],
   ];
 
   it.each(outsideCases)("%s is E_FILE_OUTSIDE_ROOT naming the field, and accepted when the host allows it", async (_, object, field) => {
@@ -80,6 +90,8 @@ describe("referenced files outside the definition's folder", () => {
     const direct = await engine.hash(def({ python: { pip: ["numpy==1.26"] } }));
     expect((await engine.hash(def({ python: { pipRequirements: "link-in.txt" } }))).hash).toBe(direct.hash);
     expect((await engine.hash(def({ python: { pipRequirements: "nested/includes-up.txt" } }))).hash).toBe(direct.hash);
+    await engine.hash(def({ spark: { packages: ["com.example:a:1.0"], repositories: [`file://${defs}/nested`] } }));
+    await engine.hash(def({ python: { conda: { channels: [`file://${defs}/nested`, path.join(defs, "nested")], dependencies: ["numpy=1.26"] } } }));
   });
 });
 

@@ -67,7 +67,7 @@ describe("a build lock held by another host", () => {
     expect(built.cached).toBe(false);
     expect(waited).toBeGreaterThanOrEqual(STALE_MS);
     const waits = events.filter((e) => e.type === "lock.wait");
-    expect(waits).toEqual([{ type: "lock.wait", hash, target: PROBE_TARGET, holder: { host: "build-host-7", pid: 4242, since }, staleMs: STALE_MS }]);
+    expect(waits).toEqual([{ type: "lock.wait", hash, target: PROBE_TARGET, holder: { host: "build-host-7", pid: 4242, since }, staleMs: STALE_MS, time: expect.any(Number) }]);
     // The taken-over holder's record goes with its folder: no later waiter is told it still holds.
     expect(existsSync(recordFile)).toBe(false);
     report("lock-from-the-future", { staleMs: STALE_MS, takenOverAfterMs: waited });

@@ -39,7 +39,8 @@ describe.skipIf(!setup.ok)(titleWithReason("Spark jars in a real image", reason)
   const repo = path.join(dir ?? "", "maven");
   const builderOptions: BuilderOptions = { docker: { network: "none" } };
   const events: EngineEvent[] = [];
-  const engine = createEngine({ plugins: [dockerPlugin({ host: dockerd?.host }), sparkPlugin()], cacheDir: mkdtempSync(path.join(dir ?? "/tmp", "cache-")) });
+  // The repository is shared by the definitions, beside their folders: the host allows it.
+  const engine = createEngine({ plugins: [dockerPlugin({ host: dockerd?.host }), sparkPlugin()], cacheDir: mkdtempSync(path.join(dir ?? "/tmp", "cache-")), policy: { allowOutsideFiles: true } });
   engine.hooks.event.tap("test", (e) => events.push(e));
   let digests: Map<string, string>;
 

@@ -21,7 +21,8 @@ let dir: string;
 let repoUrl: string;
 
 async function render(packages: string[]): Promise<string> {
-  const engine = createEngine({ plugins: [dockerPlugin(), pipPlugin(), sparkPlugin()], cacheDir: path.join(dir, "cache") });
+  // The repository is shared by the definitions, beside their folders: the host allows it.
+  const engine = createEngine({ plugins: [dockerPlugin(), pipPlugin(), sparkPlugin()], cacheDir: path.join(dir, "cache"), policy: { allowOutsideFiles: true } });
   const file = path.join(await mkdtemp(path.join(dir, "env-")), "env.yaml");
   await writeFile(
     file,

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { expect } from "vitest";
 import { repoRoot } from "./paths.js";
@@ -43,4 +43,39 @@ export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, deadl
 export function expectExit(run: CliExit, code: number): void {
   expect(run.signal, `killed at the deadline; stderr: ${run.stderr.slice(-2000)}`).toBeNull();
   expect(run.code, run.stderr.slice(-3000)).toBe(code);
+}
+
+export interface StartedCli {
+  child: ChildProcess;
+  stderr: () => string;
+  stdout: () => string;
+  /** Resolves when it exits (SIGKILLed at the deadline: `signal` is then set). */
+  exited: Promise<CliExit>;
+}
+
+/**
+ * The binary as in `runCliProcess`, returned while it runs: for tests that signal it, or that
+ * close its stdout at once (`closeStdout`: the reader is gone before anything is written, as
+ * `envforge cache ls | head -0` would leave it).
+ */
+export function startCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, options: { deadlineMs?: number; closeStdout?: boolean } = {}): StartedCli {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI_CHILD, ...args], {
+    cwd: path.join(repoRoot, "test"),
+    env: { ...process.env, NO_COLOR: "1", ENVFORGE_DEBUG: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  if (options.closeStdout) child.stdout!.destroy();
+  else child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.deadlineMs ?? 60_000);
+  const exited = new Promise<CliExit>((resolve) => {
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Math.round(performance.now() - t0) });
+    });
+  });
+  return { child, stderr: () => stderr, stdout: () => stdout, exited };
 }

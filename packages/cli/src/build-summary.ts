@@ -2,11 +2,16 @@ import type { EnvironmentRecord, WorkspaceBuildResult } from "@envforge/workspac
 
 type Summarized = Pick<WorkspaceBuildResult, "result" | "drift" | "previousGeneration"> & { record?: Pick<EnvironmentRecord, "name" | "version"> | undefined };
 
+/** What `--print-artifact-path` prints: the artifact's folder, or an image's reference. */
+export function artifactPathOf(artifact: { path?: string | undefined; reference?: string | undefined; kind: string }): string {
+  return artifact.path ?? artifact.reference ?? artifact.kind;
+}
+
 /** What `envforge build` prints on stdout (without --json). Lean: the quick path prints it too. */
 export function buildSummary(out: Summarized): string {
   const { result } = out;
   const artifact = result.entry.artifact;
-  const where = artifact.path ?? artifact.reference ?? artifact.kind;
+  const where = artifactPathOf(artifact);
   const how = result.cached ? `cache hit (${result.store})` : `built (generation ${result.entry.generation})`;
   const lines = [`hash: ${result.hash}`, `target: ${result.target}`, `status: ${how}`, `artifact: ${where}`];
   if (out.record) lines.push(`environment: ${out.record.name}@${out.record.version}`);

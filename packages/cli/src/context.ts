@@ -1,11 +1,12 @@
-import { existsSync } from "node:fs";
 import { createEngine, EnvforgeError, type Engine, type EnginePlugin, type HostPolicy } from "@envforge/core";
 import { Workspace } from "@envforge/workspace";
+import type { Interrupt } from "./interrupt.js";
 import type { CliIO } from "./io.js";
 import { resolvePath } from "./paths.js";
 import { PolicyFlagError, policyFromFlags, type PolicyFlags } from "./policy-flags.js";
 import { CLI_PIPELINE_ID } from "./pipeline.js";
 import { bundledPlugins, type RemoteCacheSettings } from "./plugins.js";
+import { cliEvents } from "./cli-events.js";
 import { createRenderer, renderMode, type RenderMode } from "./render.js";
 
 /** Flags every command shares (the host policy's among them: policy-flags.ts). */
@@ -13,6 +14,8 @@ export interface GlobalFlags extends PolicyFlags {
   cacheDir?: string;
   json?: boolean;
   quiet?: boolean;
+  /** `--progress`: auto, tty, plain or json (render.ts). */
+  progress?: string;
   registryCache?: string;
   registryInsecure?: boolean;
   registryCredentials?: string;
@@ -25,6 +28,8 @@ export interface CommandContext {
   extraPlugins: EnginePlugin[];
   /** The exit code a command wants when it did not throw. */
   exitCode: number;
+  /** SIGINT/SIGTERM: a command that stops cleanly takes `interrupt.signal()` (interrupt.ts). */
+  interrupt: Interrupt;
 }
 
 export { resolvePath } from "./paths.js";
@@ -49,16 +54,18 @@ export function remoteOf(ctx: CommandContext, flags: GlobalFlags): RemoteCacheSe
 }
 
 /** An engine with the bundled plugins, whose events are rendered according to the flags. */
-export function engineFor(ctx: CommandContext, flags: GlobalFlags): { engine: Engine; mode: RenderMode } {
+export function engineFor(ctx: CommandContext, flags: GlobalFlags, more: { readOnly?: boolean } = {}): { engine: Engine; mode: RenderMode } {
   const mode = renderMode(ctx.io, flags);
   const engine = createEngine({
+    // A dry run: the engine writes nothing (no memo, seal, backfill, pull) and never builds.
+    readOnly: more.readOnly,
     plugins: [...bundledPlugins(remoteOf(ctx, flags)), ...ctx.extraPlugins],
     cacheDir: cacheDirOf(ctx, flags),
     policy: policyOf(flags),
     // Extra plugins (a host's, a test's) are not what the pipeline id names: no source memo then.
     pipelineId: ctx.extraPlugins.length === 0 ? CLI_PIPELINE_ID : undefined,
   });
-  engine.hooks.event.tap("envforge-cli", createRenderer(ctx.io, mode));
+  engine.hooks.event.tap("envforge-cli", cliEvents(createRenderer(ctx.io, mode)));
   return { engine, mode };
 }
 
@@ -77,15 +84,12 @@ export function printJson(ctx: CommandContext, value: unknown): void {
 }
 
 /** An engine plus the workspace (registry beside the cache, curated environments by name). */
-export function workspaceFor(ctx: CommandContext, flags: GlobalFlags & { register?: boolean }): { engine: Engine; workspace: Workspace; mode: RenderMode } {
-  const { engine, mode } = engineFor(ctx, flags);
-  const workspace = new Workspace({ engine, autoRegister: flags.register !== false });
+export function workspaceFor(
+  ctx: CommandContext,
+  flags: GlobalFlags & { register?: boolean },
+  more: { readOnly?: boolean } = {},
+): { engine: Engine; workspace: Workspace; mode: RenderMode } {
+  const { engine, mode } = engineFor(ctx, flags, more);
+  const workspace = new Workspace({ engine, autoRegister: flags.register !== false, cwd: ctx.io.cwd });
   return { engine, workspace, mode };
-}
-
-/** A reference is a file path unless it is `curated:…` or names a registered environment. */
-export function refArg(ctx: CommandContext, ref: string): string {
-  if (ref.startsWith("curated:")) return ref;
-  const abs = resolvePath(ctx.io, ref);
-  return existsSync(abs) ? abs : ref;
 }

@@ -1,7 +1,8 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import type { EnginePlugin } from "@envforge/core";
 import { registerBuild } from "./commands/build.js";
 import { registerCache } from "./commands/cache.js";
+import { registerCompletion } from "./commands/completion.js";
 import { registerDockerfile } from "./commands/dockerfile.js";
 import { registerEnvCommands } from "./commands/env.js";
 import { registerReproducibility } from "./commands/reproducibility.js";
@@ -13,9 +14,13 @@ import { registerHash } from "./commands/hash.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
 import type { CommandContext } from "./context.js";
+import { environmentHelp } from "./environment.js";
 import { EXIT, reportError } from "./exit-codes.js";
+import { Interrupt, signalExitCode } from "./interrupt.js";
 import { processIO, type CliIO } from "./io.js";
 import { collectList } from "./policy-flags.js";
+import { PROGRESS_STYLES } from "./render.js";
+import { cliVersion, versionAnswer } from "./version.js";
 
 export interface MainOptions {
   io?: CliIO;
@@ -26,6 +31,7 @@ const GLOBAL_OPTIONS = [
   "cacheDir",
   "json",
   "quiet",
+  "progress",
   "allowOutsideFiles",
   "registryCache",
   "registryInsecure",
@@ -44,9 +50,11 @@ const GLOBAL_OPTIONS = [
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command("envforge")
     .description("reproducible environments: hash a definition, reuse its cached build, build only on a miss")
+    .version(cliVersion().version, "-V, --version", "print the version of envforge (with --json: name, version and Node's)")
     .option("--cache-dir <dir>", "local cache folder (default: $ENVFORGE_CACHE_DIR or ~/.cache/envforge)")
     .option("--json", "machine-readable output: the result as JSON on stdout, events as JSON lines on stderr")
     .option("-q, --quiet", "only warnings and the result")
+    .addOption(new Option("--progress <style>", "events on stderr: tty (a live view of stages and steps), plain (lines), json (JSON lines); auto: tty on a terminal, else plain").choices(PROGRESS_STYLES).default("auto"))
     .option("--allow-outside-files", "let definitions reference files outside their own folder")
     .option("--strict", "definitions from strangers: start from the strict host policy (no custom steps, user-managed interpreters, package sources or registries not allowed below, variables like LD_PRELOAD)")
     .option("--pass-env <name>", "a host variable a ${NAME} in a definition may expand to (repeatable, or comma-separated)", collectList)
@@ -61,7 +69,8 @@ export function createProgram(ctx: CommandContext): Command {
     .option("--no-registry-push", "only pull from the registry cache, never push")
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
     .exitOverride()
-    .showHelpAfterError("(run envforge --help for usage)");
+    .showHelpAfterError("(run envforge --help for usage)")
+    .addHelpText("after", environmentHelp());
   // Global flags may come before or after the command; hand them to the command that runs.
   program.hook("preAction", (root, action) => {
     for (const key of GLOBAL_OPTIONS) {
@@ -81,21 +90,29 @@ export function createProgram(ctx: CommandContext): Command {
   registerLock(program, ctx);
   registerEnvCommands(program, ctx);
   registerReproducibility(program, ctx);
+  registerCompletion(program, ctx);
   return program;
 }
 
 /** Runs the CLI and returns its exit code (see exit-codes.ts); never throws, never prints a stack. */
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const io = options.io ?? processIO();
-  const ctx: CommandContext = { io, extraPlugins: options.plugins ?? [], exitCode: EXIT.ok };
+  const version = versionAnswer(argv, io);
+  if (version !== undefined) return version;
+  const ctx: CommandContext = { io, extraPlugins: options.plugins ?? [], exitCode: EXIT.ok, interrupt: new Interrupt() };
   const program = createProgram(ctx);
+  const stopListening = ctx.interrupt.listen();
   try {
     await program.parseAsync(argv, { from: "user" });
-    return ctx.exitCode;
+    return ctx.interrupt.received ? signalExitCode(ctx.interrupt.received) : ctx.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.input;
     }
-    return reportError(error, io, argv.includes("--json"));
+    const code = reportError(error, io, argv.includes("--json"));
+    // Interrupted: the command has cleaned up and said so; the shell's convention is 128 + signal.
+    return ctx.interrupt.received ? signalExitCode(ctx.interrupt.received) : code;
+  } finally {
+    stopListening();
   }
 }

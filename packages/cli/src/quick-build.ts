@@ -14,7 +14,8 @@
 import { existsSync } from "node:fs";
 import type { CacheEntry } from "@envforge/core";
 import { quickHit, readOnlyWarning } from "@envforge/core/quick";
-import { buildSummary } from "./build-summary.js";
+import { artifactPathOf, buildSummary } from "./build-summary.js";
+import { cliEvents } from "./cli-events.js";
 import { EXIT } from "./exit-status.js";
 import type { CliIO } from "./io.js";
 import { CLI_PIPELINE_ID } from "./pipeline.js";
@@ -29,14 +30,19 @@ interface QuickFlags {
   cacheDir?: string | undefined;
   quiet: boolean;
   register: boolean;
+  /** `--print-artifact-path`: only the artifact's path on stdout. */
+  printArtifactPath: boolean;
+  /** `--progress`: auto, tty or plain (json goes to the full CLI: its events carry times). */
+  progress?: string | undefined;
   /** The host policy's flags: the memo is keyed by the policy they make, as the engine's is. */
   policy: PolicyFlags;
 }
 
-const WITH_VALUE = new Map<string, "target" | "cacheDir" | "ignored">([
+const WITH_VALUE = new Map<string, "target" | "cacheDir" | "progress" | "ignored">([
   ["-t", "target"],
   ["--target", "target"],
   ["--cache-dir", "cacheDir"],
+  ["--progress", "progress"],
   // Builder options: used by a build, never by a hit, and not checked before one.
   ["--find-links", "ignored"],
   ["--index-url", "ignored"],
@@ -60,7 +66,7 @@ const POLICY_SWITCHES = new Map<string, "strict" | "allowOutsideFiles" | "allowD
 /** The flags of a plain `build FILE`, or `undefined` for anything this path does not take. */
 export function quickBuildFlags(argv: readonly string[]): QuickFlags | undefined {
   const policy: PolicyFlags = {};
-  const flags: Partial<QuickFlags> & { quiet: boolean; register: boolean; policy: PolicyFlags } = { quiet: false, register: true, policy };
+  const flags: Partial<QuickFlags> & { quiet: boolean; register: boolean; printArtifactPath: boolean; policy: PolicyFlags } = { quiet: false, register: true, printArtifactPath: false, policy };
   let command: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -77,6 +83,7 @@ export function quickBuildFlags(argv: readonly string[]): QuickFlags | undefined
     } else if (toggle !== undefined) policy[toggle] = true;
     else if (arg === "-q" || arg === "--quiet") flags.quiet = true;
     else if (arg === "--no-register") flags.register = false;
+    else if (arg === "--print-artifact-path") flags.printArtifactPath = true;
     else if (arg === "--no-index") continue;
     else if (arg.startsWith("-")) return undefined;
     else if (command === undefined) command = arg;
@@ -84,6 +91,8 @@ export function quickBuildFlags(argv: readonly string[]): QuickFlags | undefined
     else return undefined;
   }
   if (command !== "build" || flags.ref === undefined) return undefined;
+  // Unknown styles are the full CLI's to refuse; JSON lines are its to write (with times).
+  if (flags.progress !== undefined && !["auto", "tty", "plain"].includes(flags.progress)) return undefined;
   return { target: "venv", ...flags, ref: flags.ref };
 }
 
@@ -132,12 +141,13 @@ export async function quickBuild(argv: readonly string[], io: CliIO): Promise<nu
   // unchanged since a build saw it registered (registration-receipt.ts).
   const record = hit.named && flags.register ? readReceipt(hit.cacheDir, CLI_PIPELINE_ID, file, hit.hash) : undefined;
   if (hit.named && flags.register && !record) return undefined;
-  const render = createRenderer(io, renderMode(io, { quiet: flags.quiet }));
+  const render = cliEvents(createRenderer(io, renderMode(io, { quiet: flags.quiet, progress: flags.progress })));
   for (const warning of hit.warnings) render(warning);
   // Where the full CLI would fail to record its memo (a read-only cache), it warns: so does this.
   const readOnly = readOnlyWarning(hit.cacheDir);
   if (readOnly) render(readOnly);
   render({ type: "cache.hit", hash: hit.hash, target: flags.target, store: "local", generation: hit.entry.generation });
-  io.out(`${buildSummary({ result: { hash: hit.hash, target: flags.target, cached: true, store: "local", entry: hit.entry, timings: { totalMs: 0 } }, record })}\n`);
+  if (flags.printArtifactPath) io.out(`${artifactPathOf(hit.entry.artifact)}\n`);
+  else io.out(`${buildSummary({ result: { hash: hit.hash, target: flags.target, cached: true, store: "local", entry: hit.entry, timings: { totalMs: 0 } }, record })}\n`);
   return EXIT.ok;
 }

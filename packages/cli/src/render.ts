@@ -1,25 +1,38 @@
 import type { EngineEvent } from "@envforge/core";
-import pc from "picocolors";
 import type { CliIO } from "./io.js";
+import { createLiveView } from "./live-view.js";
 
-export type RenderMode = "pretty" | "plain" | "json" | "quiet";
+/** `--progress`: how events are shown on stderr. */
+export const PROGRESS_STYLES = ["auto", "tty", "plain", "json"] as const;
+export type ProgressStyle = (typeof PROGRESS_STYLES)[number];
 
-export function renderMode(io: CliIO, flags: { json?: boolean; quiet?: boolean }): RenderMode {
+/** `live`: the terminal view (live-view.ts); `plain`: one line per event, no control codes. */
+export type RenderMode = "live" | "plain" | "json" | "quiet";
+
+/**
+ * `--json` (the result as JSON on stdout, events as JSON lines) and `--quiet` come first; then
+ * `--progress`: `tty` the live view, `plain` lines, `json` JSON lines; `auto` (the default) the
+ * live view when stderr is a terminal, else plain lines.
+ */
+export function renderMode(io: CliIO, flags: { json?: boolean | undefined; quiet?: boolean | undefined; progress?: string | undefined }): RenderMode {
   if (flags.json) return "json";
   if (flags.quiet) return "quiet";
-  return io.isTTY && !io.env.NO_COLOR ? "pretty" : "plain";
+  if (flags.progress === "json") return "json";
+  if (flags.progress === "plain") return "plain";
+  if (flags.progress === "tty") return "live";
+  return io.isTTY ? "live" : "plain";
 }
 
 /**
- * Renders engine events on stderr: coloured lines on a terminal, plain lines in a pipe, JSON lines
- * with `--json` (stdout then carries only the result). Control codes never go into a pipe.
+ * Renders engine events on stderr: the live view on a terminal, plain lines in a pipe, JSON lines
+ * (each event as core emitted it, `time` included) with `--json` or `--progress=json`. Control
+ * codes never go into a pipe unless `--progress=tty` asks for them.
  */
 export function createRenderer(io: CliIO, mode: RenderMode): (event: EngineEvent) => void {
-  const color = mode === "pretty";
-  const dim = color ? pc.dim : (s: string) => s;
-  const yellow = color ? pc.yellow : (s: string) => s;
-  const green = color ? pc.green : (s: string) => s;
-  const red = color ? pc.red : (s: string) => s;
+  if (mode === "live") return createLiveView(io, { color: !io.env.NO_COLOR });
+  // Plain lines: words only (colour belongs to the live view).
+  const plain = (s: string) => s;
+  const [dim, yellow, green, red] = [plain, plain, plain, plain];
   return (event) => {
     if (mode === "quiet") {
       if (event.type === "warning") io.err(`warning ${event.code}: ${event.message}\n`);
@@ -40,7 +53,7 @@ export function createRenderer(io: CliIO, mode: RenderMode): (event: EngineEvent
         io.err(`${green("cache hit")} ${event.target} ${dim(`(${event.store}, generation ${event.generation})`)}\n`);
         break;
       case "cache.miss":
-        io.err(`${yellow("cache miss")} ${event.target}: building\n`);
+        io.err(`${yellow("cache miss")} ${event.target}\n`);
         break;
       case "lock.wait": {
         const who = event.holder ? `pid ${event.holder.pid} on ${event.holder.host} since ${event.holder.since}` : "another process";

@@ -64,6 +64,12 @@ export interface EngineOptions {
    */
   pipelineId?: string;
   /**
+   * An engine that only looks (`envforge build --dry-run`): resolving records no source memo, a
+   * lookup writes nothing (no seal written back, no corrupt entry moved aside, no backfill, no
+   * registry image pulled) and `build` refuses to build on a miss.
+   */
+  readOnly?: boolean | undefined;
+  /**
    * What definitions may do (policy.ts). Fields left out keep the permissive defaults;
    * `allowFilesOutsideRoot` above is the same as `policy.allowOutsideFiles` (kept for hosts that set it).
    */
@@ -94,7 +100,7 @@ export function createEngine(options: EngineOptions = {}) {
   const policy = resolvePolicy({ allowOutsideFiles: options.allowFilesOutsideRoot ?? false, ...options.policy });
   const limits: InputLimits = effectiveLimits(options.limits, policy.limits);
   const registry = new SchemaRegistry();
-  const local = new LocalStore(options.cacheDir ?? defaultCacheDir());
+  const local = new LocalStore(options.cacheDir ?? defaultCacheDir(), { readOnly: options.readOnly });
   // The memory tier re-checks an entry's seal at most once a second (memory-store.ts).
   const memory = new MemoryStore(options.memoryEntries, (entry) => checkSeal(entry, local.root).corrupt === undefined);
   // Values of variables the host passes to tools are credentials: masked in every event.
@@ -103,13 +109,14 @@ export function createEngine(options: EngineOptions = {}) {
   // The source memo (quick path): each parse's warnings, replayed on a quick hit.
   const parseWarnings = new WeakMap<ParsedSpec, WarningEvent[]>();
   const recordSource =
-    options.pipelineId === undefined
+    options.pipelineId === undefined || options.readOnly
       ? undefined
       : sourceRecorder(hooks, local, { pipeline: options.pipelineId, policy: policyFingerprint(policy, limits) });
   let schemaReady = false;
 
   const emit = (event: EngineEvent): void => {
-    if (hooks.event.isUsed()) hooks.event.call(redact.event(event));
+    // The one place events are stamped: every listener sees when it happened (events.ts `time`).
+    if (hooks.event.isUsed()) hooks.event.call(redact.event({ ...event, time: Date.now() }));
   };
   /** After a failed write that only records (a memo, a backfill): true, warned once, when the cache is read-only. */
   const readOnlyCache = (): boolean => {
@@ -190,7 +197,7 @@ export function createEngine(options: EngineOptions = {}) {
     if (entry) return { entry, store: "local" };
     if (miss?.corrupt) {
       emit({ type: "warning", code: "E_CACHE_CORRUPT", message: `${miss.corrupt}; treating it as a miss`, hint: "it is moved aside and rebuilt" });
-      await local.quarantine(key);
+      if (!options.readOnly) await local.quarantine(key);
     }
     return undefined;
   });
@@ -307,7 +314,7 @@ export function createEngine(options: EngineOptions = {}) {
         async () => {
           const hit = await hooks.lookup.promise(key, canonical ?? { contract: "efh1", sections: {} });
           if (hit) {
-            if (hit.store !== "memory") await hooks.backfill.promise(hit.entry, hit.store);
+            if (hit.store !== "memory" && !options.readOnly) await hooks.backfill.promise(hit.entry, hit.store);
             emit({ type: "cache.hit", hash, target, store: hit.store, generation: hit.entry.generation });
           } else emit({ type: "cache.miss", hash, target });
           return hit;
@@ -356,6 +363,9 @@ export function createEngine(options: EngineOptions = {}) {
 
   async function buildLocked(parsed: ParsedSpec, result: HashResult, request: BuildRequest, started: number): Promise<BuildResult> {
     const key = { hash: result.hash, target: request.target };
+    if (options.readOnly) {
+      throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `this engine is read-only (a dry run): ${request.target} ${key.hash} is not cached, and it does not build`, hint: "build without --dry-run (an engine without readOnly)" });
+    }
     const hook = hooks.build.get(request.target);
     if (!hook || !hook.isUsed()) {
       throw new EnvforgeError({

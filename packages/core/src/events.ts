@@ -12,10 +12,19 @@ export type StageName =
   | "store";
 
 /**
+ * When an event happened: epoch milliseconds, stamped by `engine.emit` (the one place every event
+ * passes), so every listener of `hooks.event` sees it — a renderer's elapsed times, a JSON-lines
+ * log's timeline. An event a host or plugin builds is unstamped until it is emitted.
+ */
+export interface EventTime {
+  time?: number | undefined;
+}
+
+/**
  * Everything the engine reports while it works. Core never prints: a host (the CLI, an IDE, a CI
  * log) taps `hooks.event` and renders these however it likes.
  */
-export type EngineEvent =
+export type EngineEvent = EventTime & (
   | { type: "stage.start"; stage: StageName; hash?: Hash | undefined; target?: string | undefined }
   | {
       type: "stage.finish";
@@ -41,6 +50,7 @@ export type EngineEvent =
       message: string;
       location?: SourceLocation | undefined;
       hint?: string | undefined;
-    };
+    }
+);
 
 export type EngineEventType = EngineEvent["type"];

@@ -15,6 +15,12 @@ export interface ImageFragment {
   files?: Record<string, string | Uint8Array> | undefined;
   /** Folders on the host to copy into the build context: context-relative path → host path. */
   folders?: Record<string, string> | undefined;
+  /**
+   * Rendered offline, these instructions differ from what an envforge build puts in the image
+   * (Spark left to resolve at first use instead of precached jars). The Dockerfile then carries no
+   * hash label, so an image built from it by hand is never taken for the cached build.
+   */
+  differsFromBuild?: boolean | undefined;
 }
 
 export interface ImageFragmentContext {
@@ -25,6 +31,13 @@ export interface ImageFragmentContext {
   readonly workDir: string;
   readonly options: BuilderOptions;
   readonly signal: AbortSignal;
+  /**
+   * The Dockerfile is rendered to be printed or written as a build context, not built now
+   * (`envforge dockerfile`): do no network work. A fragment that needs it at build time (Spark's
+   * precached jars) returns instructions that are still correct and buildable from the context,
+   * and says in a Dockerfile comment how they differ from what an envforge build would do.
+   */
+  readonly offline?: boolean | undefined;
   log(line: string, stream?: "stdout" | "stderr" | "info"): void;
   warn(code: string, message: string, hint?: string): void;
 }

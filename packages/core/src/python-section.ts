@@ -40,6 +40,7 @@ export function applyPythonSection(hooks: EngineHooks): void {
       schema: z.string().trim().startsWith("/", "an absolute path such as /usr/bin/python3"),
       description: "absolute path of the interpreter (required when userManaged)",
     });
+    schema.rule({ kind: "requiredWhen", when: "python.userManaged", equals: true, requires: ["python.interpreterPath"] });
   });
   hooks.parseSection.for(PYTHON_SECTION).tap(TAP, (fields): PythonParsed => ({
     version: (fields["python.version"] as string | undefined)?.trim(),

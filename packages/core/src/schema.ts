@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { didYouMean } from "./did-you-mean.js";
 import { EnvforgeError } from "./errors.js";
+import { editorSchema, ruleFields } from "./json-schema.js";
 import { formatPath, type FieldPath, type Locator } from "./location.js";
-import type { FieldDefinition, SchemaBuilder, SectionOrder } from "./sections.js";
+import type { FieldDefinition, FieldRule, SchemaBuilder, SectionOrder } from "./sections.js";
 
 /**
  * Every field of schema v1, and the plugin that normally handles it. Only used to tell "you made a
@@ -31,6 +32,7 @@ const IDENTITY_FIELDS: Record<string, { schema: z.ZodType; description: string }
 export class SchemaRegistry implements SchemaBuilder {
   readonly fields = new Map<string, FieldDefinition>();
   readonly forwards = new Map<string, Set<string>>();
+  readonly rules: FieldRule[] = [];
   #root: z.ZodType | undefined;
 
   field(definition: FieldDefinition): void {
@@ -46,6 +48,15 @@ export class SchemaRegistry implements SchemaBuilder {
     }
     this.fields.set(definition.path, definition);
     this.#root = undefined;
+  }
+
+  rule(rule: FieldRule): void {
+    const fields = ruleFields(rule);
+    const groups = new Set(fields.map((f) => f.split(".")));
+    if (fields.length < 2 || [...groups].some((g) => g.length !== 2) || new Set([...groups].map((g) => g[0])).size !== 1) {
+      throw new Error(`a field rule names two or more fields of one group (e.g. docker.baseImage, docker.baseDockerfile), got ${fields.join(", ")}`);
+    }
+    this.rules.push(rule);
   }
 
   order(order: SectionOrder): void {
@@ -90,14 +101,9 @@ export class SchemaRegistry implements SchemaBuilder {
     return this.#root;
   }
 
-  /** JSON Schema (draft-7) of the definition file, for editors. */
+  /** JSON Schema (draft-7) of the definition file, for editors (`json-schema.ts`). */
   jsonSchema(): Record<string, unknown> {
-    const schema = z.toJSONSchema(this.root(), { target: "draft-7", unrepresentable: "any", io: "input" });
-    return {
-      ...schema,
-      $id: "https://envforge.dev/schema/v1.json",
-      title: "envforge environment definition (schema v1)",
-    };
+    return editorSchema(this.root(), this.rules, new Set(this.fields.keys()));
   }
 
   /** Validates types and keys; throws the first problem as a located `EnvforgeError`. */

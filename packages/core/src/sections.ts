@@ -26,10 +26,24 @@ export interface SectionOrder {
   forwardsTo: string[];
 }
 
+/**
+ * A rule between fields of one group (`docker.*`, `python.*`) that no single field's schema can
+ * say. The section's parser enforces it with a located error; the rule itself only reaches the
+ * JSON Schema, so that editors flag the mistake while it is typed. Fields are dotted paths.
+ */
+export type FieldRule =
+  /** Exactly one of the fields is present: `docker.baseImage` or `docker.baseDockerfile`. */
+  | { kind: "exactlyOne"; fields: string[] }
+  /** No two of the fields are present together: `python.conda` or `python.condaFile`. */
+  | { kind: "atMostOne"; fields: string[] }
+  /** When `when` is `equals`, every field of `requires` is present: `python.userManaged: true` needs `interpreterPath`. */
+  | { kind: "requiredWhen"; when: string; equals: string | number | boolean; requires: string[] };
+
 /** Collects field definitions from every plugin (`hooks.schema`). */
 export interface SchemaBuilder {
   field(definition: FieldDefinition): void;
   order(order: SectionOrder): void;
+  rule(rule: FieldRule): void;
 }
 
 /** The raw values of one section's fields that are present, keyed by dotted path. */

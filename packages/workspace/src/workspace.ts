@@ -1,9 +1,7 @@
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import {
   EnvforgeError,
-  kindOf,
   readOnlyWarning,
   type BuildRequest,
   type BuildResult,
@@ -14,10 +12,9 @@ import {
   type SpecSource,
 } from "@envforge/core";
 import { check, type CheckOptions, type ReproducibilityReport } from "./check.js";
-import { curatedEnvironment, isCuratedRef, listCurated } from "./curated.js";
+import { curatedEnvironment, listCurated } from "./curated.js";
 import {
   captureDefinition,
-  DEFINITION_FILE,
   definitionOf,
   documentText,
   safeRelativePath,
@@ -28,8 +25,11 @@ import { lockDrift, type LockDrift } from "./drift.js";
 import { gc, type GcOptions, type GcReport } from "./gc/gc.js";
 import { saveDefinition, type SaveOptions } from "./io.js";
 import { pin, type PinResult } from "./pin.js";
+import { resolveReference, type Resolved } from "./reference.js";
 import { FileRegistry } from "./registry/file-registry.js";
 import type { EnvironmentRecord, EnvironmentRegistry, RegisterResult, RegistryWarning } from "./registry/types.js";
+
+export type { Resolved } from "./reference.js";
 
 export interface WorkspaceOptions {
   engine: Engine;
@@ -39,16 +39,14 @@ export interface WorkspaceOptions {
   autoRegister?: boolean | undefined;
   /** Registry warnings (damage it recovered from). Default: emitted as engine `warning` events. */
   onWarning?: ((warning: RegistryWarning) => void) | undefined;
+  /** What relative references are relative to (a CLI's working directory). Default: `process.cwd()`. */
+  cwd?: string | undefined;
 }
-
-/** Where a reference pointed: a curated environment, a file, or a registered version. */
-export type Resolved =
-  | { kind: "curated"; name: string; source: SpecSource }
-  | { kind: "file"; path: string; source: SpecSource }
-  | { kind: "registry"; record: EnvironmentRecord };
 
 export interface WorkspaceBuildResult {
   result: BuildResult;
+  /** What the reference resolved to. */
+  resolved: Resolved;
   /** The registered version the build belongs to (registered now, or the one built by name). */
   record?: EnvironmentRecord | undefined;
   /** Why auto-registration did not happen although the definition is named (e.g. E_CONFLICT). */
@@ -68,6 +66,7 @@ export class Workspace {
   readonly registry: EnvironmentRegistry;
   readonly cacheDir: string;
   readonly #autoRegister: boolean;
+  readonly #cwd: string | undefined;
 
   constructor(options: WorkspaceOptions) {
     this.engine = options.engine;
@@ -76,26 +75,12 @@ export class Workspace {
       options.onWarning ?? ((w: RegistryWarning) => this.engine.emit({ type: "warning", code: w.code, message: w.message, hint: w.hint }));
     this.registry = options.registry ?? FileRegistry.beside(this.cacheDir, { onWarning });
     this.#autoRegister = options.autoRegister ?? true;
+    this.#cwd = options.cwd;
   }
 
-  /** `curated:<name>` → curated; an existing file (or a saved folder) → that file; anything else → the registry. */
+  /** A file, a folder holding a definition, `NAME[@VERSION|:LABEL]` or `curated:NAME` (reference.ts: the one resolver). */
   async resolve(ref: string): Promise<Resolved> {
-    if (isCuratedRef(ref)) {
-      const curated = curatedEnvironment(ref);
-      return { kind: "curated", name: curated.name, source: { path: curated.path } };
-    }
-    let file = path.resolve(ref);
-    const info = await stat(file).catch(() => undefined);
-    // A folder written by `save` holds its definition as env.yaml.
-    if (info?.isDirectory()) file = path.join(file, DEFINITION_FILE);
-    else if (info && !info.isFile()) {
-      throw new EnvforgeError({ code: "E_FILE_NOT_FOUND", message: `${file} is ${kindOf(info)}, not a file`, hint: "give a definition file: a FIFO, a socket or a device is never read" });
-    }
-    if (await stat(file).then((s) => s.isFile(), () => false)) return { kind: "file", path: file, source: { path: file } };
-    if (/[/\\]|\.(ya?ml|json)$/i.test(ref)) {
-      throw new EnvforgeError({ code: "E_FILE_NOT_FOUND", message: `cannot read ${file}: no such file`, hint: "give a definition file, curated:<name>, or a registered NAME[@VERSION|:LABEL]" });
-    }
-    return { kind: "registry", record: await this.registry.get(ref) };
+    return resolveReference(ref, { cwd: this.#cwd, registry: this.registry });
   }
 
   /** Runs `use` with an engine source for any reference (a registered definition's files stay readable meanwhile). */
@@ -156,7 +141,7 @@ export class Workspace {
       const { parsed, result: hashed } = await this.engine.resolve(source);
       const before = request.rebuild ? (await this.engine.cache.local.get({ hash: hashed.hash, target: request.target })).entry : undefined;
       const result = await this.engine.build(parsed, request);
-      const out: WorkspaceBuildResult = { result };
+      const out: WorkspaceBuildResult = { result, resolved };
       if (request.rebuild) {
         out.drift = lockDrift(before?.lock, result.entry.lock);
         out.previousGeneration = before?.generation;

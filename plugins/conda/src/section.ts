@@ -1,7 +1,9 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, canonicalSet, frozenCopy } from "@envforge/core";
+import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, type FieldPath, canonicalSet, frozenCopy } from "@envforge/core";
 import { z } from "zod";
 import { checkChannel } from "./channel-policy.js";
+import { confineChannel } from "./confine.js";
+import { checkCondaVariables } from "./denied-variables.js";
 import { readEnvironment, type EnvironmentContent, type LocatedSpec } from "./environment-file.js";
 import { prepareMatchSpecs } from "./matchspec.js";
 
@@ -61,6 +63,7 @@ export function declareFields(schema: SchemaBuilder): void {
     description: "path to a conda environment.yml, relative to this file (its content counts, not its path)",
     installs: true,
   });
+  schema.rule({ kind: "atMostOne", fields: [CONDA_FIELD, CONDA_FILE_FIELD] });
   schema.order({ section: SECTION, forwardsTo: ["pip"] });
 }
 
@@ -85,14 +88,14 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
 
   let content: EnvironmentContent;
   let file: string | undefined;
-  let locateChannel: (i: number) => SourceLocation;
+  let locate: (path: FieldPath, key?: boolean) => SourceLocation;
   let field: string;
   if (request !== undefined) {
     const location = ctx.locate(["python", "condaFile"]);
     const referenced = await ctx.readFile(request.trim(), { field: CONDA_FILE_FIELD, location });
     file = referenced.absolutePath;
     const doc = ctx.parseDocument(referenced.content, referenced.absolutePath);
-    locateChannel = (i) => doc.locator.locate(["channels", i]);
+    locate = (p, key) => doc.locator.locate(p, key);
     field = CONDA_FILE_FIELD;
     content = readEnvironment({
       data: doc.data,
@@ -101,7 +104,7 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
       label: `${path.basename(referenced.absolutePath)}: `,
     });
   } else {
-    locateChannel = (i) => ctx.locate(["python", "conda", "channels", i]);
+    locate = (p, key) => ctx.locate(["python", "conda", ...p], key);
     field = CONDA_FIELD;
     content = readEnvironment({
       data: inline,
@@ -111,7 +114,18 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
     });
   }
 
-  content.channels.forEach((channel, i) => checkChannel(channel, ctx.policy, { location: locateChannel(i), field: `${field}.channels[${i}]` }));
+  for (const [i, channel] of content.channels.entries()) {
+    const site = { location: locate(["channels", i]), field: `${field}.channels[${i}]` };
+    checkChannel(channel, ctx.policy, site);
+    if (!ctx.policy.allowOutsideFiles) await confineChannel(channel, ctx.spec.dir, site);
+  }
+  if (!ctx.policy.allowOutsideFiles) {
+    // `channel::name` fetches from that channel too.
+    for (const dep of content.dependencies) {
+      if (dep.spec.channel !== undefined) await confineChannel(dep.spec.channel, ctx.spec.dir, { location: dep.location, field: `${field}.dependencies` });
+    }
+  }
+  checkCondaVariables(content.variables, ctx.policy, { field, locateKey: (name) => locate(["variables", name], true) });
 
   if (options.warnUnpinned ?? true) {
     for (const dep of content.dependencies) {

@@ -59,6 +59,16 @@ export interface RenderOptions {
   signal?: AbortSignal | undefined;
   /** Receives what fragment providers log or warn while they work. */
   onEvent?: ((event: EngineEvent) => void) | undefined;
+  /**
+   * Fragments do no network work (`ImageFragmentContext.offline`): what `envforge dockerfile`
+   * prints. Off, the Dockerfile is the one an image build uses (Spark jars resolved on the host).
+   */
+  offline?: boolean | undefined;
+  /**
+   * Called with the generated image while the folders fragments made in the scratch folder still
+   * exist (they are removed afterwards): write the build context here, with `writeBuildContext`.
+   */
+  withImage?: ((image: GeneratedImage) => Promise<void>) | undefined;
 }
 
 export interface RenderedDockerfile {
@@ -68,9 +78,9 @@ export interface RenderedDockerfile {
 }
 
 /**
- * The Dockerfile and context files an image build of `source` would use, without building:
- * what `envforge dockerfile FILE` prints. Fragment providers may work in a scratch folder,
- * which is removed afterwards.
+ * The Dockerfile and context files an image build of `source` would use, without building
+ * (`envforge dockerfile FILE` renders it `offline`). Fragment providers may work in a scratch
+ * folder, which is removed afterwards.
  */
 export async function renderDockerfile(
   engine: Engine,
@@ -83,6 +93,7 @@ export async function renderDockerfile(
     const ctx = fragmentContext(parsed, result.hash, result.canonical, workDir, options);
     const { fragments, venv } = await collectImageFragments(engine, ctx);
     const image = generateDockerfile({ hash: result.hash, canonical: result.canonical, canonicalText: result.canonicalText, fragments, venv });
+    await options.withImage?.(image);
     return { hash: result.hash, canonicalText: result.canonicalText, image };
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -104,6 +115,7 @@ function fragmentContext(
     workDir,
     options: options.builderOptions ?? {},
     signal: options.signal ?? new AbortController().signal,
+    offline: options.offline === true,
     log: (line, stream = "info") => emit({ type: "log", hash, stream, line }),
     warn: (code, message, hint) => emit({ type: "warning", code, message, hint }),
   };

@@ -5,6 +5,8 @@ import { dockerCanonicalOf } from "./section.js";
 
 /** Labels every envforge image carries: how the daemon store and image details find it. */
 export const LABEL_HASH = "dev.envforge.hash";
+/** The hash of a definition whose Dockerfile was rendered offline and differs from its build. */
+export const LABEL_OFFLINE_OF = "dev.envforge.offline-of";
 export const LABEL_CANONICAL = "dev.envforge.canonical";
 /** Added by the builder (`--label`), not the Dockerfile: the generated text is shared by builders. */
 export const LABEL_BUILDER = "dev.envforge.builder";
@@ -95,7 +97,10 @@ export function generateDockerfile(input: DockerfileInput): GeneratedImage {
   if (input.venv !== undefined) {
     lines.push(`ENV VIRTUAL_ENV=${quoteDockerfileWord(input.venv)} PATH=${quoteDockerfileWord(`${input.venv}/bin`)}:$PATH`);
   }
-  lines.push(`LABEL ${LABEL_HASH}=${quoteDockerfileWord(input.hash)} ${LABEL_CANONICAL}=${quoteDockerfileWord(input.canonicalText)}`);
+  // The daemon store takes an image with the hash label for the cached build: a Dockerfile that
+  // differs from the build (rendered offline) names the hash under another label.
+  const hashLabel = ordered.some(({ fragment }) => fragment.differsFromBuild === true) ? LABEL_OFFLINE_OF : LABEL_HASH;
+  lines.push(`LABEL ${hashLabel}=${quoteDockerfileWord(input.hash)} ${LABEL_CANONICAL}=${quoteDockerfileWord(input.canonicalText)}`);
   return { dockerfile: `${lines.join("\n")}\n`, files, folders };
 }
 

@@ -1,5 +1,6 @@
 export { buildDockerImage, DOCKER_TARGET, imageTags } from "./builder.js";
 export { BuildOutputTracker, buildFailedError, stripAnsi, type BuildFailure } from "./build-output.js";
+export { contextEntries, prepareContextDir, type ContextEntry } from "./build-context.js";
 export { DAEMON_STORE, entryFromImage, findImageByHash, tapDaemonStore, tapDaemonVerify, tapImageVerify, type ImageEngineProbe } from "./daemon-store.js";
 export {
   DockerCli,

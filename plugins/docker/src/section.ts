@@ -67,6 +67,7 @@ export function applyDockerSection(engine: Engine): void {
     for (const [field, def] of Object.entries(FIELDS)) {
       schema.field({ path: field, section: DOCKER_SECTION, schema: def.schema, description: def.description });
     }
+    schema.rule({ kind: "exactlyOne", fields: ["docker.baseImage", "docker.baseDockerfile"] });
   });
   hooks.parseSection.for(DOCKER_SECTION).tapPromise(DOCKER_SECTION_TAP, (fields, ctx) => parseDockerSection(fields, ctx));
   hooks.canonicalizeSection.for(DOCKER_SECTION).tap(DOCKER_SECTION_TAP, (parsed) => canonicalDocker(parsed as DockerParsed));

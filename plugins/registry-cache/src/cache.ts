@@ -1,4 +1,4 @@
-import { createRedactor, hashHex, type BuildContext, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine } from "@envforge/core";
+import { createRedactor, hashHex, serializeCanonical, type BuildContext, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine } from "@envforge/core";
 import type { DockerConnection } from "@envforge/plugin-docker";
 import type { PodmanConnection } from "@envforge/plugin-podman";
 import { annotateManifest, manifestAnnotations } from "./annotations.js";
@@ -50,6 +50,8 @@ export class RegistryCache {
     const remote = this.remoteRef(key);
     const head = await this.#ask(async (client) => client.headManifest(this.#o.repository, hashHex(key.hash)), (message, hint) => this.#warn("W_REGISTRY_UNAVAILABLE", `registry cache lookup of ${remote} failed: ${message}; building locally`, hint));
     if (!head) return undefined;
+    // A read-only engine (a dry run) only asks: the image is not pulled, so nothing is written.
+    if (this.#engine.options.readOnly) return { entry: remoteEntry(key, remote, head.digest, canonical), store: REGISTRY_STORE };
     const transport = this.#transport(key.target, undefined);
     let entry: CacheEntry | undefined;
     try {
@@ -159,6 +161,21 @@ export class RegistryCache {
   #warn(code: string, message: string, hint?: string): void {
     this.#engine.emit({ type: "warning", code, message: this.#redact.text(message), hint });
   }
+}
+
+/** What a dry run reports of an image that is in the registry but not pulled. */
+function remoteEntry(key: CacheKey, remote: string, digest: string | undefined, canonical: CanonicalSpec): CacheEntry {
+  const now = new Date().toISOString();
+  return {
+    schema: 1,
+    hash: key.hash,
+    target: key.target,
+    generation: 1,
+    builder: key.target,
+    artifact: { kind: `${key.target}-image`, reference: remote, digest, details: { registry: remote, registryDigest: digest, pulled: false } },
+    timings: { startedAt: now, finishedAt: now, durationMs: 0 },
+    canonicalText: serializeCanonical(canonical),
+  };
 }
 
 function pullHint(insecure: boolean, target: string): string {

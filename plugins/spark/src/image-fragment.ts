@@ -26,10 +26,20 @@ export function checkImageRoot(root: string): string {
   return trimmed;
 }
 
+/** Dockerfile comment lines above the offline Spark layer (each line starts with `#`). */
+function offlineNote(root: string, count: number): string {
+  return [
+    `# envforge: spark.precache is on. \`envforge build --target docker\` resolves these ${count} package(s) with Ivy`,
+    `# on the host and copies the jars to ${root}/jars. This Dockerfile was written offline`,
+    "# (`envforge dockerfile`), so Spark fetches them itself on first use (spark.jars.packages).",
+  ].join("\n");
+}
+
 /**
  * The Spark layer of an image. The jars are resolved once, here on the host (the image build runs
  * without a network and without Java), and copied in by one `COPY` of their own; the configuration
  * names their paths inside the image. `SPARK_CONF_DIR` points Spark (and PySpark) at it.
+ * Offline (`ctx.offline`) nothing is resolved: Spark resolves the packages at first use.
  */
 export async function sparkImageFragment(
   value: CanonicalValue,
@@ -46,12 +56,24 @@ export async function sparkImageFragment(
     `ENV SPARK_CONF_DIR=${root}/conf`,
   ];
 
-  if (!spark.precache) {
+  if (!spark.precache || ctx.offline) {
     const properties = sparkPackagesProperties(spark, `${root}/ivy`);
+    if (spark.precache) {
+      // Offline (`envforge dockerfile`): resolving would start Ivy against the repositories, and a
+      // Dockerfile cannot do it either without Java in the image. Spark's own resolution keeps the
+      // image correct and buildable from the context; the comment says what a build does instead.
+      confInstructions[0] = `${offlineNote(root, spark.packages.length)}\n${confInstructions[0]}`;
+      ctx.warn(
+        "W_SPARK_NOT_PRECACHED",
+        `the ${spark.packages.length} Spark package(s) are not resolved offline: this Dockerfile leaves them to Spark at first use (spark.jars.packages)`,
+        "`envforge build --target docker` resolves them on the host and copies the jars into the image",
+      );
+    }
     return {
       order: SPARK_FRAGMENT_ORDER,
       instructions: confInstructions,
       files: { [CONTEXT_CONF]: sparkDefaultsConf(properties, header) },
+      differsFromBuild: spark.precache,
     };
   }
 

@@ -41,6 +41,8 @@ const MODULES: FakeModule[] = [
   { group: G, artifact: "needs-ghost", version: "1.0", dependencies: [{ group: G, artifact: "ghost", version: "3.0" }] },
 ];
 
+const OUTSIDE = { allowOutsideFiles: true };
+
 let tmp: string;
 let repoDir: string;
 let repoUrl: string;
@@ -48,7 +50,8 @@ let digests: Map<string, string>;
 
 async function engineWithEvents() {
   const cacheDir = await mkdtemp(path.join(tmp, "cache-"));
-  const engine = createEngine({ plugins: [sparkPlugin()], cacheDir });
+  // The shared repository lies outside each definition's folder: the host allows it here.
+  const engine = createEngine({ plugins: [sparkPlugin()], cacheDir, policy: OUTSIDE });
   const events: EngineEvent[] = [];
   engine.hooks.event.tap("test", (e) => events.push(e));
   return { engine, events, cacheDir };
@@ -128,7 +131,7 @@ describe.skipIf(missing !== undefined && !inCI)(`spark target through real Ivy${
     expect(events.some((e) => e.type === "build.start")).toBe(false);
 
     // A fresh engine on the same cache folder (another process) hits the disk tier.
-    const other = createEngine({ plugins: [sparkPlugin()], cacheDir });
+    const other = createEngine({ plugins: [sparkPlugin()], cacheDir, policy: OUTSIDE });
     const fromDisk = await other.build(file, { target: "spark", builderOptions: { spark: { java: "/nonexistent/java" } } });
     expect(fromDisk).toMatchObject({ cached: true, store: "local" });
   });
@@ -278,6 +281,19 @@ describe.skipIf(missing !== undefined && !inCI)(`spark target through real Ivy${
     expect(noJava).toMatchObject({ code: "E_TOOL_NOT_FOUND", hint: expect.stringContaining("default-jre-headless") });
     const noIvy = (await engine.build(file, { target: "spark", builderOptions: { spark: { ivyJar: "/nonexistent/ivy.jar" } } }).catch((e: unknown) => e)) as EnvforgeError;
     expect(noIvy).toMatchObject({ code: "E_TOOL_NOT_FOUND", hint: expect.stringContaining("apt-get install ivy") });
+  });
+
+  it("a repository outside the definition's folder: refused when the definition names it, used when the host gives it", async () => {
+    const cacheDir = await mkdtemp(path.join(tmp, "cache-"));
+    const strict = createEngine({ plugins: [sparkPlugin()], cacheDir });
+    const named = await specFile("named-outside", `spark:\n  repositories: ["${repoUrl}"]\n  packages: [com.example:util:2.0]\n`);
+    const refused = (await strict.build(named, { target: "spark" }).catch((e: unknown) => e)) as EnvforgeError;
+    expect(refused).toMatchObject({ code: "E_FILE_OUTSIDE_ROOT", field: "spark.repositories[0]", location: { file: named, line: 2 } });
+    expect(refused.hint).toContain("--allow-outside-files");
+    // The host's own builder option is not the definition's: no confinement.
+    const unnamed = await specFile("host-given", "spark:\n  packages: [com.example:util:2.0]\n");
+    const built = await strict.build(unnamed, { target: "spark", builderOptions: { spark: { defaultRepositories: [repoUrl] } } });
+    expect(await readdir(path.join(built.entry.artifact.path!, "jars"))).toContain("com.example__util-2.0.jar");
   });
 
   it("a cancelled build leaves no cache entry", async () => {

@@ -18,7 +18,7 @@ export function sparkPlugin(options: SparkPluginOptions = {}): EnginePlugin {
     name: PLUGIN,
     apply(engine) {
       engine.hooks.schema.tap(PLUGIN, declareSparkSchema);
-      engine.hooks.parseSection.for(SPARK_SECTION).tap(PLUGIN, parseSparkSection);
+      engine.hooks.parseSection.for(SPARK_SECTION).tapPromise(PLUGIN, parseSparkSection);
       engine.hooks.canonicalizeSection.for(SPARK_SECTION).tap(PLUGIN, canonicalizeSparkSection);
       engine.hooks.build.for(SPARK_TARGET).tapPromise(PLUGIN, (ctx) => buildSpark(ctx, builderDefaults));
       engine.hooks.imageFragment

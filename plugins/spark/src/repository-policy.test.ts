@@ -26,7 +26,7 @@ describe("spark repositories from strangers", () => {
     const policy = { indexHosts: ["repo1.maven.org", "*.example.com"] };
     const e = await refusal("spark:\n  packages: [com.example:a:1.0]\n  repositories: [https://repo1.maven.org/maven2, https://evil.example/m2]\n", policy);
     expect(e).toMatchObject({ code: "E_POLICY", field: "spark.repositories[1]", location: { file: FILE, line: 3 }, details: { host: "evil.example" } });
-    await hash("spark:\n  packages: [com.example:a:1.0]\n  repositories: [https://repo1.maven.org/maven2, https://m2.example.com/r, file:///srv/m2]\n", policy);
+    await hash("spark:\n  packages: [com.example:a:1.0]\n  repositories: [https://repo1.maven.org/maven2, https://m2.example.com/r, file:///srv/m2]\n", { ...policy, allowOutsideFiles: true });
     await hash("spark:\n  packages: [com.example:a:1.0]\n  repositories: [https://evil.example/m2]\n");
   });
 });

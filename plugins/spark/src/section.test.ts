@@ -16,7 +16,9 @@ function engine() {
 }
 
 const hashOf = async (spark: unknown) => (await engine().engine.hash({ object: { spark } })).hash;
-const canonicalOf = async (spark: unknown) => (await engine().engine.hash({ object: { spark } })).canonical.sections.spark;
+// The canonical form, whatever folder a file: repository is in (confinement: confine.test.ts).
+const canonicalOf = async (spark: unknown) =>
+  (await createEngine({ plugins: [sparkPlugin()], cacheDir, policy: { allowOutsideFiles: true } }).hash({ object: { spark } })).canonical.sections.spark;
 const FILE = "/envs/env.yaml";
 const refuse = async (yaml: string) => (await engine().engine.hash({ text: yaml, file: FILE }).catch((e: unknown) => e)) as EnvforgeError;
 

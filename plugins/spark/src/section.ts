@@ -19,6 +19,7 @@ import {
   type MavenCoordinate,
 } from "./coordinates.js";
 import { sortMavenVersions } from "./maven-version.js";
+import { confineRepository } from "./confine.js";
 import { checkRepositoryHost, normalizeRepository } from "./repositories.js";
 
 export const SPARK_SECTION = "spark";
@@ -87,7 +88,7 @@ export function declareSparkSchema(schema: SchemaBuilder): void {
   }
 }
 
-export function parseSparkSection(fields: SectionFields, ctx: ParseContext): SparkSection | undefined {
+export async function parseSparkSection(fields: SectionFields, ctx: ParseContext): Promise<SparkSection | undefined> {
   const raw = {
     packages: fields["spark.packages"] as Array<string | Record<string, unknown>> | undefined,
     repositories: fields["spark.repositories"] as string[] | undefined,
@@ -95,13 +96,15 @@ export function parseSparkSection(fields: SectionFields, ctx: ParseContext): Spa
   };
   const precache = raw.precache ?? true;
 
-  const repositories = (raw.repositories ?? []).map((url, i) => {
+  const repositories: string[] = [];
+  for (const [i, url] of (raw.repositories ?? []).entries()) {
     const path = [SPARK_SECTION, "repositories", i];
     const site = { location: ctx.locate(path), field: formatPath(path) };
     const normalized = normalizeRepository(url, site);
     checkRepositoryHost(normalized, ctx.policy.indexHosts, site);
-    return normalized;
-  });
+    if (!ctx.policy.allowOutsideFiles) await confineRepository(normalized, ctx.spec.dir, site);
+    repositories.push(normalized);
+  }
 
   const packages = (raw.packages ?? []).map((item, i): SparkPackage => {
     const path = [SPARK_SECTION, "packages", i];

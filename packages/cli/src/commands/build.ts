@@ -2,12 +2,14 @@ import type { Command } from "commander";
 import path from "node:path";
 import type { BuilderOptions } from "@envforge/core";
 import type { Workspace, WorkspaceBuildResult } from "@envforge/workspace";
-import { buildSummary } from "../build-summary.js";
+import { EnvforgeError } from "@envforge/core";
+import { artifactPathOf, buildSummary } from "../build-summary.js";
+import { dryRun, dryRunSummary } from "../dry-run.js";
 import { parseBuilderOptions } from "../builder-options.js";
 import { CLI_PIPELINE_ID } from "../pipeline.js";
 import { registryStamp, writeReceipt } from "../registration-receipt.js";
 import { timeoutMsOf } from "../timeout-flag.js";
-import { printJson, refArg, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
+import { printJson, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 
 interface BuildFlags extends GlobalFlags {
   target: string;
@@ -18,6 +20,8 @@ interface BuildFlags extends GlobalFlags {
   findLinks: string[];
   indexUrl?: string;
   index?: boolean;
+  dryRun?: boolean;
+  printArtifactPath?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -51,36 +55,42 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .option("--find-links <dir-or-url>", "pip: where to find wheels (repeatable; not hashed)", collect, [])
     .option("--index-url <url>", "pip: package index (not hashed)")
     .option("--no-index", "pip: do not use any package index")
+    .option("--dry-run", "say whether the build would hit and which store would answer, or what a miss would build; writes nothing")
+    .option("--print-artifact-path", "print only the artifact's path (an image: its reference) on stdout, for $(envforge build --print-artifact-path FILE)")
     .action(async (ref: string, flags: BuildFlags) => {
       const timeoutMs = timeoutMsOf(flags.timeout);
-      const { workspace } = workspaceFor(ctx, flags);
+      if (flags.printArtifactPath && (flags.json || flags.dryRun)) {
+        throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `--print-artifact-path prints only a path: it does not go with ${flags.json ? "--json" : "--dry-run"}`, field: "--print-artifact-path", hint: "--json has the artifact too (entry.artifact.path)" });
+      }
+      // A dry run registers nothing either: the read-only engine and no registration.
+      const { workspace } = workspaceFor(ctx, flags.dryRun ? { ...flags, register: false } : flags, { readOnly: flags.dryRun === true });
       const builderOptions: BuilderOptions = parseBuilderOptions(flags.option);
       const pip = (builderOptions.pip ??= {});
       if (flags.findLinks.length > 0) pip.findLinks = flags.findLinks.map((f) => (/^[a-z]+:\/\//i.test(f) ? f : resolvePath(ctx.io, f)));
       if (flags.indexUrl) pip.indexUrl = flags.indexUrl;
       if (flags.index === false) pip.noIndex = true;
-      const abort = new AbortController();
-      const onSignal = () => abort.abort(new Error("interrupted"));
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
-      try {
-        const out = await workspace.build(
-          refArg(ctx, ref),
-          {
-            target: flags.target,
-            rebuild: flags.rebuild,
-            builderOptions,
-            signal: abort.signal,
-            timeoutMs,
-          },
-          { register: flags.register },
-        );
-        if (out.record && !flags.rebuild && ctx.extraPlugins.length === 0) await recordRegistration(workspace, refArg(ctx, ref), out);
-        if (flags.json) printJson(ctx, { ok: true, ...out.result, environment: out.record ? { name: out.record.name, version: out.record.version } : undefined, drift: out.drift });
-        else ctx.io.out(`${buildSummary(out)}\n`);
-      } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+      if (flags.dryRun) {
+        const report = await dryRun(workspace, ref, { target: flags.target, rebuild: flags.rebuild, builderOptions });
+        if (flags.json) printJson(ctx, { ok: true, ...report });
+        else ctx.io.out(`${dryRunSummary(report)}\n`);
+        return;
       }
+      // Ctrl-C / SIGTERM abort the build; main exits 130 / 143 once the engine has cleaned up.
+      const signal = ctx.interrupt.signal();
+      const out = await workspace.build(
+        ref,
+        {
+          target: flags.target,
+          rebuild: flags.rebuild,
+          builderOptions,
+          signal,
+          timeoutMs,
+        },
+        { register: flags.register },
+      );
+      if (out.record && out.resolved.kind === "file" && !flags.rebuild && ctx.extraPlugins.length === 0) await recordRegistration(workspace, out.resolved.path, out);
+      if (flags.json) printJson(ctx, { ok: true, ...out.result, environment: out.record ? { name: out.record.name, version: out.record.version } : undefined, drift: out.drift });
+      else if (flags.printArtifactPath) ctx.io.out(`${artifactPathOf(out.result.entry.artifact)}\n`);
+      else ctx.io.out(`${buildSummary(out)}\n`);
     });
 }

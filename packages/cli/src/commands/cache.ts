@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import { EnvforgeError, verifyEntry, type VerifyResult } from "@envforge/core";
-import { listGenerations } from "@envforge/workspace";
-import { engineFor, printJson, refArg, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
+import { listGenerations, Sizer } from "@envforge/workspace";
+import { engineFor, printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { EXIT } from "../exit-status.js";
+import { humanAge, humanBytes } from "../human.js";
+import { numberFlag } from "../number-flag.js";
 
 interface GcFlags extends GlobalFlags {
   maxAgeDays?: string;
@@ -13,7 +15,7 @@ interface GcFlags extends GlobalFlags {
 /** `10G`, `500M`, `1024` → bytes. */
 function bytesOf(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(text.trim());
-  if (!m) throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `invalid size "${text}"`, hint: "a number of bytes with an optional unit: 500M, 10G" });
+  if (!m) throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `--max-size ${JSON.stringify(text)} is not valid: give a number of bytes from 0, with an optional unit K, M, G or T`, field: "--max-size", hint: "e.g. --max-size 10G or --max-size 500M" });
   const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2]!.toUpperCase() as "" | "K" | "M" | "G" | "T"];
   return Math.round(Number(m[1]) * unit);
 }
@@ -33,21 +35,31 @@ export function registerCache(program: Command, ctx: CommandContext): void {
   const cache = program.command("cache").description("inspect the local cache");
   cache
     .command("ls")
-    .description("list cached builds: hash, target, generation, name, artifact")
+    .description("list cached builds: hash, target, generation, name, size, age, artifact (--json: sizeBytes, createdAt)")
     .action(async (flags: GlobalFlags, command: Command) => {
       const merged = { ...command.optsWithGlobals(), ...flags } as GlobalFlags;
       const { engine } = engineFor(ctx, merged);
       const entries = await engine.cache.local.list((file, why) =>
         engine.emit({ type: "warning", code: "E_CACHE_CORRUPT", message: `cache entry ${file} ${why}; not listed`, hint: "the next build of its hash moves it aside and rebuilds" }),
       );
+      // Size: the artifact folder's bytes (an image: the size its engine reported); age: since the build finished.
+      const now = Date.now();
+      const rows = [];
+      for (const e of entries) {
+        const sizeBytes = e.artifact.path !== undefined ? await new Sizer().size(e.artifact.path) : e.artifact.sizeBytes;
+        rows.push({ ...e, sizeBytes, createdAt: e.timings.finishedAt, ageMs: now - Date.parse(e.timings.finishedAt) });
+      }
       if (merged.json) {
-        printJson(ctx, entries);
+        printJson(ctx, rows);
         return;
       }
-      if (entries.length === 0) ctx.io.out(`no entries in ${engine.cache.local.root}\n`);
-      for (const e of entries) {
+      if (rows.length === 0) ctx.io.out(`no entries in ${engine.cache.local.root}\n`);
+      else ctx.io.out(`${"HASH".padEnd(69)}  ${"TARGET".padEnd(7)} ${"GEN".padEnd(5)} ${"NAME".padEnd(20)} ${"SIZE".padStart(8)} ${"AGE".padStart(4)}  ARTIFACT\n`);
+      for (const e of rows) {
         const where = e.artifact.path ?? e.artifact.reference ?? e.artifact.kind;
-        ctx.io.out(`${e.hash}  ${e.target.padEnd(7)} gen ${e.generation}  ${(e.name ?? "-").padEnd(20)} ${where}\n`);
+        const size = e.sizeBytes === undefined ? "-" : humanBytes(e.sizeBytes);
+        const age = Number.isFinite(e.ageMs) ? humanAge(e.ageMs) : "-";
+        ctx.io.out(`${e.hash}  ${e.target.padEnd(7)} ${String(e.generation).padEnd(5)} ${(e.name ?? "-").padEnd(20)} ${size.padStart(8)} ${age.padStart(4)}  ${where}\n`);
       }
     });
   cache
@@ -60,7 +72,7 @@ export function registerCache(program: Command, ctx: CommandContext): void {
       const merged = { ...command.optsWithGlobals(), ...flags } as GcFlags;
       const { workspace } = workspaceFor(ctx, merged);
       const report = await workspace.gc({
-        maxAgeDays: merged.maxAgeDays === undefined ? undefined : Number(merged.maxAgeDays),
+        maxAgeDays: merged.maxAgeDays === undefined ? undefined : numberFlag("--max-age-days", merged.maxAgeDays, { min: 0, max: 36_500, unit: "days", example: "30" }),
         maxBytes: merged.maxSize === undefined ? undefined : bytesOf(merged.maxSize),
         dryRun: merged.dryRun,
       });
@@ -75,12 +87,12 @@ export function registerCache(program: Command, ctx: CommandContext): void {
   cache
     .command("generations")
     .description("every generation of a definition's build (rebuilds keep older ones until collected)")
-    .argument("<ref>")
+    .argument("<ref>", "a definition file or folder, NAME[@VERSION|:LABEL], or curated:NAME")
     .option("-t, --target <target>", "target", "venv")
     .action(async (ref: string, flags: GlobalFlags & { target: string }, command: Command) => {
       const merged = { ...command.optsWithGlobals(), ...flags } as GlobalFlags & { target: string };
       const { engine, workspace } = workspaceFor(ctx, merged);
-      const { hash } = await workspace.definition(refArg(ctx, ref));
+      const { hash } = await workspace.definition(ref);
       const entries = await listGenerations(engine, hash, merged.target);
       if (merged.json) return printJson(ctx, entries);
       for (const e of entries) ctx.io.out(`gen ${e.generation}  ${e.timings.finishedAt}  ${e.artifact.path ?? e.artifact.reference ?? ""}\n`);
@@ -88,12 +100,12 @@ export function registerCache(program: Command, ctx: CommandContext): void {
   cache
     .command("verify")
     .description("check cached artifacts' files against the digest recorded when they were built (all entries without REF)")
-    .argument("[ref]", "a definition file, a registered name or a hash (efh1:… or a prefix of its hex)")
+    .argument("[ref]", "a definition file or folder, NAME[@VERSION|:LABEL], curated:NAME, or a hash (efh1:… or a prefix of its hex)")
     .option("-t, --target <target>", "only this target")
     .action(async (ref: string | undefined, flags: GlobalFlags & { target?: string }, command: Command) => {
       const merged = { ...command.optsWithGlobals(), ...flags } as GlobalFlags & { target?: string };
       const { engine, workspace } = workspaceFor(ctx, merged);
-      const hash = ref === undefined ? undefined : HASH_REF.test(ref) ? ref.replace(/^efh1:/, "") : (await workspace.definition(refArg(ctx, ref))).hash.slice(5);
+      const hash = ref === undefined ? undefined : HASH_REF.test(ref) ? ref.replace(/^efh1:/, "") : (await workspace.definition(ref)).hash.slice(5);
       const local = engine.cache.local;
       const entries = (await local.list()).filter((e) => (hash === undefined || e.hash.slice(5).startsWith(hash)) && (merged.target === undefined || e.target === merged.target));
       if (ref !== undefined && entries.length === 0) {

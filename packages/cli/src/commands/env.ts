@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { listCurated } from "@envforge/workspace";
 import { FileRegistry } from "@envforge/workspace";
-import { cacheDirOf, printJson, refArg, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
+import { cacheDirOf, printJson, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { describeDifference } from "./explain.js";
 import { defaultCacheDir } from "@envforge/core";
 
@@ -18,13 +18,13 @@ export function registerEnvCommands(program: Command, ctx: CommandContext): void
   program
     .command("register")
     .description("register a definition as a new version of a named environment (versions are immutable)")
-    .argument("<ref>", "definition file or folder")
+    .argument("<ref>", "definition file or folder, NAME[@VERSION|:LABEL] (copied as a new version), or curated:NAME")
     .option("--name <name>", "environment name (default: the definition's name)")
     .option("--version <version>", "version (default: the next integer)")
     .option("--label <label>", "label to point at this version (repeatable)", collect, [])
     .action(async (ref: string, flags: RegisterFlags) => {
       const { workspace } = workspaceFor(ctx, flags);
-      const { record, created } = await workspace.register(refArg(ctx, ref), { name: flags.name, version: flags.version, labels: flags.label });
+      const { record, created } = await workspace.register(ref, { name: flags.name, version: flags.version, labels: flags.label });
       if (flags.json) printJson(ctx, { created, name: record.name, version: record.version, hash: record.hash, labels: record.labels });
       else ctx.io.out(`${created ? "registered" : "already registered as"} ${record.name}@${record.version} ${record.hash}\n`);
     });
@@ -32,12 +32,12 @@ export function registerEnvCommands(program: Command, ctx: CommandContext): void
   program
     .command("save")
     .description("write a definition with its referenced files to a folder that builds to the same hash anywhere")
-    .argument("<ref>", "NAME[@VERSION|:LABEL], curated:NAME, or a file")
+    .argument("<ref>", "NAME[@VERSION|:LABEL], curated:NAME, or a file or folder")
     .argument("<dir>", "folder to write")
     .option("--force", "overwrite files that exist with other content")
     .action(async (ref: string, dir: string, flags: GlobalFlags & { force?: boolean }) => {
       const { workspace } = workspaceFor(ctx, flags);
-      const saved = await workspace.save(refArg(ctx, ref), resolvePath(ctx.io, dir), { overwrite: flags.force });
+      const saved = await workspace.save(ref, resolvePath(ctx.io, dir), { overwrite: flags.force });
       if (flags.json) printJson(ctx, saved);
       else ctx.io.out(`saved ${saved.file} (+${saved.files.length - 1} files) ${saved.hash}\n`);
     });
@@ -59,11 +59,21 @@ export function registerEnvCommands(program: Command, ctx: CommandContext): void
     });
   env
     .command("get")
-    .description("show one version: NAME (latest), NAME@VERSION or NAME:LABEL")
+    .description("show one version: NAME (latest), NAME@VERSION or NAME:LABEL (or a curated:NAME, a file or a folder: its definition and hash)")
     .argument("<ref>")
     .action(async (ref: string, flags: GlobalFlags) => {
       const { workspace } = workspaceFor(ctx, flags);
-      const r = await workspace.registry.get(ref);
+      const resolved = await workspace.resolve(ref);
+      if (resolved.kind !== "registry") {
+        const { definition, hash } = await workspace.definition(ref);
+        const where = resolved.kind === "curated" ? `curated:${resolved.name}` : resolved.path;
+        const path = resolved.kind === "curated" ? (resolved.source as { path: string }).path : resolved.path;
+        if (flags.json) return printJson(ctx, { kind: resolved.kind, name: resolved.kind === "curated" ? resolved.name : (definition.document.name ?? null), path, hash, definition });
+        ctx.io.out(`${where} ${hash}\n${path}\n`);
+        ctx.io.out(`${definition.text ?? JSON.stringify(definition.document, null, 2)}\n`);
+        return;
+      }
+      const r = resolved.record;
       if (flags.json) return printJson(ctx, r);
       ctx.io.out(`${r.name}@${r.version} ${r.hash}\ncreated ${r.createdAt}\nlabels ${r.labels.join(", ") || "-"}${r.archived ? "\narchived" : ""}\n`);
       ctx.io.out(`${r.definition.text ?? JSON.stringify(r.definition.document, null, 2)}\n`);
@@ -104,7 +114,7 @@ export function registerEnvCommands(program: Command, ctx: CommandContext): void
     .argument("<b>")
     .action(async (a: string, b: string, flags: GlobalFlags) => {
       const { workspace } = workspaceFor(ctx, flags);
-      const explanation = await workspace.diff(refArg(ctx, a), refArg(ctx, b));
+      const explanation = await workspace.diff(a, b);
       if (flags.json) return printJson(ctx, explanation);
       if (explanation.equal) return ctx.io.out(`same hash ${explanation.a}\n`);
       ctx.io.out(`${a}: ${explanation.a}\n${b}: ${explanation.b}\n`);

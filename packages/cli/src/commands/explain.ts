@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import type { FieldDifference } from "@envforge/core";
-import { engineFor, printJson, resolvePath, type CommandContext, type GlobalFlags } from "../context.js";
+import { printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
+
+const DIFFER = 1;
 
 function show(value: unknown): string {
   return value === undefined ? "(absent)" : JSON.stringify(value);
@@ -19,11 +21,14 @@ export function registerExplain(program: Command, ctx: CommandContext): void {
   program
     .command("explain")
     .description("say which canonical fields differ between two definitions: why one misses the other's cache entry")
-    .argument("<a>", "first definition")
-    .argument("<b>", "second definition")
-    .action(async (a: string, b: string, flags: GlobalFlags) => {
-      const { engine } = engineFor(ctx, flags);
-      const explanation = await engine.explain(resolvePath(ctx.io, a), resolvePath(ctx.io, b));
+    .argument("<a>", "first definition: a file or folder, NAME[@VERSION|:LABEL], or curated:NAME")
+    .argument("<b>", "second definition (same forms)")
+    .option("--exit-code", "exit 1 when the definitions differ, 0 when they hash the same (like git diff --exit-code); without it, 0 either way")
+    .action(async (a: string, b: string, flags: GlobalFlags & { exitCode?: boolean }) => {
+      const { workspace } = workspaceFor(ctx, flags);
+      const explanation = await workspace.diff(a, b);
+      // 1 as `git diff --exit-code` says "they differ" (an unreadable definition is an error on stderr, also 1).
+      if (flags.exitCode && !explanation.equal) ctx.exitCode = DIFFER;
       if (flags.json) {
         printJson(ctx, explanation);
         return;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { engineFor, printJson, resolvePath, type CommandContext, type GlobalFlags } from "../context.js";
+import { printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 
 interface HashFlags extends GlobalFlags {
   canonical?: boolean;
@@ -9,11 +9,11 @@ export function registerHash(program: Command, ctx: CommandContext): void {
   program
     .command("hash")
     .description("print the efh1 hash of a definition (its last line), or --canonical what was hashed")
-    .argument("<file>", "environment definition (YAML or JSON)")
+    .argument("<ref>", "definition file or folder, registered NAME[@VERSION|:LABEL], or curated:NAME")
     .option("--canonical", "print the canonical form (the exact bytes hashed) before the hash")
-    .action(async (file: string, flags: HashFlags) => {
-      const { engine } = engineFor(ctx, flags);
-      const { parsed, result } = await engine.resolve(resolvePath(ctx.io, file));
+    .action(async (ref: string, flags: HashFlags) => {
+      const { engine, workspace } = workspaceFor(ctx, flags);
+      const { parsed, result } = await workspace.withSource(ref, (source) => engine.resolve(source));
       if (flags.json) {
         printJson(ctx, { hash: result.hash, canonical: result.canonical, canonicalText: result.canonicalText, name: parsed.identity.name ?? null });
         return;

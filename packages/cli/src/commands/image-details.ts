@@ -3,7 +3,7 @@ import { EnvforgeError, isHash, type Hash } from "@envforge/core";
 import { imageDetails, type ImageDetails } from "@envforge/plugin-docker";
 import { podmanImageDetails } from "@envforge/plugin-podman";
 import { registryDetails, type RegistryDetails } from "@envforge/plugin-registry-cache";
-import { engineFor, printJson, remoteOf, resolvePath, type CommandContext, type GlobalFlags } from "../context.js";
+import { printJson, remoteOf, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 
 interface DetailsFlags extends GlobalFlags {
   target: string;
@@ -19,12 +19,12 @@ export function registerImageDetails(program: Command, ctx: CommandContext): voi
   program
     .command("image-details")
     .description("reference, digest, size, labels, created, builder and where a built image is cached (local, engine, registry)")
-    .argument("<file-or-hash>", "environment definition, or an efh1: hash")
+    .argument("<ref-or-hash>", "definition file or folder, NAME[@VERSION|:LABEL], curated:NAME, or an efh1: hash")
     .option("-t, --target <target>", "image target: docker or podman", "docker")
     .option("-H, --host <url>", "engine to ask (default: DOCKER_HOST / CONTAINER_HOST or the local socket)")
     .action(async (what: string, flags: DetailsFlags) => {
-      const { engine } = engineFor(ctx, flags);
-      const hash = isHash(what) ? (what as Hash) : (await engine.hash(resolvePath(ctx.io, what))).hash;
+      const { engine, workspace } = workspaceFor(ctx, flags);
+      const hash = isHash(what) ? (what as Hash) : (await workspace.definition(what)).hash;
       const remote = remoteOf(ctx, flags);
       const registry: RegistryDetails | undefined = remote
         ? await registryDetails(hash, { ...registryOptions(remote.location, remote.insecure), credentialsFile: remote.credentialsFile })

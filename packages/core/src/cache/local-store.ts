@@ -10,7 +10,7 @@ import { entryFile, LAYOUT, readEntryFile, TARGET_NAME, type LocalMiss } from ".
 import { cacheIoError } from "./io-error.js";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.js";
 import { writeFailure } from "./read-only.js";
-import { checkedEntry } from "./seal.js";
+import { checkedEntry, checkSeal } from "./seal.js";
 import type { CacheEntry, CacheKey } from "./types.js";
 
 export type { LocalMiss } from "./read-entry.js";
@@ -31,9 +31,12 @@ export const DEFAULT_LOCK_STALE_MS = 15_000;
 export class LocalStore {
   readonly name = "local";
   readonly root: string;
+  /** Reads only: an entry older than seals is checked but not sealed (a dry run writes nothing). */
+  readonly readOnly: boolean;
 
-  constructor(cacheDir: string) {
+  constructor(cacheDir: string, options: { readOnly?: boolean | undefined } = {}) {
     this.root = path.join(path.resolve(cacheDir), LAYOUT);
+    this.readOnly = options.readOnly ?? false;
   }
 
   #safeTarget(target: string): string {
@@ -84,6 +87,10 @@ export class LocalStore {
   async get(key: CacheKey): Promise<{ entry?: CacheEntry; miss?: LocalMiss }> {
     const file = this.entryPath(key);
     const read = readEntryFile(file, key);
+    if (read.entry && this.readOnly) {
+      const verdict = checkSeal(read.entry, this.root);
+      return verdict.corrupt === undefined ? read : { miss: { corrupt: `cache entry ${file} fails its seal: ${verdict.corrupt}` } };
+    }
     return read.entry ? checkedEntry(file, read.entry, this.root) : read;
   }
 

@@ -157,7 +157,7 @@ async function mtime(file: string): Promise<number> {
 }
 
 /** Disk use of files and folders; hard links counted once (venvs and pip caches use them). */
-class Sizer {
+export class Sizer {
   readonly #seen = new Set<string>();
 
   async size(p: string): Promise<number> {

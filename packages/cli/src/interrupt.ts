@@ -1,0 +1,49 @@
+import { constants } from "node:os";
+import { EnvforgeError } from "@envforge/core";
+
+/** The shell's convention for a process ended by a signal: 128 + its number (SIGINT 130, SIGTERM 143). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+const SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM during one command. A command that can stop cleanly (a build:
+ * the engine kills what it started, removes its partial artifact and releases its lock) asks for
+ * `signal()`; the first signal aborts it, and the CLI exits 128 + the signal's number once it has
+ * returned. A command that never asked, or a second signal while cleaning up, exits at once with
+ * that code. Without this, Node's default would end a build with no cleanup, or — as before —
+ * the cancelled build's error made it exit 2 like a failed build.
+ */
+export class Interrupt {
+  readonly #controller = new AbortController();
+  #cancellable = false;
+  /** The first signal received, if any. */
+  received: NodeJS.Signals | undefined;
+
+  /** The abort signal of a command that stops cleanly when it fires. */
+  signal(): AbortSignal {
+    this.#cancellable = true;
+    return this.#controller.signal;
+  }
+
+  /** Listens until the returned function is called (main calls it when the command is done). */
+  listen(): () => void {
+    const on = (signal: NodeJS.Signals) => {
+      if (this.received !== undefined || !this.#cancellable) process.exit(signalExitCode(signal));
+      this.received = signal;
+      this.#controller.abort(
+        new EnvforgeError({
+          code: "E_ABORTED",
+          message: `interrupted (${signal}): the build was stopped, and what it started was ended and removed; nothing was cached`,
+          hint: "run the same command again to build it",
+        }),
+      );
+    };
+    for (const s of SIGNALS) process.on(s, on);
+    return () => {
+      for (const s of SIGNALS) process.off(s, on);
+    };
+  }
+}
