@@ -66,24 +66,24 @@ describe("benchmark runner: --help and refused command lines", () => {
 
   it.skipIf(!built && !inCI)("the compiled runner: --help exits 0 with the usage and leaves tracked results and cache folders alone", async () => {
     const before = snapshot();
-    const tmpBefore = readdirSync(os.tmpdir()).filter((f) => f.startsWith("envforge-bench-smoke-") || f.startsWith("efb-"));
-    const child = await execa(process.execPath, [RUNNER, "--help"], { cwd: repoRoot, reject: false });
+    // Were anything run, its work and out folders would appear where these variables point.
+    const env = { ENVFORGE_BENCH_WORK_DIR: path.join(work, "help-child", "work"), ENVFORGE_BENCH_OUT: path.join(work, "help-child", "out") };
+    const child = await execa(process.execPath, [RUNNER, "--help"], { cwd: repoRoot, env, reject: false });
     expect(child.exitCode).toBe(0);
     expect(child.stdout).toMatch(/^Usage: pnpm bench/);
     expect(child.stderr).toBe("");
+    expect(existsSync(path.join(work, "help-child"))).toBe(false);
     expect(snapshot()).toBe(before);
-    // No store was filled anywhere: the snapshot covers benchmarks/out (where a full run fills its
-    // stores) and benchmarks/results/tmp; a smoke run or the Docker comparison would use the temp dir.
-    const tmpAfter = readdirSync(os.tmpdir()).filter((f) => f.startsWith("envforge-bench-smoke-") || f.startsWith("efb-"));
-    expect(tmpAfter.filter((f) => !tmpBefore.includes(f))).toEqual([]);
   });
 
   it.skipIf(!built && !inCI)("the compiled runner: an unknown flag exits 1 with one line naming it, and runs nothing", async () => {
     const before = snapshot();
-    const child = await execa(process.execPath, [RUNNER, "--smoke", "--frobnicate"], { cwd: repoRoot, reject: false });
+    const env = { ENVFORGE_BENCH_WORK_DIR: path.join(work, "unknown-child", "work"), ENVFORGE_BENCH_OUT: path.join(work, "unknown-child", "out") };
+    const child = await execa(process.execPath, [RUNNER, "--smoke", "--frobnicate"], { cwd: repoRoot, env, reject: false });
     expect(child.exitCode).toBe(1);
     expect(child.stderr).toBe("bench: unknown option --frobnicate (see --help)");
     expect(child.stdout).toBe("");
+    expect(existsSync(path.join(work, "unknown-child"))).toBe(false);
     expect(snapshot()).toBe(before);
   });
 

@@ -2,7 +2,6 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createProgram } from "@envforge/cli";
-import type { Command } from "commander";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../support/engine.js";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
@@ -21,6 +20,8 @@ function scriptOf(shell: string): Promise<string> {
     return run.stdout;
   });
 }
+
+type Command = ReturnType<typeof createProgram>;
 
 /** Every command path of the program ("cache ls", "env get"…). */
 function commandPaths(command: Command, prefix: string[] = []): string[][] {
@@ -91,7 +92,8 @@ describe.skipIf(bash !== undefined)(titleWithReason("bash completion, driven for
   });
 
   it("completes a command's flags and the global ones", () => {
-    expect(complete("build", "--re")).toEqual(["--rebuild"]);
+    expect(complete("build", "--reb")).toEqual(["--rebuild"]);
+    expect(complete("build", "--re")).toEqual(["--rebuild", "--registry-cache", "--registry-insecure", "--registry-credentials"]);
     expect(complete("explain", "a.yaml", "b.yaml", "--exit")).toEqual(["--exit-code"]);
     expect(complete("cache", "gc", "--max-")).toEqual(["--max-age-days", "--max-size"]);
     expect(complete("build", "--stri")).toEqual(["--strict"]);
@@ -108,5 +110,30 @@ describe("envforge completion with an unknown shell", () => {
     const run = await runCli(["completion", "tcsh"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/bash, zsh, fish/);
+  });
+});
+
+const fish = has("fish") ? undefined : "fish is not installed";
+if (fish && inCI) throw new Error("the fish completion test needs fish in CI");
+
+describe.skipIf(fish !== undefined)(titleWithReason("fish completion, driven for real (complete -C)", fish), () => {
+  let script: string;
+  beforeAll(async () => {
+    const dir = await tempDir("envforge-completion-fish-");
+    script = path.join(dir, "envforge.fish");
+    writeFileSync(script, await scriptOf("fish"));
+  });
+
+  const complete = (line: string): string[] => {
+    const run = spawnSync("fish", ["-c", `source ${JSON.stringify(script)}; complete -C ${JSON.stringify(line)}`], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    return run.stdout.split("\n").filter((l) => l !== "").map((l) => l.split("\t")[0]!);
+  };
+
+  it("completes command names, subcommands past global flags, and flags", () => {
+    expect(complete("envforge bu")).toEqual(["build"]);
+    expect(complete("envforge --cache-dir /tmp/x cache l")).toEqual(["ls"]);
+    expect(complete("envforge build --reb")).toEqual(["--rebuild"]);
+    expect(complete("envforge completion ").sort()).toEqual(["bash", "fish", "zsh"]);
   });
 });

@@ -39,6 +39,14 @@ describe("envforge --version", () => {
     expect(bin.indexOf("versionAnswer(argv")).toBeLessThan(bin.indexOf('import("../dist/main.js")'));
   });
 
+  it("is not taken from a command's own --version: register --version 7 registers version 7", async () => {
+    const dir = await tempDir("envforge-version-flag-");
+    writeFileSync(path.join(dir, "env.yaml"), "name: versioned\npython:\n  pip:\n    - tinya==1.0.0\n");
+    const run = await runCli(["register", path.join(dir, "env.yaml"), "--version", "7", "--cache-dir", path.join(dir, "cache")]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/registered versioned@7 /);
+  });
+
   it("is listed in --help", async () => {
     const run = await runCli(["--help"]);
     expect(run.stdout).toMatch(/-V, --version\s+print the version/);
@@ -67,6 +75,14 @@ describe("a closed pipe: the reader is gone before envforge writes", () => {
     expect(run.stderr).not.toContain("EPIPE");
     expect(run.stderr).not.toMatch(STACK);
     expect(run.stderr).not.toContain("Unhandled");
+  });
+
+  it("both stdout and stderr closed (`2>&1 | head -0`): a command that warns still finishes, exit 0", async () => {
+    const dir = await tempDir("envforge-pipe-stderr-");
+    const file = path.join(dir, "env.yaml");
+    writeFileSync(file, "python:\n  pip:\n    - envforge-unpinned\n"); // a W_UNPINNED warning on stderr
+    const run = await startCliProcess(["validate", file], {}, { closeStdout: true, closeStderr: true }).exited;
+    expectExit(run, 0);
   });
 
   it("an error still exits with its own code when stdout is closed (exit 1, message on stderr)", async () => {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { curatedSource } from "@envforge/workspace";
+import { curatedEnvironment } from "@envforge/workspace";
 import { tempDir } from "../support/engine.js";
 import { runCli, type CliRun } from "./support.js";
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const registered = await cli(["register", "proj", "--label", "prod", "--json"]);
   expect(registered.code, registered.stderr).toBe(0);
   demoHash = (JSON.parse(registered.stdout) as { hash: string }).hash;
-  const curated = await cli(["hash", curatedSource("curated:python-3.11").path]);
+  const curated = await cli(["hash", curatedEnvironment("curated:python-3.11").path]);
   curatedHash = curated.stdout.trim();
 });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,6 +54,26 @@ afterAll(() => {
   if (pid > 0 && isRunning(pid)) process.kill(pid, "SIGKILL");
 });
 
+/** Processes still running whose command line or working directory is under `dir` (pip, the venv's python, a backend). */
+function processesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      let cwd = "";
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        // Another user's process: its command line is enough.
+      }
+      if ((cmdline.includes(dir) || cwd.startsWith(dir)) && isRunning(Number(pid))) found.push(`${pid}: ${cmdline}`);
+    } catch {
+      // Gone while listing.
+    }
+  }
+  return found;
+}
+
 async function waitForBackend(stderr: () => string): Promise<number> {
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -85,6 +105,7 @@ describe.skipIf(reason !== undefined)(titleWithReason("envforge build, interrupt
     expect(run.stderr, "no stack trace").not.toMatch(/\n\s+at .+:\d+:\d+/);
     // Cleanup happened before the exit: the backend (pip's child) is gone already, not later.
     expect(isRunning(backend), "the build backend outlived the CLI").toBe(false);
+    expect(processesUnder(cache), "processes of the build still running").toEqual([]);
     const listed = await runCli(["cache", "ls", "--json", "--cache-dir", cache]);
     expect(JSON.parse(listed.stdout)).toEqual([]);
     // No partial artifact was left behind either.

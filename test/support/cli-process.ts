@@ -55,10 +55,10 @@ export interface StartedCli {
 
 /**
  * The binary as in `runCliProcess`, returned while it runs: for tests that signal it, or that
- * close its stdout at once (`closeStdout`: the reader is gone before anything is written, as
- * `envforge cache ls | head -0` would leave it).
+ * close its stdout or stderr at once (`closeStdout`, `closeStderr`: the reader is gone before
+ * anything is written, as `envforge cache ls | head -0` would leave it).
  */
-export function startCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, options: { deadlineMs?: number; closeStdout?: boolean } = {}): StartedCli {
+export function startCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, options: { deadlineMs?: number; closeStdout?: boolean; closeStderr?: boolean } = {}): StartedCli {
   const t0 = performance.now();
   const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI_CHILD, ...args], {
     cwd: path.join(repoRoot, "test"),
@@ -69,7 +69,8 @@ export function startCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, opt
   let stderr = "";
   if (options.closeStdout) child.stdout!.destroy();
   else child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  if (options.closeStderr) child.stderr!.destroy();
+  else child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => child.kill("SIGKILL"), options.deadlineMs ?? 60_000);
   const exited = new Promise<CliExit>((resolve) => {
     child.on("close", (code, signal) => {

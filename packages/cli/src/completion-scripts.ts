@@ -24,10 +24,12 @@ interface Node {
 }
 
 const HELP_FLAG: Flag = { names: ["-h", "--help"], description: "display help", takesValue: false, choices: undefined };
+/** Answered before commander parses (version.ts), so not among the program's options. */
+const VERSION_FLAG: Flag = { names: ["-V", "--version"], description: "print the version of envforge", takesValue: false, choices: undefined };
 
 /** One short line: the description up to its first clause, without control characters. */
 function short(text: string): string {
-  const line = text.replace(/[\u0000-\u001f\u007f]/g, " ").split(/: |; | \(/)[0]!.trim();
+  const line = text.replace(/\s+/g, " ").split(/: |; | \(/)[0]!.trim();
   return line.length > 70 ? `${line.slice(0, 67)}...` : line;
 }
 
@@ -48,6 +50,7 @@ export function commandTree(program: Command): Node[] {
           .filter((o) => !o.hidden)
           .map((o) => ({ names: [o.short, o.long].filter((n): n is string => n !== undefined), description: short(o.description), takesValue: o.required || o.optional, choices: o.argChoices })),
         HELP_FLAG,
+        ...(path === "" ? [VERSION_FLAG] : []),
       ],
     });
     for (const sub of subcommands) walk(sub, path === "" ? sub.name() : `${path} ${sub.name()}`);

@@ -84,7 +84,9 @@ async function buildPlan(
   }
   const plan: BuildPlan = { builder, canonical: { ...result.canonical.sections }, canonicalText: result.canonicalText };
   if (IMAGE_TARGETS.has(target)) {
-    const rendered = await renderDockerfile(engine, parsed, { builderOptions, onEvent: (event) => engine.emit(event) });
+    // Offline, as `envforge dockerfile`: a dry run resolves nothing on the network (Spark packages
+    // are then left to Spark, and the Dockerfile says so in its labels).
+    const rendered = await renderDockerfile(engine, parsed, { builderOptions, offline: true, onEvent: (event) => engine.emit(event) });
     plan.dockerfile = rendered.image.dockerfile;
     plan.contextFiles = [...Object.keys(rendered.image.files), ...Object.keys(rendered.image.folders)].sort();
   } else if (target === VENV_TARGET && result.canonical.sections.pip !== undefined) {

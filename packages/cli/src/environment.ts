@@ -22,6 +22,7 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   { name: "ENVFORGE_QUICK", what: "0: never answer a cached build before the full CLI loads (the quick path)", default: "on" },
   { name: "ENVFORGE_DEBUG", what: "any value: print the stack trace of an internal error", default: "off" },
   { name: "NO_COLOR", what: "any value: no colours on a terminal", default: "colours on a terminal" },
+  { name: "COLUMNS", what: "the width of the live progress view when the terminal does not say", default: "the terminal's width, else 100" },
   { name: "DOCKER_HOST", what: "the docker engine images are built on and checked against (also DOCKER_CONTEXT, DOCKER_CONFIG)", default: "the local socket" },
   { name: "PIP_*", what: "the host's pip settings: passed to pip only with -o pip.inheritPipConfig=true", default: "not passed" },
   { name: "HTTPS_PROXY", what: "with HTTP_PROXY, NO_PROXY, SSL_CERT_FILE and the rest of the tool allowlist: passed to every build tool; any other variable only with --pass-env", default: "as set" },

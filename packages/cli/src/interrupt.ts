@@ -17,6 +17,12 @@ const SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
  * the cancelled build's error made it exit 2 like a failed build.
  */
 export class Interrupt {
+  /** Commands running in this process (an embedding host may run several): one listener for all. */
+  static readonly #active = new Set<Interrupt>();
+  static readonly #dispatch = (signal: NodeJS.Signals): void => {
+    for (const interrupt of [...Interrupt.#active]) interrupt.#receive(signal);
+  };
+
   readonly #controller = new AbortController();
   #cancellable = false;
   /** The first signal received, if any. */
@@ -30,20 +36,23 @@ export class Interrupt {
 
   /** Listens until the returned function is called (main calls it when the command is done). */
   listen(): () => void {
-    const on = (signal: NodeJS.Signals) => {
-      if (this.received !== undefined || !this.#cancellable) process.exit(signalExitCode(signal));
-      this.received = signal;
-      this.#controller.abort(
-        new EnvforgeError({
-          code: "E_ABORTED",
-          message: `interrupted (${signal}): the build was stopped, and what it started was ended and removed; nothing was cached`,
-          hint: "run the same command again to build it",
-        }),
-      );
-    };
-    for (const s of SIGNALS) process.on(s, on);
+    if (Interrupt.#active.size === 0) for (const s of SIGNALS) process.on(s, Interrupt.#dispatch);
+    Interrupt.#active.add(this);
     return () => {
-      for (const s of SIGNALS) process.off(s, on);
+      Interrupt.#active.delete(this);
+      if (Interrupt.#active.size === 0) for (const s of SIGNALS) process.off(s, Interrupt.#dispatch);
     };
+  }
+
+  #receive(signal: NodeJS.Signals): void {
+    if (this.received !== undefined || !this.#cancellable) process.exit(signalExitCode(signal));
+    this.received = signal;
+    this.#controller.abort(
+      new EnvforgeError({
+        code: "E_ABORTED",
+        message: `interrupted (${signal}): the build was stopped, and what it started was ended and removed; nothing was cached`,
+        hint: "run the same command again to build it",
+      }),
+    );
   }
 }

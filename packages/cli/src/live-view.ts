@@ -31,9 +31,10 @@ interface BuildView extends Running {
 /**
  * The terminal view of a command's events (`--progress=tty`, or `auto` on a terminal): finished
  * work as permanent lines (each with its elapsed time), and below them a live region — the stage
- * that is running, its current step and the step's last output lines, with a spinner and elapsed
- * times — redrawn in place while anything runs and erased as soon as nothing does, so the final
- * screen holds no spinner. Plain lines and JSON lines are render.ts's; this is only for a TTY.
+ * that is running, its current step (a command a builder runs: an info log line `$ …`) and the
+ * step's last output lines, with a spinner and elapsed times — redrawn in place while anything
+ * runs and erased as soon as nothing does, so the final screen holds no spinner. Plain lines and
+ * JSON lines are render.ts's; this is only for a TTY.
  */
 export function createLiveView(io: CliIO, options: { color: boolean; columns?: number | undefined }): (event: EngineEvent) => void {
   const c = options.color ? pc : { dim: id, green: id, yellow: id, red: id, cyan: id, bold: id };
@@ -115,13 +116,18 @@ export function createLiveView(io: CliIO, options: { color: boolean; columns?: n
         break;
       case "stage.finish":
         if (RESOLVE_STAGES.has(event.stage)) {
-          resolving.push({ stage: event.stage, ms: event.durationMs });
+          // A build hashes its parsed definition again: one figure per stage.
+          const seen = resolving.find((r) => r.stage === event.stage);
+          if (seen) seen.ms += event.durationMs;
+          else resolving.push({ stage: event.stage, ms: event.durationMs });
           resolveRunning = undefined;
           paint();
         } else if (event.stage === "lookup" && lookup) {
           const line = done(`lookup ${c.dim(elapsed(event.durationMs))}${lookup.outcome ? `: ${lookup.outcome}` : ""}`);
           lookup = undefined;
           paint([line]);
+        } else if (event.stage === "build") {
+          paint(endStep()); // the builder returned: its last step is over, storing is not one
         } else if (event.stage === "store" && store) {
           const line = done(`${store.label} ${c.dim(elapsed(event.durationMs))}`);
           store = undefined;
@@ -138,7 +144,7 @@ export function createLiveView(io: CliIO, options: { color: boolean; columns?: n
         if (lookup) lookup.outcome = `${c.yellow("cache miss")} ${event.target}`;
         break;
       case "build.start":
-        build = { label: `build ${event.target} with ${event.builder}`, started: at, output: [] };
+        build = { label: `build ${event.target}`, started: at, output: [] };
         paint(flushResolve());
         break;
       case "build.finish": {
@@ -151,6 +157,7 @@ export function createLiveView(io: CliIO, options: { color: boolean; columns?: n
       }
       case "log":
         if (!build) paint([c.dim(`  │ ${printable(event.line)}`)]);
+        else if (event.stream === "info" && !event.line.startsWith("$ ")) paint([...endStep(), c.dim(`  · ${fit(printable(event.line), 4)}`)]);
         else if (event.stream === "info") {
           const lines = endStep();
           build.step = { label: printable(event.line), started: at };

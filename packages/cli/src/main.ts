@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, Help, Option } from "commander";
 import type { EnginePlugin } from "@envforge/core";
 import { registerBuild } from "./commands/build.js";
 import { registerCache } from "./commands/cache.js";
@@ -20,7 +20,10 @@ import { Interrupt, signalExitCode } from "./interrupt.js";
 import { processIO, type CliIO } from "./io.js";
 import { collectList } from "./policy-flags.js";
 import { PROGRESS_STYLES } from "./render.js";
-import { cliVersion, versionAnswer } from "./version.js";
+import { versionAnswer } from "./version.js";
+
+/** How `--version` shows in `envforge --help` (and in completion scripts, as a root flag). */
+export const VERSION_OPTION = new Option("-V, --version", "print the version of envforge (with --json: name, version and Node's)");
 
 export interface MainOptions {
   io?: CliIO;
@@ -50,7 +53,14 @@ const GLOBAL_OPTIONS = [
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command("envforge")
     .description("reproducible environments: hash a definition, reuse its cached build, build only on a miss")
-    .version(cliVersion().version, "-V, --version", "print the version of envforge (with --json: name, version and Node's)")
+    // `--version` is answered before parsing (versionAnswer), not by commander: the program's
+    // options are read after any command too, and `register --version V` is register's own.
+    .configureHelp({
+      visibleOptions(this: Help, command: Command) {
+        const options = Help.prototype.visibleOptions.call(this, command);
+        return command.parent === null ? [VERSION_OPTION, ...options] : options;
+      },
+    })
     .option("--cache-dir <dir>", "local cache folder (default: $ENVFORGE_CACHE_DIR or ~/.cache/envforge)")
     .option("--json", "machine-readable output: the result as JSON on stdout, events as JSON lines on stderr")
     .option("-q, --quiet", "only warnings and the result")

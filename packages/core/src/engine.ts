@@ -24,7 +24,8 @@ import { createHooks, type EngineHooks } from "./hooks.js";
 import { guardHook, guardHookMap } from "./intercept.js";
 import { effectiveLimits, type InputLimits } from "./limits.js";
 import { loadSource } from "./loader.js";
-import { parseSpec } from "./parse.js";
+import { parseSpec, type ProblemList } from "./parse.js";
+import { sortProblems, validateEach, type Validation } from "./problems.js";
 import { checkDeniedVariables } from "./denied-variables.js";
 import { applyPythonSection, checkUserManaged } from "./python-section.js";
 import { builderOptionSecrets, createRedactor } from "./redact.js";
@@ -289,6 +290,36 @@ export function createEngine(options: EngineOptions = {}) {
     /** The `efh1:` hash of a definition. */
     async hash(source: SpecSource | ParsedSpec): Promise<HashResult> {
       return (await engine.resolve(source)).result;
+    },
+
+    /**
+     * Every problem of a definition, in file order (problems.ts), where `resolve` stops at the
+     * first: each schema problem, each section parsed on its own, each problem a parser reports
+     * (`ParseContext.report`), each `validate` tap. Without problems, the hash as `resolve` gives it.
+     */
+    async validate(source: SpecSource): Promise<Validation> {
+      ensureSchema();
+      const collected: ProblemList = { problems: [], partial: false };
+      const { problems } = collected;
+      let loaded: LoadedSpec | undefined;
+      let parsed: ParsedSpec | undefined;
+      try {
+        loaded = await engine.load(source);
+        const from = loaded;
+        parsed = await timed("parse", () =>
+          parseSpec(from, { hooks, registry, limits, allowFilesOutsideRoot: policy.allowOutsideFiles, policy, emit, problems: collected }),
+        );
+        const spec = parsed;
+        // Cross-section checks read whole sections: with one left out they would see a definition
+        // that was never written (docker without its base) and report what is not wrong.
+        if (!collected.partial) await timed("validate", () => validateEach(hooks.validate, spec, problems));
+        if (problems.length === 0) return { ok: true, parsed, result: (await engine.resolve(parsed)).result, problems: [] };
+      } catch (cause) {
+        if (!(cause instanceof EnvforgeError)) throw cause;
+        problems.push(cause);
+      }
+      const files = loaded ? [loaded.file, ...loaded.files.map((f) => f.absolutePath)] : [];
+      return { ok: false, parsed, problems: sortProblems(problems, files) };
     },
 
     /** Stage `lookup`: ask each store in order; a lower tier's hit is recorded in the faster ones. */

@@ -10,6 +10,7 @@ export const ErrorCodes = [
   "E_CACHE_IO",
   "E_CONFLICT",
   "E_CONFLICTING_FIELDS",
+  "E_CONFLICTING_PINS",
   "E_ENV_NOT_ALLOWED",
   "E_FILE_NOT_FOUND",
   "E_FILE_OUTSIDE_ROOT",

@@ -26,6 +26,7 @@ export * from "./image-types.js";
 export { SCHEMA_ID } from "./json-schema.js";
 export { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
 export * from "./location.js";
+export { sortProblems, type Validation } from "./problems.js";
 export { createRedactor } from "./redact.js";
 export * from "./sections.js";
 export * from "./spec.js";

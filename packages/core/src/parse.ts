@@ -17,6 +17,18 @@ export interface ParseOptions {
   allowFilesOutsideRoot: boolean;
   policy: HostPolicy;
   emit(event: EngineEvent): void;
+  /**
+   * Set by `engine.validate`: every problem goes here and parsing goes on where it can — each
+   * schema problem, each section's (a failed section is left out), and what parsers `report`.
+   * Unset, the first problem is thrown (build, hash).
+   */
+  problems?: ProblemList | undefined;
+}
+
+/** What `engine.validate` collects; `partial` once a field or a whole section could not be read. */
+export interface ProblemList {
+  problems: EnvforgeError[];
+  partial: boolean;
 }
 
 /** Values present in the definition for each section, keyed by dotted field path. */
@@ -48,8 +60,23 @@ function identityOf(data: Record<string, unknown>): SpecIdentity {
 /** Runs every present section's parser, in forwarding order. */
 export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Promise<ParsedSpec> {
   const { hooks, registry, limits } = options;
+  const collecting = options.problems;
+  const problems = collecting?.problems;
+  const report = (error: EnvforgeError): void => {
+    if (!problems) throw error;
+    problems.push(error);
+  };
   checkShape(loaded.data, loaded.locator, limits);
-  registry.check(loaded.data, loaded.locator);
+  // Sections a schema problem is in: their parsers would read values of the wrong shape.
+  const unreadable = new Set<string>();
+  if (!problems) registry.check(loaded.data, loaded.locator);
+  else {
+    for (const { error, sections } of registry.problems(loaded.data, loaded.locator)) {
+      problems.push(error);
+      collecting.partial = true;
+      for (const s of sections) unreadable.add(s);
+    }
+  }
   // Sections' parsers share the raw definition and read each other's results: frozen, no plugin
   // can change what another parses or hashes.
   deepFreeze(loaded.data);
@@ -65,14 +92,17 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
     const section = order[0]!;
     pending.delete(section);
     done.add(section);
+    if (unreadable.has(section)) continue;
     const hook = hooks.parseSection.get(section);
     if (!hook || !hook.isUsed()) {
-      throw new EnvforgeError({
+      if (collecting) collecting.partial = true;
+      report(new EnvforgeError({
         code: "E_NO_PLUGIN",
         message: `no loaded plugin parses the section "${section}"`,
         location: loaded.locator.locate([]),
         hint: "load the plugin that handles it; core never hashes a section it cannot read",
-      });
+      }));
+      continue;
     }
     const ctx: ParseContext = {
       spec: loaded,
@@ -113,8 +143,19 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
         pending.add(to);
       },
       warn: (code, message, location, hint) => options.emit({ type: "warning", code, message, location, hint }),
+      report,
     };
-    const value = await hook.promise(present.get(section) ?? {}, ctx);
+    let value: unknown;
+    try {
+      value = await hook.promise(present.get(section) ?? {}, ctx);
+    } catch (cause) {
+      // Collecting: a failed section is left out and the others go on. A section it forwards to
+      // is still parsed with what it got: a missing item can hide a problem, never invent one.
+      if (!collecting || !(cause instanceof EnvforgeError)) throw cause;
+      collecting.problems.push(cause);
+      collecting.partial = true;
+      continue;
+    }
     if (value !== undefined) sections[section] = deepFreeze(value);
   }
 

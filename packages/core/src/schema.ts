@@ -108,6 +108,14 @@ export class SchemaRegistry implements SchemaBuilder {
 
   /** Validates types and keys; throws the first problem as a located `EnvforgeError`. */
   check(data: unknown, locator: Locator): void {
+    this.#requireMapping(data, locator);
+    const result = this.root().safeParse(data);
+    if (result.success) return;
+    const issue = result.error.issues[0]!;
+    throw this.#toError(issue, data, locator);
+  }
+
+  #requireMapping(data: unknown, locator: Locator): void {
     if (typeof data !== "object" || data === null || Array.isArray(data)) {
       throw new EnvforgeError({
         code: "E_WRONG_TYPE",
@@ -116,10 +124,39 @@ export class SchemaRegistry implements SchemaBuilder {
         hint: "start the file with fields such as `name:`, `python:` or `docker:`",
       });
     }
+  }
+
+  /**
+   * Every schema problem of a mapping (`engine.validate`), each with the sections whose fields it
+   * is in: those cannot be parsed (their parser would read a value of the wrong shape), the others
+   * still can. Zod lists issues in schema order; callers sort them by position.
+   */
+  problems(data: unknown, locator: Locator): Array<{ error: EnvforgeError; sections: string[] }> {
+    this.#requireMapping(data, locator);
     const result = this.root().safeParse(data);
-    if (result.success) return;
-    const issue = result.error.issues[0]!;
-    throw this.#toError(issue, data, locator);
+    if (result.success) return [];
+    const out: Array<{ error: EnvforgeError; sections: string[] }> = [];
+    for (const issue of result.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+      const sections = this.#sectionsAt(path, issue.code === "unrecognized_keys");
+      // One problem per unknown key: each has its own place in the file.
+      const split = issue.code === "unrecognized_keys" ? issue.keys.map((key) => ({ ...issue, keys: [key] })) : [issue];
+      for (const one of split) out.push({ error: this.#toError(one, data, locator), sections });
+    }
+    return out;
+  }
+
+  /** Sections owning the field at `path`; for a group (`python`) with a wrong type, all of its sections. */
+  #sectionsAt(path: FieldPath, unknownKey: boolean): string[] {
+    const dotted = path.slice(0, 2).map(String);
+    const out = new Set<string>();
+    for (const def of this.fields.values()) {
+      const segments = def.path.split(".");
+      const owns = segments.every((s, i) => dotted[i] === s);
+      const inGroup = !unknownKey && path.length === 1 && segments.length === 2 && segments[0] === dotted[0];
+      if (owns || inGroup) out.add(def.section);
+    }
+    return [...out];
   }
 
   #toError(issue: z.core.$ZodIssue, data: unknown, locator: Locator): EnvforgeError {

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { EnvforgeError } from "./errors.js";
 import type { SourceDocument } from "./document.js";
 import type { FieldPath, SourceLocation } from "./location.js";
 import type { HostPolicy } from "./policy.js";
@@ -69,6 +70,12 @@ export interface ParseContext {
   /** Hands items to another section (declared with `SchemaBuilder.order`). */
   forward(section: string, items: ForwardedItem[]): void;
   warn(code: string, message: string, location?: SourceLocation, hint?: string): void;
+  /**
+   * A problem the parser can go on after (one bad line of many). When the host collects every
+   * problem (`engine.validate`) it is recorded and returns; otherwise it is thrown, so builds and
+   * hashes still stop at the first problem.
+   */
+  report(error: EnvforgeError): void;
 }
 
 export interface CanonicalizeContext {

@@ -1,4 +1,4 @@
-import { canonicalVersion, VersionSpecError } from "./version-spec.js";
+import { canonicalVersion, malformedOperator, VersionSpecError } from "./version-spec.js";
 import { loadRattler, rattlerSync } from "./rattler.js";
 
 /**
@@ -41,6 +41,8 @@ export class MatchSpecError extends Error {
   constructor(
     message: string,
     readonly hint: string,
+    /** Where in the MatchSpec as written the problem is (0-based), when it is one place. */
+    readonly offset?: number,
   ) {
     super(message);
   }
@@ -109,9 +111,17 @@ export function parseMatchSpec(input: string): MatchSpec {
     );
   }
   let [version, build] = splitVersionAndBuild(nameMatch[2]!.trim(), input);
-  if (version !== undefined) version = sanitizeVersion(version, build, input);
+  if (version !== undefined) {
+    const nameAt = input.indexOf(rawName, sep === -1 ? 0 : input.lastIndexOf("::") + 2);
+    checkOperators(version, input, (index) => nonSpaceOffset(input, nameAt + rawName.length, index));
+    version = sanitizeVersion(version, build, input);
+  }
 
-  if (brackets.version !== undefined) version = sanitizeVersion(brackets.version.replace(/\s+/g, ""), undefined, input);
+  if (brackets.version !== undefined) {
+    const bracketVersion = brackets.version.replace(/\s+/g, "");
+    checkOperators(bracketVersion, input, (_, run) => input.indexOf(run, open));
+    version = sanitizeVersion(bracketVersion, undefined, input);
+  }
   if (brackets.build !== undefined) build = brackets.build;
   if (brackets.channel !== undefined) {
     const [c, s] = splitChannel(brackets.channel, input);
@@ -200,6 +210,29 @@ function splitVersionAndBuild(rest: string, input: string): [string | undefined,
     return [rest.slice(0, i).replace(/\s+/g, ""), build];
   }
   return [rest.replace(/\s+/g, ""), undefined];
+}
+
+const OPERATORS_HINT =
+  "conda's operators are ==, !=, <, <=, >, >=, ~= and = (starts with), each followed by a version; an exact version may use * globs; " +
+  "join constraints with , (and) and | (or): numpy>=1.18,<2, numpy=1.26, numpy 1.26.*, numpy==1.26.4, numpy 1.6|1.7";
+
+/** Refuses a run of operator characters conda does not read as one operator (`===>1`, `=>1`, `<<1`). */
+function checkOperators(version: string, input: string, offsetOf: (index: number, run: string) => number): void {
+  const bad = malformedOperator(version);
+  if (bad === undefined) return;
+  const offset = Math.max(0, offsetOf(bad.index, bad.run));
+  throw new MatchSpecError(`invalid operator "${bad.run}" in "${input}" (at character ${offset + 1})`, OPERATORS_HINT, offset);
+}
+
+/** The offset in `text` of the `count`-th non-space character from `from` (versions are read without spaces). */
+function nonSpaceOffset(text: string, from: number, count: number): number {
+  let seen = 0;
+  for (let i = from; i < text.length; i++) {
+    if (/\s/.test(text[i]!)) continue;
+    if (seen === count) return i;
+    seen++;
+  }
+  return from;
 }
 
 /** conda's reading of a leading `=`: `=1.2` is fuzzy (`1.2*`), `==1.2` exact; with a build both are exact. */

@@ -15,6 +15,30 @@ export interface CanonicalVersion {
 
 export class VersionSpecError extends Error {}
 
+/** conda's comparison operators (conda/models/version.py `version_relation_re`); `=` is "starts with". */
+export const VERSION_OPERATORS = ["==", "!=", "<=", ">=", "<", ">", "~=", "="] as const;
+const OPERATOR_CHARS = /^[=<>!~]+/;
+
+/**
+ * The first malformed operator of a version (`===>1`, `=>1`, `<<1`, `>=<1`): each constraint
+ * between `,`, `|` and parentheses may start with one of conda's operators, and conda refuses any
+ * other run of operator characters. Checked before the version is read, because reading strips
+ * `=` signs (`==1.2` is exact, `=1.2` fuzzy) and `===>1` would become `>1`. `index` is the
+ * run's offset in `version`.
+ */
+export function malformedOperator(version: string): { run: string; index: number } | undefined {
+  // conda's regular-expression versions (`^1\.[0-9]+$`) have no operators to check.
+  if (version.startsWith("^") && version.endsWith("$")) return undefined;
+  let start = 0;
+  for (let i = 0; i <= version.length; i++) {
+    if (i < version.length && !",|()".includes(version[i]!)) continue;
+    const run = OPERATOR_CHARS.exec(version.slice(start, i))?.[0];
+    if (run !== undefined && !(VERSION_OPERATORS as readonly string[]).includes(run)) return { run, index: start };
+    start = i + 1;
+  }
+  return undefined;
+}
+
 type Node = { op: "and" | "or"; children: Node[] } | { op: "leaf"; text: string };
 
 export function canonicalVersion(raw: string): CanonicalVersion {

@@ -2,7 +2,7 @@ import path from "node:path";
 import { EnvforgeError, type SourceLocation } from "@envforge/core";
 import type { HashedOption } from "./options.js";
 import { interpretRequirement, type PipRequirement } from "./requirement.js";
-import { parseRequirementsText, type BuildOptionName } from "./requirements-file.js";
+import { logicalLines, parseLine, type BuildOptionName, type RequirementsLine } from "./requirements-file.js";
 
 /** Reads a file a requirements line includes (`-r`, `-c`), relative to `baseDir`. */
 export type IncludeReader = (
@@ -68,29 +68,46 @@ export class PipCollector {
   };
   readonly #files = new Map<string, string>();
 
-  constructor(private readonly read: IncludeReader) {}
+  /**
+   * `report` gets each bad line's error: it throws it (the first problem stops the parse) or
+   * records it and returns (`engine.validate`: the next line is read).
+   */
+  constructor(
+    private readonly read: IncludeReader,
+    private readonly report: (error: EnvforgeError) => void = (error) => {
+      throw error;
+    },
+  ) {}
 
   async add(source: TextSource, constraint = false, chain: readonly string[] = []): Promise<void> {
-    const lines = parseRequirementsText(source.text, source.file, source.origin);
-    for (const line of lines) {
-      switch (line.kind) {
-        case "requirement": {
-          const req = interpretRequirement({ ...line, field: source.field });
-          if (constraint) this.parsed.constraints.push(checkConstraint(req, line.editable, source.field));
-          else this.parsed.requirements.push(req);
-          break;
-        }
-        case "hashed-option":
-          refuseVariable(line.value, `--${line.name}`, line.location, source.field);
-          this.parsed.options.push({ name: line.name, value: line.value, location: line.location });
-          break;
-        case "build-option":
-          this.#buildOption({ ...line, baseDir: source.baseDir, field: source.field });
-          break;
-        case "include":
-          await this.#include(line.request, line.constraint || constraint, line.location, source, chain);
-          break;
+    for (const logical of logicalLines(source.text, source.file, source.origin)) {
+      try {
+        for (const line of parseLine(logical)) await this.#line(line, source, constraint, chain);
+      } catch (cause) {
+        if (!(cause instanceof EnvforgeError)) throw cause;
+        this.report(cause);
       }
+    }
+  }
+
+  async #line(line: RequirementsLine, source: TextSource, constraint: boolean, chain: readonly string[]): Promise<void> {
+    switch (line.kind) {
+      case "requirement": {
+        const req = interpretRequirement({ ...line, field: source.field });
+        if (constraint) this.parsed.constraints.push(checkConstraint(req, line.editable, source.field));
+        else this.parsed.requirements.push(req);
+        break;
+      }
+      case "hashed-option":
+        refuseVariable(line.value, `--${line.name}`, line.location, source.field);
+        this.parsed.options.push({ name: line.name, value: line.value, location: line.location });
+        break;
+      case "build-option":
+        this.#buildOption({ ...line, baseDir: source.baseDir, field: source.field });
+        break;
+      case "include":
+        await this.#include(line.request, line.constraint || constraint, line.location, source, chain);
+        break;
     }
   }
 

@@ -1,5 +1,6 @@
 import { EnvforgeError, type SourceLocation } from "@envforge/core";
 import { CanonicalizeError, canonicalName, formatMarker, formatRequirement, sortedUnique } from "./canonical.js";
+import { normalizeVersion } from "./pep440.js";
 import { parsePep508, Pep508SyntaxError, type Pep508Requirement } from "./pep508.js";
 import type { Positioner } from "./requirements-file.js";
 
@@ -16,6 +17,12 @@ export interface PipRequirement {
   location: SourceLocation;
   /** Dotted spec field it came from (`python.pip[2]`, `python.pipRequirements`). */
   field?: string | undefined;
+  /**
+   * The exact versions it pins (`==`, `===`; PEP 440-normalized, so `1.0` and `1.0.0` are one)
+   * and its canonical marker (`""` for none): two pins of a project under one marker must agree
+   * (pins.ts). Absent for URLs and requirements without an exact clause.
+   */
+  exact?: { versions: string[]; marker: string } | undefined;
 }
 
 export interface RequirementInput {
@@ -125,9 +132,16 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
       hint: "versions follow PEP 440, e.g. 1.2.3, 2.0rc1, 1.0.post1",
     });
   }
-  const exact = parsed.specifiers.some((c) => c.operator === "===" || (c.operator === "==" && !c.version.endsWith(".*")));
-  const pinned = parsed.url !== undefined ? urlPinned(parsed.url, input.hashes.length > 0) : exact;
-  return { canonical: canonical + suffix, name: canonicalName(parsed.name), pinned, written: text, location: input.location, field: input.field };
+  const exactClauses = parsed.specifiers.filter((c) => c.operator === "===" || (c.operator === "==" && !c.version.endsWith(".*")));
+  const pinned = parsed.url !== undefined ? urlPinned(parsed.url, input.hashes.length > 0) : exactClauses.length > 0;
+  const req: PipRequirement = { canonical: canonical + suffix, name: canonicalName(parsed.name), pinned, written: text, location: input.location, field: input.field };
+  if (parsed.url === undefined && exactClauses.length > 0) {
+    // `===` compares strings, but a pin is only called contradictory when no version could meet
+    // both: compared normalized, `===1.0` beside `==1.0.0` is let through (pip decides).
+    const versions = exactClauses.map((c) => normalizeVersion(c.version, { stripTrailingZeros: true }) ?? c.version);
+    req.exact = { versions: sortedUnique(versions), marker: parsed.marker ? formatMarker(parsed.marker) : "" };
+  }
+  return req;
 }
 
 function parseMarkerOnly(markerText: string, input: RequirementInput, offset: number): string | undefined {

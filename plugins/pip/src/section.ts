@@ -3,6 +3,7 @@ import { z } from "zod";
 import { canonicalSet, EnvforgeError, frozenCopy, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core";
 import { PipCollector, type PipParsed } from "./collect.js";
 import { canonicalOptions } from "./options.js";
+import { conflictingPins } from "./pins.js";
 import { redactUrl } from "./redact.js";
 import { checkPipSources } from "./sources.js";
 
@@ -27,8 +28,9 @@ export function declarePipFields(schema: SchemaBuilder): void {
 
 /** `parseSection` for "pip": inline items, the requirements file and items forwarded by conda are one set. */
 export async function parsePipSection(fields: SectionFields, ctx: ParseContext): Promise<PipParsed> {
-  const collector = new PipCollector((request, from) =>
-    ctx.readFile(request, { field: from.field, location: from.location, baseDir: from.baseDir }),
+  const collector = new PipCollector(
+    (request, from) => ctx.readFile(request, { field: from.field, location: from.location, baseDir: from.baseDir }),
+    (error) => ctx.report(error),
   );
   const specDir = ctx.spec.dir;
   const inline = fields["python.pip"] as string[] | undefined;
@@ -39,26 +41,36 @@ export async function parsePipSection(fields: SectionFields, ctx: ParseContext):
   const file = fields["python.pipRequirements"] as string | undefined;
   if (file !== undefined) {
     const location = ctx.locate(["python", "pipRequirements"]);
-    const read = await ctx.readFile(file, { field: "python.pipRequirements", location });
-    await collector.add(
-      { text: read.content, file: read.absolutePath, baseDir: path.dirname(read.absolutePath), field: "python.pipRequirements" },
-      false,
-      [read.absolutePath],
-    );
+    const read = await ctx.readFile(file, { field: "python.pipRequirements", location }).catch((cause: unknown) => {
+      if (!(cause instanceof EnvforgeError)) throw cause;
+      ctx.report(cause);
+      return undefined;
+    });
+    if (read) {
+      await collector.add(
+        { text: read.content, file: read.absolutePath, baseDir: path.dirname(read.absolutePath), field: "python.pipRequirements" },
+        false,
+        [read.absolutePath],
+      );
+    }
   }
   for (const item of ctx.forwarded()) {
     if (typeof item.value !== "string") {
-      throw new EnvforgeError({
-        code: "E_WRONG_TYPE",
-        message: `a pip requirement forwarded by "${item.from}" must be a string`,
-        location: item.location,
-        hint: 'write each pip requirement as a string, e.g. - "rich==13.7.1"',
-      });
+      ctx.report(
+        new EnvforgeError({
+          code: "E_WRONG_TYPE",
+          message: `a pip requirement forwarded by "${item.from}" must be a string`,
+          location: item.location,
+          hint: 'write each pip requirement as a string, e.g. - "rich==13.7.1"',
+        }),
+      );
+      continue;
     }
     const baseDir = path.isAbsolute(item.location.file) ? path.dirname(item.location.file) : specDir;
     await collector.add({ text: item.value, file: item.location.file, baseDir, field: `${item.from}.pip`, origin: item.location });
   }
   const parsed = collector.parsed;
+  for (const conflict of conflictingPins([...parsed.requirements, ...parsed.constraints], specDir)) ctx.report(conflict);
   await checkPipSources(parsed, ctx);
   warnBuildOptions(parsed, ctx);
   warnUnpinned(parsed, ctx);

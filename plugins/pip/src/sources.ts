@@ -46,7 +46,16 @@ function checkHost(text: string, what: string, ctx: ParseContext, site: EnvSite)
  * error at build time (index-setup.ts) if it is not given.
  */
 export async function checkPipSources(parsed: PipParsed, ctx: ParseContext): Promise<void> {
-  for (const req of [...parsed.requirements, ...parsed.constraints]) checkRequirementHost(req, ctx);
+  // Each refusal is reported on its own (ParseContext.report): `validate` lists every one.
+  const each = async (check: () => void | Promise<void>) => {
+    try {
+      await check();
+    } catch (cause) {
+      if (!(cause instanceof EnvforgeError)) throw cause;
+      ctx.report(cause);
+    }
+  };
+  for (const req of [...parsed.requirements, ...parsed.constraints]) await each(() => checkRequirementHost(req, ctx));
   const warned = new Set<string>();
   for (const line of parsed.buildOptionLines) {
     const value = line.value ?? "";
@@ -62,7 +71,7 @@ export async function checkPipSources(parsed: PipParsed, ctx: ParseContext): Pro
         `the host's other variables never reach a definition; pass this one with --pass-env ${name} (policy.passEnv)`,
       );
     }
-    await checkLine(line, shown, ctx, site);
+    await each(() => checkLine(line, shown, ctx, site));
   }
 }
 
