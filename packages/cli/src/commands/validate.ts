@@ -14,7 +14,11 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
     .argument("<ref>", "definition file or folder, registered NAME[@VERSION|:LABEL], or curated:NAME")
     .action(async (ref: string, flags: GlobalFlags) => {
       const { engine, workspace } = workspaceFor(ctx, flags);
-      const validation = await workspace.withSource(ref, (source) => engine.validate(source));
+      // A reference that names nothing is a problem like the others (same output shape).
+      const validation = await workspace.withSource(ref, (source) => engine.validate(source)).catch((cause: unknown) => {
+        if (cause instanceof EnvforgeError) return { ok: false as const, problems: [cause] };
+        throw cause;
+      });
       if (!validation.ok) {
         ctx.exitCode = reportProblems(ctx, validation.problems, flags.json === true);
         return;
