@@ -109,4 +109,32 @@ describe("envforge validate: every problem, in file order", () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({ ok: true, hash: expect.stringMatching(/^efh1:/), sections: ["pip"], files: [] });
   });
+  it("every bad item of a conda file is listed, and its pip: list is still read for conflicts", async () => {
+    const { dir, file, cache } = await definition({
+      "env.yaml": "python:\n  condaFile: environment.yml\n  pip: [tinya==1.0.0]\n",
+      "environment.yml": [
+        "channels: [conda-forge, 7]", // line 1: a channel that is no string
+        "dependencies:",
+        "  - numpy===>1", // line 3
+        "  - python=3.11",
+        "  - scipy=>1", // line 5
+        "  - pip: [tinya==1.1.0]", // line 6: contradicts the inline pin
+        "",
+      ].join("\n"),
+    });
+    const json = await runCli(["validate", file, "--json", "--cache-dir", cache]);
+    expect(json.code, json.stderr).toBe(1);
+    const out = JSON.parse(json.stdout) as { problems: Problem[] };
+    const conda = path.join(dir, "environment.yml");
+    expect(out.problems.map((p) => [p.code, p.location?.file, p.location?.line])).toEqual([
+      ["E_WRONG_TYPE", conda, 1],
+      ["E_INVALID_MATCHSPEC", conda, 3],
+      ["E_INVALID_MATCHSPEC", conda, 5],
+      ["E_CONFLICTING_PINS", conda, 6],
+    ]);
+    // hash still stops at the first
+    const hash = await runCli(["hash", file, "--cache-dir", cache]);
+    expect(hash.code).toBe(1);
+    expect(hash.stderr.split("\n").filter((l) => / error E_/.test(l))).toHaveLength(1);
+  });
 });

@@ -13,6 +13,12 @@ export interface EnvironmentSource {
   field: string;
   /** How paths inside are shown in messages: `python.conda.` or `environment.yml: `. */
   label: string;
+  /**
+   * Receives a problem of one item (a channel, a dependency, a variable) and lets reading go on
+   * without it (`ParseContext.report`: `validate` lists every problem, other stages throw the first).
+   * Without it, the first problem is thrown.
+   */
+  report?: ((error: EnvforgeError) => void) | undefined;
 }
 
 export interface LocatedSpec {
@@ -74,11 +80,23 @@ export function readEnvironment(source: EnvironmentSource): EnvironmentContent {
     throw wrongType(source, ["prefix"], "a string", data.prefix);
   }
 
+  // One item's problem: reported (reading goes on without the item) or thrown.
+  const fail = (error: EnvforgeError): void => {
+    if (source.report) source.report(error);
+    else throw error;
+  };
+
   const channels: string[] = [];
   for (const [i, item] of listAt(source, "channels").entries()) {
-    if (typeof item !== "string") throw wrongType(source, ["channels", i], "a channel name or URL", item);
+    if (typeof item !== "string") {
+      fail(wrongType(source, ["channels", i], "a channel name or URL", item));
+      continue;
+    }
     const channel = item.trim();
-    if (channel === "") throw invalid(source, ["channels", i], "an empty channel", "remove the empty entry or name a channel, e.g. conda-forge");
+    if (channel === "") {
+      fail(invalid(source, ["channels", i], "an empty channel", "remove the empty entry or name a channel, e.g. conda-forge"));
+      continue;
+    }
     channels.push(channel);
   }
 
@@ -87,28 +105,40 @@ export function readEnvironment(source: EnvironmentSource): EnvironmentContent {
   for (const [i, item] of listAt(source, "dependencies").entries()) {
     const path = ["dependencies", i];
     if (typeof item === "string") {
-      dependencies.push({ spec: matchSpecAt(source, path, item), text: item, location: at(path) });
+      try {
+        dependencies.push({ spec: matchSpecAt(source, path, item), text: item, location: at(path) });
+      } catch (error) {
+        if (!(error instanceof EnvforgeError)) throw error;
+        fail(error);
+      }
       continue;
     }
     if (!isRecord(item) || Object.keys(item).length !== 1 || !("pip" in item)) {
-      throw wrongType(source, path, "a MatchSpec string or a `pip:` list", item);
+      fail(wrongType(source, path, "a MatchSpec string or a `pip:` list", item));
+      continue;
     }
     const sub = item.pip ?? [];
-    if (!Array.isArray(sub)) throw wrongType(source, [...path, "pip"], "a list of pip requirements", sub);
+    if (!Array.isArray(sub)) {
+      fail(wrongType(source, [...path, "pip"], "a list of pip requirements", sub));
+      continue;
+    }
     for (const [j, requirement] of sub.entries()) {
-      if (typeof requirement !== "string") throw wrongType(source, [...path, "pip", j], "a pip requirement string", requirement);
-      pip.push({ value: requirement, location: at([...path, "pip", j]) });
+      if (typeof requirement !== "string") fail(wrongType(source, [...path, "pip", j], "a pip requirement string", requirement));
+      else pip.push({ value: requirement, location: at([...path, "pip", j]) });
     }
   }
 
   const variables: Record<string, string> = {};
   const vars = data.variables ?? {};
-  if (!isRecord(vars)) throw wrongType(source, ["variables"], "a mapping of variable names to values", vars);
-  for (const [key, value] of Object.entries(vars)) {
-    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-      throw wrongType(source, ["variables", key], "a string, number or boolean", value);
+  if (!isRecord(vars)) fail(wrongType(source, ["variables"], "a mapping of variable names to values", vars));
+  else {
+    for (const [key, value] of Object.entries(vars)) {
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        fail(wrongType(source, ["variables", key], "a string, number or boolean", value));
+        continue;
+      }
+      variables[key] = String(value);
     }
-    variables[key] = String(value);
   }
 
   return {

@@ -102,6 +102,7 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
       locate: (p, key) => doc.locator.locate(p, key),
       field: CONDA_FILE_FIELD,
       label: `${path.basename(referenced.absolutePath)}: `,
+      report: (error) => ctx.report(error),
     });
   } else {
     locate = (p, key) => ctx.locate(["python", "conda", ...p], key);
@@ -111,6 +112,7 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
       locate: (p, key) => ctx.locate(["python", "conda", ...p], key),
       field: CONDA_FIELD,
       label: "python.conda.",
+      report: (error) => ctx.report(error),
     });
   }
 
