@@ -93,8 +93,8 @@ const COMMANDS: { name: string; check: (ref: Ref, expected: string) => Promise<v
     check: async (r) => {
       const out = await cli(["pin", r.ref]);
       expect(out.code).toBe(1);
-      // A file is pinned from its last build (none yet); a registered or curated one is immutable.
-      expect(out.stderr).toContain(r.named ? "pin rewrites a definition file" : "with a lock was found");
+      // Every kind is pinned from its last build (none yet here): the reference was resolved.
+      expect(out.stderr).toContain("with a lock was found");
     },
   },
 ];

@@ -40,6 +40,17 @@ describe("envforge workspace commands", () => {
 
     const first = await cli("build", "env.yaml", ...pipFlags);
     expect(first.code, first.stderr).toBe(0);
+    // A registered version is immutable: its pinned form becomes the name's next version.
+    const pinnedByName = await cli("pin", "hello@1", "--label", "pinned", "--json");
+    expect(pinnedByName.code, pinnedByName.stderr).toBe(0);
+    const byNameResult = JSON.parse(pinnedByName.stdout) as { before: string; after: string; registered: string; written: string[] };
+    expect(byNameResult.registered).toBe("hello@3");
+    expect(byNameResult.after).not.toBe(byNameResult.before);
+    expect(byNameResult.written).toEqual([]);
+    const pinnedRecord = await cli("env", "get", "hello:pinned", "--json");
+    expect(pinnedRecord.stdout).toMatch(/envforge-greeting==1\.2(\.0)?/);
+    expect(JSON.parse(pinnedRecord.stdout)).toMatchObject({ hash: byNameResult.after });
+    expect((await cli("env", "get", "hello@1", "--json")).stdout, "the old version is untouched").not.toMatch(/envforge-greeting==/);
     const pinned = await cli("pin", "env.yaml");
     expect(pinned.code, pinned.stderr).toBe(0);
     expect(readFileSync(path.join(dir, "env.yaml"), "utf8")).toMatch(/envforge-greeting==1\.2(\.0)?\n/);

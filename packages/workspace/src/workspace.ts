@@ -193,6 +193,27 @@ export class Workspace {
     return { ...pinned, before: captured.result.hash, after: after.hash, written };
   }
 
+  /**
+   * `envforge pin NAME[@V|:LABEL]` or `pin curated:NAME`: a registered version (or a shipped
+   * definition) is immutable, so its pinned form is registered as the name's next version,
+   * with the versions its last build locked. Returns the old and new hashes and the new record.
+   */
+  async pinRegistered(
+    ref: string,
+    options: { target?: string | undefined; labels?: string[] | undefined } = {},
+  ): Promise<PinResult & { before: Hash; after: Hash; record: RegisterResult }> {
+    const resolved = await this.resolve(ref);
+    if (resolved.kind === "file") throw new Error(`pinRegistered: ${ref} is a file; use pinFile`);
+    const { definition, hash } = await this.definition(ref);
+    const lock = await this.#lockOf(hash, options.target);
+    const pinned = await pin(definition, lock);
+    const label = resolved.kind === "registry" ? `${resolved.record.name}@${resolved.record.version}` : ref;
+    const after = await withDefinitionSource(pinned.definition, (source) => this.engine.hash(source), `${label} (pinned)`);
+    const name = resolved.kind === "registry" ? resolved.record.name : curatedEnvironment(ref).registryName;
+    const record = await this.registry.register({ name, hash: after.hash, definition: pinned.definition, labels: options.labels, curated: resolved.kind === "curated" });
+    return { ...pinned, before: hash, after: after.hash, record };
+  }
+
   async #lockOf(hash: Hash, target: string | undefined): Promise<Lock> {
     const entries = target
       ? [(await this.engine.cache.local.get({ hash, target })).entry].filter((e) => e !== undefined)

@@ -9,15 +9,23 @@ export function registerReproducibility(program: Command, ctx: CommandContext): 
   program
     .command("pin")
     .description("rewrite a definition (and its requirements/conda files) with the versions its last build locked")
-    .argument("<ref>", "definition file or folder (NAME[@VERSION|:LABEL] and curated:NAME are immutable: save them first)")
+    .argument("<ref>", "definition file or folder (rewritten in place), or NAME[@VERSION|:LABEL] / curated:NAME (the pinned form is registered as the next version)")
     .option("-t, --target <target>", "take the lock of this target's build (default: the newest build)")
-    .action(async (ref: string, flags: GlobalFlags & { target?: string }) => {
+    .option("-l, --label <label...>", "for a registered or curated reference: labels for the pinned version")
+    .action(async (ref: string, flags: GlobalFlags & { target?: string; label?: string[] }) => {
       const { workspace } = workspaceFor(ctx, flags);
       const resolved = await workspace.resolve(ref);
       if (resolved.kind !== "file") {
-        const what = resolved.kind === "curated" ? `curated:${resolved.name} is shipped with envforge` : `${resolved.record.name}@${resolved.record.version} is a registered version`;
-        throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `pin rewrites a definition file, and ${what}: it cannot be rewritten`, hint: `write it to a folder first (envforge save ${ref} DIR), then pin DIR` });
+        // Registered versions are immutable: the pinned definition becomes the name's next version.
+        const pinned = await workspace.pinRegistered(ref, { target: flags.target, labels: flags.label });
+        const registered = `${pinned.record.record.name}@${pinned.record.record.version}`;
+        if (flags.json) return printJson(ctx, { before: pinned.before, after: pinned.after, changes: pinned.changes, missing: pinned.missing, written: [], registered });
+        for (const c of pinned.changes) ctx.io.out(`pinned ${JSON.stringify(c)}\n`);
+        for (const m of pinned.missing) ctx.io.err(`warning: ${m.written} (${m.where}) is not in the lock; left as written\n`);
+        ctx.io.out(`${pinned.before} → ${pinned.after} (registered as ${registered})\n`);
+        return;
       }
+      if (flags.label) throw new EnvforgeError({ code: "E_INVALID_VALUE", message: "--label applies to a registered or curated reference; a file is pinned in place", field: "--label", hint: "register the pinned file afterwards: envforge register FILE --label L" });
       const pinned = await workspace.pinFile(resolved.path, { target: flags.target });
       if (flags.json) return printJson(ctx, { before: pinned.before, after: pinned.after, changes: pinned.changes, missing: pinned.missing, written: pinned.written });
       for (const c of pinned.changes) ctx.io.out(`pinned ${JSON.stringify(c)}\n`);
