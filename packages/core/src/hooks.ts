@@ -6,6 +6,7 @@ import {
   SyncHook,
   SyncWaterfallHook,
 } from "tapable";
+import type { Activation, ActivationContext } from "./activation.js";
 import type { BuildContext, BuildOutput } from "./build-types.js";
 import type { CacheEntry, CacheHit, CacheKey } from "./cache/types.js";
 import type { EngineEvent } from "./events.js";
@@ -94,6 +95,15 @@ export function createHooks() {
      */
     build: new HookMap(
       () => new AsyncSeriesBailHook<[ctx: BuildContext], BuildOutput | undefined>(["ctx"]),
+    ),
+
+    /**
+     * HookMap of AsyncSeriesBailHook, keyed by target — how to run a command inside a built
+     * artifact of this target (activation.ts). The first tap returning an `Activation` wins; no tap
+     * for a target means it cannot be run (`envforge run` refuses it).
+     */
+    activate: new HookMap(
+      () => new AsyncSeriesBailHook<[entry: CacheEntry, ctx: ActivationContext], Activation | undefined>(["entry", "ctx"]),
     ),
 
     /**

@@ -34,3 +34,4 @@ export { deepFreeze, frozenCopy } from "./freeze.js";
 export { DANGEROUS_VARIABLES, PERMISSIVE_POLICY, STRICT_POLICY, hostAllowed, matchesName, resolvePolicy, type HostPolicy } from "./policy.js";
 export { policyFingerprint } from "./policy-fingerprint.js";
 export { TOOL_ENV_ALLOWLIST, toolEnvSecrets, toolEnvironment } from "./tool-env.js";
+export type { Activation, ActivationContext, ResolvedActivation } from "./activation.js";
