@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { EnginePlugin } from "@envforge/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectExit, runCliProcess } from "../support/cli-process.js";
 import { tempDir } from "../support/engine.js";
@@ -126,7 +127,9 @@ describe("build --dry-run", () => {
 
   it("a read-only engine refuses to build, so a dry run can never turn into a build", async () => {
     const { createEngine } = await import("@envforge/core");
-    const engine = createEngine({ cacheDir: path.join(dir, "ro-cache"), readOnly: true });
+    // A builder for the target: without one, the target is refused as unknown before anything else (targets.ts).
+    const builder: EnginePlugin = { name: "builder", apply: (e) => e.hooks.build.for("venv").tap("builder", () => undefined) };
+    const engine = createEngine({ cacheDir: path.join(dir, "ro-cache"), readOnly: true, plugins: [builder] });
     await expect(engine.build({ text: "{}", file: "x.yaml", dir }, { target: "venv" })).rejects.toMatchObject({ code: "E_INVALID_VALUE", message: expect.stringContaining("read-only") });
     expect(existsSync(path.join(dir, "ro-cache"))).toBe(false);
   });

@@ -68,7 +68,19 @@ const COMMANDS: { name: string; check: (ref: Ref, expected: string) => Promise<v
       else expect(answer.error?.field).toBe("docker.baseImage");
     },
   },
-  { name: "build --dry-run", check: async (r, h) => expect(json<{ hash: string; dryRun: boolean }>(await cli(["build", "--dry-run", r.ref, "--json"]))).toMatchObject({ hash: h, dryRun: true }) },
+  {
+    name: "build --dry-run",
+    // The curated environment has a base image: as a venv, only its Python part (targets.test.ts).
+    check: async (r, h) => expect(json<{ hash: string; dryRun: boolean }>(await cli(["build", "--dry-run", r.ref, "--json", ...(r.kind === "curated:NAME" ? ["--python-only"] : [])]))).toMatchObject({ hash: h, dryRun: true }),
+  },
+  {
+    name: "details",
+    check: async (r) => {
+      const out = await cli(["details", r.ref, "--target", "venv"]);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(`${r.ref} is not built for the target venv`);
+    },
+  },
   { name: "env get", check: async (r, h) => expect(json<{ hash: string }>(await cli(["env", "get", r.ref, "--json"])).hash).toBe(h) },
   { name: "check", check: async (r) => expect(json<{ packages: { total: number } }>(await cli(["check", r.ref, "--json"])).packages.total).toBeGreaterThan(0) },
   { name: "cache generations", check: async (r) => expect(json<unknown[]>(await cli(["cache", "generations", r.ref, "--json"]))).toEqual([]) },

@@ -184,10 +184,14 @@ describe.skipIf(reason)(titleWithReason("venv target (real python3 -m venv + pip
 
   it("python.version must match the interpreter: a mismatch is refused before anything is built", async () => {
     const { engine } = setup();
-    const error = await engine.build(spec(["envforge-greeting==1.2.0"], { version: "2.7" }), { target: "venv", builderOptions: offline() }).catch((e: unknown) => e);
+    // No interpreter of this version anywhere (interpreter.test.ts covers the search itself).
+    const error = await engine.build(spec(["envforge-greeting==1.2.0"], { version: "3.4" }), { target: "venv", builderOptions: offline() }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "E_TOOL_NOT_FOUND", field: "python.version" });
-    expect((error as EnvforgeError).message).toContain(`is Python ${hostPython}`);
+    expect((error as EnvforgeError).message).toContain(`Python ${hostPython}`);
     expect((error as EnvforgeError).hint).toContain("pip.python");
+    const named = await engine.build(spec(["envforge-greeting==1.2.0"], { version: "2.7" }), { target: "venv", builderOptions: { ...offline(), pip: { ...offline()!.pip, python: "python3" } } }).catch((e: unknown) => e);
+    expect(named).toMatchObject({ code: "E_TOOL_NOT_FOUND", field: "python.version" });
+    expect((named as EnvforgeError).message).toContain(`is Python ${hostPython}`);
     const ok = await engine.build(spec(["envforge-greeting==1.2.0"], { version: hostPython.split(".").slice(0, 2).join(".") }), { target: "venv", builderOptions: offline() });
     expect(ok.cached).toBe(false);
   });

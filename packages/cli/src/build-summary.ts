@@ -15,6 +15,8 @@ export function buildSummary(out: Summarized): string {
   const how = result.cached ? `cache hit (${result.store})` : `built (generation ${result.entry.generation})`;
   const lines = [`hash: ${result.hash}`, `target: ${result.target}`, `status: ${how}`, `artifact: ${where}`];
   if (out.record) lines.push(`environment: ${out.record.name}@${out.record.version}`);
+  const leftOut = artifact.details?.leftOut;
+  if (Array.isArray(leftOut) && leftOut.length > 0) lines.push(`python-only: the Python part of the definition (left out: ${leftOut.join(", ")})`);
   if (out.drift) {
     const d = out.drift;
     if (d.noPreviousLock) lines.push("drift: the previous generation recorded no lock");

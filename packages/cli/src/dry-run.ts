@@ -46,12 +46,14 @@ const IMAGE_TARGETS = new Set([DOCKER_TARGET, PODMAN_TARGET]);
 export async function dryRun(
   workspace: Workspace,
   ref: string,
-  request: { target: string; rebuild?: boolean | undefined; builderOptions: BuilderOptions },
+  request: { target: string; rebuild?: boolean | undefined; pythonOnly?: boolean | undefined; builderOptions: BuilderOptions },
 ): Promise<DryRunReport> {
   const engine = workspace.engine;
   if (!engine.options.readOnly) throw new Error("a dry run needs a read-only engine");
   return workspace.withSource(ref, async (source, resolved) => {
     const { parsed, result } = await engine.resolve(source);
+    // Refused as a build refuses it: before anything is looked up.
+    engine.checkTarget({ parsed, result }, request);
     const hit = request.rebuild ? undefined : await engine.lookup(result.hash, request.target, result.canonical);
     const report: DryRunReport = { dryRun: true, hash: result.hash, target: request.target, hit: hit !== undefined, storesAsked: storesAsked(engine, request.target) };
     if (resolved.kind === "registry") report.environment = { name: resolved.record.name, version: resolved.record.version };

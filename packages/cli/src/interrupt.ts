@@ -25,6 +25,8 @@ export class Interrupt {
 
   readonly #controller = new AbortController();
   #cancellable = false;
+  /** While a command runs inside an environment (`envforge run`): each signal goes to it instead. */
+  #forward: ((signal: NodeJS.Signals) => void) | undefined;
   /** The first signal received, if any. */
   received: NodeJS.Signals | undefined;
 
@@ -44,7 +46,19 @@ export class Interrupt {
     };
   }
 
+  /**
+   * From now until the returned function is called, every SIGINT/SIGTERM is handed to `to` (the
+   * running command), and this process neither aborts nor exits: its status is the command's.
+   */
+  forward(to: (signal: NodeJS.Signals) => void): () => void {
+    this.#forward = to;
+    return () => {
+      if (this.#forward === to) this.#forward = undefined;
+    };
+  }
+
   #receive(signal: NodeJS.Signals): void {
+    if (this.#forward) return this.#forward(signal);
     if (this.received !== undefined || !this.#cancellable) process.exit(signalExitCode(signal));
     this.received = signal;
     this.#controller.abort(

@@ -6,7 +6,9 @@ import { registerCompletion } from "./commands/completion.js";
 import { registerDockerfile } from "./commands/dockerfile.js";
 import { registerEnvCommands } from "./commands/env.js";
 import { registerReproducibility } from "./commands/reproducibility.js";
+import { registerRun } from "./commands/run.js";
 import { registerImageDetails } from "./commands/image-details.js";
+import { registerDetails } from "./commands/details.js";
 import { registerImport } from "./commands/import.js";
 import { registerLock } from "./commands/lock.js";
 import { registerExplain } from "./commands/explain.js";
@@ -92,9 +94,11 @@ export function createProgram(ctx: CommandContext): Command {
   registerValidate(program, ctx);
   registerExplain(program, ctx);
   registerBuild(program, ctx);
+  registerRun(program, ctx);
   registerCache(program, ctx);
   registerSchema(program, ctx);
   registerDockerfile(program, ctx);
+  registerDetails(program, ctx);
   registerImageDetails(program, ctx);
   registerImport(program, ctx);
   registerLock(program, ctx);
@@ -119,7 +123,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.input;
     }
-    const code = reportError(error, io, argv.includes("--json"));
+    // After `--` the words are a command's (`envforge run REF -- tool --json`), not envforge's flags.
+    const own = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+    const code = reportError(error, io, own.includes("--json"));
     // Interrupted: the command has cleaned up and said so; the shell's convention is 128 + signal.
     return ctx.interrupt.received ? signalExitCode(ctx.interrupt.received) : code;
   } finally {

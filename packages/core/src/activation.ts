@@ -9,7 +9,10 @@ import type { ParsedSpec } from "./spec.js";
  * (`docker run --rm … IMAGE`), to which the command's own argv is appended unchanged.
  */
 export interface Activation {
-  /** Variables to set (the definition's runtime `variables` are added by the engine, last). */
+  /**
+   * Variables to set (the definition's runtime `variables` are added by the engine, last, except
+   * with an `argvPrefix`, whose tap places them itself).
+   */
   env: Record<string, string>;
   /** Host variables to remove before running (`PYTHONHOME`, a foreign `VIRTUAL_ENV`). */
   unset?: string[] | undefined;
@@ -17,8 +20,10 @@ export interface Activation {
   pathPrepend?: string[] | undefined;
   /**
    * A program and its arguments that run the command (an image: `docker run --rm -i IMAGE`):
-   * the command's argv is appended. `env` then holds what the runner must pass inside (the
-   * runner's tap puts it on its own command line, e.g. `-e NAME`), not what the host sets.
+   * the command's argv is appended. `env` is then the environment of that program: an image
+   * tap passes each runtime variable by name (`--env NAME`, the value read from `env`, so it is
+   * never on a command line), and a name the program reads itself (PATH, DOCKER_HOST) as
+   * `--env NAME=value` instead, leaving it out of `env`.
    */
   argvPrefix?: string[] | undefined;
   /** What a person should know about this activation (e.g. a conda activate.d script not applied). */

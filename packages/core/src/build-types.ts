@@ -18,6 +18,12 @@ export interface BuildRequest {
   signal?: AbortSignal | undefined;
   /** Milliseconds before the build (and every process it started) is killed. */
   timeoutMs?: number | undefined;
+  /**
+   * Build only the Python part of the definition (`--python-only`): a target that declares a
+   * python-only build (venv) may then leave out the sections it names (`docker:`, `spark:`), and
+   * the build says so. Without it, a target that would leave out a section is refused.
+   */
+  pythonOnly?: boolean | undefined;
 }
 
 export interface BuildContext {
@@ -41,6 +47,11 @@ export interface BuildContext {
   /** The previous generation's entry when this is a forced rebuild. */
   readonly previous: CacheEntry | undefined;
   readonly options: BuilderOptions;
+  /**
+   * Sections of the definition this build leaves out, as the request allowed (`pythonOnly`):
+   * the engine checked the target carries every other one. Empty for a whole build.
+   */
+  readonly leftOut: readonly string[];
   /** What the host lets definitions do: a builder refuses what it does not allow (policy.ts). */
   readonly policy: HostPolicy;
   readonly signal: AbortSignal;

@@ -32,7 +32,10 @@ import { builderOptionSecrets, createRedactor } from "./redact.js";
 import { toolEnvSecrets } from "./tool-env.js";
 import { SchemaRegistry } from "./schema.js";
 import { resolvePolicy, type HostPolicy } from "./policy.js";
+import { resolveActivation, runInside, type ActivationRequest, type RunRequest, type RunResult } from "./run.js";
+import type { ResolvedActivation } from "./activation.js";
 import { policyFingerprint } from "./policy-fingerprint.js";
+import { checkTarget, sectionsOf, TargetRegistry, type TargetFit } from "./targets.js";
 import type { CanonicalSpec, CanonicalValue, Hash, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./spec.js";
 
 /** A plugin: a name and an `apply` that taps the engine's hooks under that name. */
@@ -101,6 +104,8 @@ export function createEngine(options: EngineOptions = {}) {
   const policy = resolvePolicy({ allowOutsideFiles: options.allowFilesOutsideRoot ?? false, ...options.policy });
   const limits: InputLimits = effectiveLimits(options.limits, policy.limits);
   const registry = new SchemaRegistry();
+  // What each target's artifact carries (targets.ts): a build that would leave a section out is refused before lookup.
+  const targets = new TargetRegistry();
   const local = new LocalStore(options.cacheDir ?? defaultCacheDir(), { readOnly: options.readOnly });
   // The memory tier re-checks an entry's seal at most once a second (memory-store.ts).
   const memory = new MemoryStore(options.memoryEntries, (entry) => checkSeal(entry, local.root).corrupt === undefined);
@@ -112,7 +117,7 @@ export function createEngine(options: EngineOptions = {}) {
   const recordSource =
     options.pipelineId === undefined || options.readOnly
       ? undefined
-      : sourceRecorder(hooks, local, { pipeline: options.pipelineId, policy: policyFingerprint(policy, limits) });
+      : sourceRecorder(hooks, local, { pipeline: options.pipelineId, policy: policyFingerprint(policy, limits) }, (parsed, result) => targets.unfit(sectionsOf(parsed, result.canonical)));
   let schemaReady = false;
 
   const emit = (event: EngineEvent): void => {
@@ -221,6 +226,8 @@ export function createEngine(options: EngineOptions = {}) {
     /** What definitions may do: read by core and every plugin. */
     policy,
     cache: { local, memory },
+    /** Build targets and the sections each carries: plugins declare theirs beside their `build` tap. */
+    targets,
 
     emit,
 
@@ -359,6 +366,7 @@ export function createEngine(options: EngineOptions = {}) {
       const started = performance.now();
       checkTimeoutMs(request.timeoutMs);
       const { parsed, result } = await engine.resolve(source);
+      const fit = engine.checkTarget({ parsed, result }, request);
       const key = { hash: result.hash, target: request.target };
       if (!request.rebuild) {
         const hit = await engine.lookup(result.hash, request.target, result.canonical);
@@ -368,15 +376,44 @@ export function createEngine(options: EngineOptions = {}) {
       const flightKey = MemoryStore.keyOf(key);
       const running = inflight.get(flightKey);
       if (running) return running;
-      const flight = buildLocked(parsed, result, request, started).finally(() => inflight.delete(flightKey));
+      const flight = buildLocked(parsed, result, request, started, fit).finally(() => inflight.delete(flightKey));
       inflight.set(flightKey, flight);
       return flight;
+    },
+
+    /**
+     * Refuses, before any lookup, a target no plugin builds (`E_NO_BUILDER`) or one whose artifact
+     * would leave out a section of the definition (`E_TARGET_MISMATCH`); a python-only request
+     * that leaves sections out is said in a `W_PYTHON_ONLY` warning (targets.ts).
+     */
+    checkTarget(resolved: ResolvedSpec, request: Pick<BuildRequest, "target" | "pythonOnly">): TargetFit {
+      ensureSchema();
+      const fit = checkTarget(targets, (t) => hooks.build.get(t)?.isUsed() === true, registry, { parsed: resolved.parsed, canonical: resolved.result.canonical }, request);
+      if (fit.leftOut.length > 0) {
+        emit({
+          type: "warning",
+          code: "W_PYTHON_ONLY",
+          message: `python-only: the ${request.target} holds the Python part of this definition; left out: ${fit.leftOut.join(", ")}`,
+          hint: "without --python-only, a target that carries every section (an image target such as docker) builds all of it",
+        });
+      }
+      return fit;
     },
 
     /** Which canonical fields differ between two definitions (why one misses the other's entry). */
     async explain(a: SpecSource | ParsedSpec, b: SpecSource | ParsedSpec): Promise<Explanation> {
       const [ra, rb] = await Promise.all([engine.hash(a), engine.hash(b)]);
       return explainCanonical(ra, rb);
+    },
+
+    /** How to run a command inside a built entry: its target's `activate` tap, the runtime variables last (run.ts). */
+    async activation(entry: CacheEntry, request: ActivationRequest = {}): Promise<ResolvedActivation> {
+      return resolveActivation(hooks, entry, request);
+    },
+
+    /** Runs `argv` inside a built entry (no shell), holding it against `cache gc`; resolves to the command's exit status. */
+    async run(entry: CacheEntry, argv: readonly string[], request: RunRequest = {}): Promise<RunResult> {
+      return runInside(hooks, local.root, entry, argv, request);
     },
 
     /** JSON Schema of the definition file, composed from the loaded plugins. */
@@ -392,7 +429,7 @@ export function createEngine(options: EngineOptions = {}) {
     },
   };
 
-  async function buildLocked(parsed: ParsedSpec, result: HashResult, request: BuildRequest, started: number): Promise<BuildResult> {
+  async function buildLocked(parsed: ParsedSpec, result: HashResult, request: BuildRequest, started: number, fit: TargetFit): Promise<BuildResult> {
     const key = { hash: result.hash, target: request.target };
     if (options.readOnly) {
       throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `this engine is read-only (a dry run): ${request.target} ${key.hash} is not cached, and it does not build`, hint: "build without --dry-run (an engine without readOnly)" });
@@ -466,6 +503,7 @@ export function createEngine(options: EngineOptions = {}) {
         generation,
         previous,
         options: request.builderOptions ?? {},
+        leftOut: fit.leftOut,
         policy,
         signal,
         log: (line, stream = "info") => {

@@ -28,6 +28,7 @@ export const ErrorCodes = [
   "E_PLUGIN",
   "E_POLICY",
   "E_REGISTRY_CORRUPT",
+  "E_TARGET_MISMATCH",
   "E_TIMEOUT",
   "E_ABORTED",
   "E_TOOL_NOT_FOUND",

@@ -18,6 +18,7 @@ export { outsideRoot } from "./outside-root.js";
 export { parseSourceDocument, type SourceDocument } from "./document.js";
 export { defaultCacheDir } from "./cache-dir.js";
 export { createEngine, type Engine, type EngineOptions, type EnginePlugin, type ResolvedSpec } from "./engine.js";
+export { TargetRegistry, type TargetDeclaration, type TargetFit } from "./targets.js";
 export * from "./errors.js";
 export * from "./events.js";
 export { explainCanonical, type Explanation, type FieldDifference } from "./explain.js";
@@ -35,3 +36,5 @@ export { DANGEROUS_VARIABLES, PERMISSIVE_POLICY, STRICT_POLICY, hostAllowed, mat
 export { policyFingerprint } from "./policy-fingerprint.js";
 export { TOOL_ENV_ALLOWLIST, toolEnvSecrets, toolEnvironment } from "./tool-env.js";
 export type { Activation, ActivationContext, ResolvedActivation } from "./activation.js";
+export { activatedEnv, type ActivationRequest, type RunRequest, type RunResult } from "./run.js";
+export { leaseHeld, LEASE_STALE_MS } from "./cache/lease.js";

@@ -29,7 +29,10 @@ export interface HostPolicy {
   readonly baseImageRegistries: readonly string[] | undefined;
   /** Custom Docker steps (`docker.steps`) and a definition's own Dockerfile (`docker.baseDockerfile`) run commands at build time. */
   readonly allowDockerSteps: boolean;
-  /** A user-managed definition names an interpreter on this machine, which the build runs to check it. */
+  /**
+   * A definition may name an interpreter on this machine, which the build runs: a user-managed
+   * one (checked and used as is) or a system-managed `interpreterPath` (the venv's base).
+   */
   readonly allowUserManaged: boolean;
   /**
    * Names of `variables` a definition may set for a run are refused when they match one of these

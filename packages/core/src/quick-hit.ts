@@ -69,6 +69,7 @@ export function quickHit(request: QuickHitRequest): QuickHit | undefined {
   const key: SourceMemoKey = { pipeline: request.pipelineId, file, policy: policyFingerprint(policy, limits) };
   const memo = readSourceMemo(sourceMemoPath(layoutRoot, key), key);
   if (!memo || (memo.verifiedTargets.includes(request.target) && !request.verifiedByCaller?.includes(request.target))) return undefined;
+  if (memo.unfitTargets.includes(request.target)) return undefined; // the engine refuses it (targets.ts)
   try {
     if (!sameBytes(file, memo.digest, limits)) return undefined;
     const realRoot = policy.allowOutsideFiles ? undefined : realpathSync(path.dirname(file));

@@ -26,7 +26,7 @@ import type { EngineEvent } from "./events.js";
 import { isHash } from "./hash-format.js";
 import { readRegularFileSync } from "./regular-file.js";
 
-export const SOURCE_MEMO_VERSION = 2;
+export const SOURCE_MEMO_VERSION = 3;
 
 type WarningEvent = Extract<EngineEvent, { type: "warning" }>;
 
@@ -55,6 +55,12 @@ export interface SourceMemo {
    * only the engine can check those, so the quick path leaves them to it.
    */
   verifiedTargets: string[];
+  /**
+   * Targets whose artifact would leave out a section of this definition (targets.ts): the engine
+   * refuses them before any lookup, so the quick path never answers them (an entry an older
+   * envforge built for one stays unserved).
+   */
+  unfitTargets: string[];
 }
 
 export interface SourceMemoKey {
@@ -104,6 +110,7 @@ export function readSourceMemo(file: string, key: SourceMemoKey): SourceMemo | u
   if (!isHash(m.hash)) return undefined;
   if (!Array.isArray(m.inputs) || !m.inputs.every((i) => typeof i?.path === "string" && typeof i.digest === "string")) return undefined;
   if (!Array.isArray(m.verifiedTargets) || !m.verifiedTargets.every((t) => typeof t === "string")) return undefined;
+  if (!Array.isArray(m.unfitTargets) || !m.unfitTargets.every((t) => typeof t === "string")) return undefined;
   if (!Array.isArray(m.warnings) || !m.warnings.every((w) => w?.type === "warning" && typeof w.code === "string" && typeof w.message === "string")) return undefined;
   return m as SourceMemo;
 }
@@ -122,6 +129,7 @@ export interface ResolvedSource {
   named: boolean;
   warnings: WarningEvent[];
   verifiedTargets: string[];
+  unfitTargets: string[];
 }
 
 /**
@@ -141,5 +149,6 @@ export function recordSourceMemo(layoutRoot: string, tmpDir: string, key: Source
     named: source.named,
     warnings: source.warnings,
     verifiedTargets: source.verifiedTargets,
+    unfitTargets: source.unfitTargets,
   });
 }

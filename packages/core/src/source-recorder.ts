@@ -11,7 +11,12 @@ type WarningEvent = Extract<EngineEvent, { type: "warning" }>;
  * records each resolved definition file with the targets that have `verify` taps at that time
  * (tracked as their hooks are created, so the quick path leaves those targets to the engine).
  */
-export function sourceRecorder(hooks: EngineHooks, local: LocalStore, key: Omit<SourceMemoKey, "file">): (parsed: ParsedSpec, result: HashResult, warnings: WarningEvent[]) => boolean {
+export function sourceRecorder(
+  hooks: EngineHooks,
+  local: LocalStore,
+  key: Omit<SourceMemoKey, "file">,
+  unfitTargets: (parsed: ParsedSpec, result: HashResult) => string[],
+): (parsed: ParsedSpec, result: HashResult, warnings: WarningEvent[]) => boolean {
   const verifyTargets = new Set<string>();
   hooks.verify.intercept({
     factory: (target, hook) => {
@@ -29,6 +34,7 @@ export function sourceRecorder(hooks: EngineHooks, local: LocalStore, key: Omit<
       named: parsed.identity.name !== undefined,
       warnings,
       verifiedTargets: [...verifyTargets].filter((t) => hooks.verify.get(t)?.isUsed()),
+      unfitTargets: unfitTargets(parsed, result),
     });
   };
 }

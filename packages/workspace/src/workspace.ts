@@ -9,6 +9,7 @@ import {
   type Explanation,
   type Hash,
   type Lock,
+  type ParsedSpec,
   type SpecSource,
 } from "@envforge/core";
 import { check, type CheckOptions, type ReproducibilityReport } from "./check.js";
@@ -45,6 +46,8 @@ export interface WorkspaceOptions {
 
 export interface WorkspaceBuildResult {
   result: BuildResult;
+  /** The definition as parsed for this build: its runtime `variables`, for `run` and `--json`. */
+  spec?: ParsedSpec | undefined;
   /** What the reference resolved to. */
   resolved: Resolved;
   /** The registered version the build belongs to (registered now, or the one built by name). */
@@ -141,7 +144,7 @@ export class Workspace {
       const { parsed, result: hashed } = await this.engine.resolve(source);
       const before = request.rebuild ? (await this.engine.cache.local.get({ hash: hashed.hash, target: request.target })).entry : undefined;
       const result = await this.engine.build(parsed, request);
-      const out: WorkspaceBuildResult = { result, resolved };
+      const out: WorkspaceBuildResult = { result, resolved, spec: parsed };
       if (request.rebuild) {
         out.drift = lockDrift(before?.lock, result.entry.lock);
         out.previousGeneration = before?.generation;

@@ -1,4 +1,5 @@
 export { condaPlugin, PLUGIN, type CondaPluginOptions } from "./plugin.js";
+export { activateCondaPrefix, condaActivation } from "./activate.js";
 export {
   CONDA_FIELD,
   CONDA_FILE_FIELD,

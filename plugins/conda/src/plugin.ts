@@ -1,6 +1,7 @@
 import type { EnginePlugin } from "@envforge/core";
 import { buildCondaPrefix, TARGET, type CondaBuilderOptions } from "./builder.js";
 import { condaImageFragment } from "./image-fragment.js";
+import { activateCondaPrefix } from "./activate.js";
 import { canonicalCondaSection, declareFields, parseCondaSection, SECTION } from "./section.js";
 
 export const PLUGIN = "conda";
@@ -24,6 +25,9 @@ export function condaPlugin(options: CondaPluginOptions = {}): EnginePlugin {
       engine.hooks.parseSection.for(SECTION).tapPromise(PLUGIN, (fields, ctx) => parseCondaSection(fields, ctx, { warnUnpinned }));
       engine.hooks.canonicalizeSection.for(SECTION).tap(PLUGIN, canonicalCondaSection);
       engine.hooks.build.for(TARGET).tapPromise(PLUGIN, (ctx) => buildCondaPrefix(ctx, builderDefaults));
+      // A prefix holds the conda packages, its interpreter and the pip part.
+      engine.targets.declare({ name: TARGET, carries: [SECTION, "python", "pip"] });
+      engine.hooks.activate.for(TARGET).tap(PLUGIN, (entry) => activateCondaPrefix(entry));
       engine.hooks.imageFragment.for(SECTION).tap(PLUGIN, (value) => condaImageFragment(value));
     },
   };

@@ -23,8 +23,14 @@ export async function collectImageFragments(
 ): Promise<{ fragments: SectionFragment[]; venv: string | undefined }> {
   const sections = ctx.canonical.sections;
   const fragments: SectionFragment[] = [];
-  const python = sections.python as { userManaged?: boolean; version?: string } | undefined;
+  const python = sections.python as { userManaged?: boolean; version?: string; interpreterPath?: string } | undefined;
   const userManaged = python?.userManaged === true;
+  const withConda = sections.conda !== undefined;
+  // A system-managed interpreterPath is the image's venv base (python-layers.ts); conda brings its own.
+  const systemInterpreter = !userManaged && !withConda ? python?.interpreterPath : undefined;
+  if (!userManaged && withConda && python?.interpreterPath !== undefined) {
+    ctx.warn("W_INTERPRETER_IGNORED", `python.interpreterPath ${python.interpreterPath} is not used in the image: the conda environment brings its own interpreter`, "drop interpreterPath, or python.conda to build a venv from it");
+  }
   const pipHooked = engine.hooks.imageFragment.get("pip")?.isUsed() === true;
   for (const section of Object.keys(sections).sort()) {
     if (section === DOCKER_SECTION) continue; // the base and the steps: the generator's own
@@ -37,10 +43,10 @@ export async function collectImageFragments(
       // The built-in pip fragment checks the version where it creates the venv, conda where it
       // solves; otherwise the image's python3 is checked on its own.
       const checkSystemPython = (sections.pip === undefined || pipHooked) && sections.conda === undefined;
-      const fragment = pythonFragment(value, { checkSystemPython });
+      const fragment = pythonFragment(value, { checkSystemPython, withConda });
       if (fragment) fragments.push({ section, fragment });
     } else if (section === "pip") {
-      fragments.push({ section, fragment: fallbackPipFragment(value, ctx.options, python?.version, sections.conda === undefined ? undefined : CONDA_IMAGE_PREFIX) });
+      fragments.push({ section, fragment: fallbackPipFragment(value, ctx.options, python?.version, withConda ? CONDA_IMAGE_PREFIX : undefined, systemInterpreter) });
     } else {
       ctx.warn(
         "W_NO_IMAGE_FRAGMENT",
@@ -52,6 +58,14 @@ export async function collectImageFragments(
   // pip fragments install into IMAGE_VENV; with conda, the conda fragment owns the environment.
   const venv = sections.pip !== undefined && sections.conda === undefined && !userManaged ? IMAGE_VENV : undefined;
   return { fragments, venv };
+}
+
+/**
+ * The sections an image carries (`engine.targets` of docker and podman): its own, the interpreter
+ * and pip (built-in fragments), and any section a loaded plugin has an image fragment for.
+ */
+export function imageCarries(engine: Engine): (section: string) => boolean {
+  return (section) => section === DOCKER_SECTION || section === "python" || section === "pip" || engine.hooks.imageFragment.get(section)?.isUsed() === true;
 }
 
 export interface RenderOptions {

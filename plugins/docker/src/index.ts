@@ -1,3 +1,4 @@
+export { dockerActivation } from "./activate.js";
 export { buildDockerImage, DOCKER_TARGET, imageTags } from "./builder.js";
 export { BuildOutputTracker, buildFailedError, stripAnsi, type BuildFailure } from "./build-output.js";
 export { contextEntries, prepareContextDir, type ContextEntry } from "./build-context.js";
@@ -22,6 +23,7 @@ export {
 } from "./dockerfile-check.js";
 export {
   collectImageFragments,
+  imageCarries,
   renderDockerfile,
   writeBuildContext,
   type RenderedDockerfile,
@@ -40,6 +42,7 @@ export {
   type SectionFragment,
 } from "./generator.js";
 export { imageDetails, type ImageDetails, type ImageDetailsOptions } from "./image-details.js";
+export { imageRunActivation, imageToRun, RUNNER_VARIABLES, type ImageRunCli, type ImageRunSpec } from "./image-run.js";
 export { resolveBuildOptions, type DockerBuildOptions } from "./options.js";
 export { normalizePlatform } from "./platform.js";
 export { DOCKER_PLUGIN, dockerPlugin, type DockerPluginOptions } from "./plugin.js";

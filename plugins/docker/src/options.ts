@@ -20,6 +20,13 @@ export interface DockerBuildOptions extends DockerConnection {
   password?: string | undefined;
   /** Treat images in the engine as a cache store (lookup at the daemon stage). Default true. */
   daemonCache?: boolean | undefined;
+  /**
+   * `envforge run`/`shell` in the image: `docker run --init` (default true), so that SIGINT and
+   * SIGTERM reach a command that does not handle them itself, which as PID 1 it would ignore.
+   */
+  runInit?: boolean | undefined;
+  /** `docker run --network` of `envforge run`/`shell`; default: docker's own default network. */
+  runNetwork?: string | undefined;
 }
 
 const NETWORK = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
@@ -40,6 +47,10 @@ export function resolveBuildOptions(base: DockerBuildOptions, perBuild: BuilderO
   const network = str(raw.network, "network");
   if (network !== undefined && !NETWORK.test(network)) {
     throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `docker builder option network ${JSON.stringify(network)} is not a network name`, hint: "none, host, default, or the name of a docker network" });
+  }
+  const runNetwork = str(raw.runNetwork, "runNetwork");
+  if (runNetwork !== undefined && !NETWORK.test(runNetwork)) {
+    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `docker option runNetwork ${JSON.stringify(runNetwork)} is not a network name`, hint: "none, host, bridge, or the name of a docker network" });
   }
   const buildkit = raw.buildkit === "auto" || raw.buildkit === undefined ? "auto" : bool(raw.buildkit);
   const credentials = [...((raw.credentials as RegistryCredentials[] | undefined) ?? [])];
@@ -65,5 +76,7 @@ export function resolveBuildOptions(base: DockerBuildOptions, perBuild: BuilderO
     pull: bool(raw.pull),
     credentials,
     daemonCache: raw.daemonCache === undefined ? true : bool(raw.daemonCache),
+    runInit: raw.runInit === undefined ? true : bool(raw.runInit),
+    runNetwork,
   };
 }

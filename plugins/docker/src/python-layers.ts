@@ -31,12 +31,15 @@ function versionCheck(want: string): string {
  * installed, the given interpreter must exist (and have the version, when one is given).
  * System-managed: whoever creates the environment checks the version (the venv step of the pip
  * fragment, conda's own solve); `checkSystemPython` asks for a check of the image's python3 when
- * nothing creates one, so `python.version` is never silently ignored.
+ * nothing creates one, so `python.version` is never silently ignored. A system-managed
+ * `interpreterPath` (without conda, which brings its own) is a path in the image: it must exist
+ * there, the pip fragment makes the venv from it, and it stands in for python3 in the check.
  */
-export function pythonFragment(value: CanonicalValue | undefined, options: { checkSystemPython?: boolean } = {}): ImageFragment | undefined {
+export function pythonFragment(value: CanonicalValue | undefined, options: { checkSystemPython?: boolean; withConda?: boolean } = {}): ImageFragment | undefined {
   const python = (value ?? {}) as PythonCanonical;
   const instructions: string[] = [];
-  if (python.userManaged) {
+  const systemInterpreter = !python.userManaged && !options.withConda ? python.interpreterPath : undefined;
+  if (python.userManaged || systemInterpreter !== undefined) {
     const interpreter = python.interpreterPath!;
     // The path reaches the shell only as "$1", never as script text.
     instructions.push(
@@ -48,7 +51,7 @@ export function pythonFragment(value: CanonicalValue | undefined, options: { che
         interpreter,
       ]),
     );
-    if (python.version !== undefined) instructions.push(execForm("RUN", [interpreter, "-c", versionCheck(python.version)]));
+    if (python.version !== undefined && (python.userManaged || options.checkSystemPython)) instructions.push(execForm("RUN", [interpreter, "-c", versionCheck(python.version)]));
   } else if (python.version !== undefined && options.checkSystemPython) {
     instructions.push(execForm("RUN", ["python3", "-c", versionCheck(python.version)]));
   }
@@ -128,7 +131,7 @@ function pipPartsOf(value: CanonicalValue): PipParts {
  * exec-form RUNs. Requirement text
  * only ever reaches pip through a file, never a shell.
  */
-export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptions, pythonVersion?: string, condaPrefix?: string): ImageFragment {
+export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptions, pythonVersion?: string, condaPrefix?: string, interpreter = "python3"): ImageFragment {
   const parts = pipPartsOf(value);
   const pip = (options.pip ?? {}) as PipIndexOptions;
   const lines = [...parts.options, ...(parts.constraints.length > 0 ? ["-c constraints.txt"] : []), ...parts.requirements];
@@ -161,8 +164,8 @@ export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptio
         ? []
         : [
             pythonVersion === undefined
-              ? execForm("RUN", ["python3", "-m", "venv", IMAGE_VENV])
-              : execForm("RUN", ["python3", "-c", `${versionCheck(pythonVersion)}; import venv; venv.create('${IMAGE_VENV}', with_pip=True)`]),
+              ? execForm("RUN", [interpreter, "-m", "venv", IMAGE_VENV])
+              : execForm("RUN", [interpreter, "-c", `${versionCheck(pythonVersion)}; import venv; venv.create('${IMAGE_VENV}', with_pip=True)`]),
           ]),
       "COPY envforge/pip /envforge/pip",
       execForm("RUN", [

@@ -1,7 +1,8 @@
 import type { EnginePlugin } from "@envforge/core";
 import { canonicalPipSection, declarePipFields, parsePipSection, PIP_SECTION } from "./section.js";
 import type { PipParsed } from "./collect.js";
-import { buildVenv } from "./venv.js";
+import { buildVenv, VENV_CARRIES, VENV_PYTHON_ONLY_LEAVES_OUT } from "./venv.js";
+import { activateVenv } from "./activate.js";
 
 export const PIP_PLUGIN = "pip";
 export const VENV_TARGET = "venv";
@@ -23,6 +24,8 @@ export function pipPlugin(options: PipPluginOptions = {}): EnginePlugin {
       engine.hooks.parseSection.for(PIP_SECTION).tapPromise(PIP_PLUGIN, parsePipSection);
       engine.hooks.canonicalizeSection.for(PIP_SECTION).tap(PIP_PLUGIN, (parsed) => canonicalPipSection(parsed as PipParsed));
       engine.hooks.build.for(VENV_TARGET).tapPromise(PIP_PLUGIN, (ctx) => buildVenv(ctx, options.python));
+      engine.targets.declare({ name: VENV_TARGET, carries: VENV_CARRIES, pythonOnlyLeavesOut: VENV_PYTHON_ONLY_LEAVES_OUT });
+      engine.hooks.activate.for(VENV_TARGET).tap(PIP_PLUGIN, (entry) => activateVenv(entry));
     },
   };
 }

@@ -7,7 +7,7 @@ import { normalizeVersion } from "./pep440.js";
 import { parsePep508, Pep508SyntaxError } from "./pep508.js";
 import { lineRedactor, redactUrl, secretsOf } from "./redact.js";
 import { logicalLines, parseRequirementsText } from "./requirements-file.js";
-import { versionMatches } from "./venv.js";
+import { versionMatches } from "./interpreter-discovery.js";
 
 describe("requirements file lines", () => {
   it("joins continuations, drops comments and blank lines, and maps offsets back to physical lines", () => {

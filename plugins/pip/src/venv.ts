@@ -9,6 +9,7 @@ import { lockedPackages, parseFreeze } from "./freeze.js";
 import { runLogged, runQuiet, type RunResult } from "./process.js";
 import { assertNoVariables, pipIndexSetup } from "./index-setup.js";
 import { recognisePython } from "./interpreter-check.js";
+import { findInterpreter, probe, versionMatches, type Interpreter } from "./interpreter-discovery.js";
 import { PIP_SECTION, pipCanonicalParts, pipInstallFiles } from "./section.js";
 
 export interface PythonSection {
@@ -17,15 +18,16 @@ export interface PythonSection {
   interpreterPath?: string | undefined;
 }
 
-/** Sections a venv can realize; anything else (conda, docker…) needs another target. */
-const VENV_SECTIONS = new Set(["python", PIP_SECTION]);
+/** Sections a venv carries (`engine.targets`); anything else (conda, docker…) needs another target. */
+export const VENV_CARRIES: readonly string[] = ["python", PIP_SECTION];
+/**
+ * What a python-only venv (`--python-only`) may leave out: an image's base and steps, Spark's
+ * jars. Never conda's packages: without them there is no Python part to speak of.
+ */
+export const VENV_PYTHON_ONLY_LEAVES_OUT: readonly string[] = ["docker", "spark"];
 
-const PROBE = "import sys, json; print(json.dumps({'version': '%d.%d.%d' % sys.version_info[:3], 'executable': sys.executable}))";
-
-interface Interpreter {
-  version: string;
-  executable: string;
-}
+/** Who chose the venv's base interpreter (recorded in the artifact's details). */
+type ChosenBy = "pip.python" | "python.interpreterPath" | "python.version" | "default";
 
 /**
  * The `venv` target: `python -m venv` in the artifact folder, then `pip install` of the canonical
@@ -33,7 +35,8 @@ interface Interpreter {
  * interpreter is checked and recorded.
  */
 export async function buildVenv(ctx: BuildContext, pluginPython: string | undefined): Promise<BuildOutput> {
-  const others = Object.keys(ctx.spec.sections).filter((s) => !VENV_SECTIONS.has(s));
+  // The engine refuses these before lookup (targets.ts); kept for a host that calls this directly.
+  const others = Object.keys(ctx.spec.sections).filter((s) => !VENV_CARRIES.includes(s) && !ctx.leftOut.includes(s));
   if (others.length > 0) {
     throw new EnvforgeError({
       code: "E_NO_BUILDER",
@@ -48,9 +51,8 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
 
   if (python.userManaged) return userManaged(ctx, python, baseEnv);
 
-  const interpreterName = options.python ?? pluginPython ?? "python3";
-  const interpreter = await probe(interpreterName, ctx, baseEnv, "E_TOOL_NOT_FOUND");
-  checkVersion(python.version, interpreter, interpreterName, ctx);
+  const { interpreter, chosenBy } = await baseInterpreter(ctx, python, options.python ?? pluginPython, baseEnv);
+  if (ctx.leftOut.length > 0) ctx.log(`python-only: building the Python part of the definition; left out: ${ctx.leftOut.join(", ")}`, "info");
 
   const parsed = ctx.spec.sections[PIP_SECTION] as PipParsed | undefined;
   const run = (file: string, args: string[]) => {
@@ -92,7 +94,13 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
     artifact: {
       kind: "venv",
       path: ctx.artifactDir,
-      details: { python: venvPython, pythonVersion: interpreter.version, basePython: interpreter.executable },
+      details: {
+        python: venvPython,
+        pythonVersion: interpreter.version,
+        basePython: interpreter.executable,
+        basePythonChosenBy: chosenBy,
+        ...(ctx.leftOut.length > 0 ? { pythonOnly: true, leftOut: [...ctx.leftOut] } : {}),
+      },
     },
     lock: { packages, raw: { "pip freeze --all": redact(freeze.stdout) } },
     builder: "pip",
@@ -101,41 +109,66 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
   };
 }
 
-async function probe(interpreter: string, ctx: BuildContext, env: Record<string, string>, code: "E_TOOL_NOT_FOUND" | "E_FILE_NOT_FOUND"): Promise<Interpreter> {
-  const result = await runQuiet(interpreter, ["-c", PROBE], ctx, env);
-  ctx.signal.throwIfAborted();
-  if (!result.ok) {
-    throw new EnvforgeError({
-      code,
-      message: result.notFound ? `the Python interpreter "${interpreter}" was not found` : `the Python interpreter "${interpreter}" does not run: ${result.message}`,
-      hint: "install Python 3 with its venv module, or name the interpreter with the builder option pip.python (-o pip.python=/usr/bin/python3.11)",
-    });
+/**
+ * The venv's base interpreter, never chosen silently against the definition: the host's
+ * `pip.python` (builder or plugin option) when given; else a system-managed
+ * `python.interpreterPath` (recognised without running it, then probed); else, for
+ * `python.version`, the first matching interpreter on PATH or among pyenv's and uv's installs
+ * (interpreter-discovery.ts); else `python3`. Any version mismatch is an error at python.version.
+ */
+async function baseInterpreter(
+  ctx: BuildContext,
+  python: PythonSection,
+  hostPython: string | undefined,
+  env: Record<string, string>,
+): Promise<{ interpreter: Interpreter; chosenBy: ChosenBy }> {
+  const locate = (field: "version" | "interpreterPath") => ctx.spec.loaded.locator.locate(["python", field]);
+  if (hostPython !== undefined) {
+    if (python.interpreterPath !== undefined) {
+      ctx.warn("W_INTERPRETER_OVERRIDDEN", `the host's pip.python (${hostPython}) creates the venv, not python.interpreterPath (${python.interpreterPath})`, locate("interpreterPath"), "drop the builder option pip.python to use the definition's interpreter");
+    }
+    const interpreter = await probe(hostPython, ctx, env, "E_TOOL_NOT_FOUND");
+    checkVersion(python.version, interpreter, hostPython, ctx, "pip.python");
+    ctx.log(`base interpreter: ${interpreter.executable} (Python ${interpreter.version}), the builder option pip.python`, "info");
+    return { interpreter, chosenBy: "pip.python" };
   }
-  try {
-    return JSON.parse(result.stdout.trim().split("\n").pop() ?? "") as Interpreter;
-  } catch {
-    throw new EnvforgeError({ code, message: `"${interpreter}" did not answer like a Python interpreter`, hint: "point pip.python at a Python 3 interpreter" });
+  if (python.interpreterPath !== undefined) {
+    const file = python.interpreterPath;
+    if (!ctx.policy.allowUserManaged) {
+      throw new EnvforgeError({
+        code: "E_POLICY",
+        message: `python.interpreterPath names a program on this machine (${file}) that the build would run, and the host policy does not allow definitions to name interpreters`,
+        location: locate("interpreterPath"),
+        field: "python.interpreterPath",
+        hint: "drop interpreterPath (python.version picks an installed interpreter), or let the host allow it (--allow-user-managed, policy.allowUserManaged)",
+      });
+    }
+    await recognisePython(file, { location: locate("interpreterPath"), field: "python.interpreterPath" });
+    const interpreter = await probe(file, ctx, env, "E_FILE_NOT_FOUND");
+    checkVersion(python.version, interpreter, file, ctx, "python.interpreterPath");
+    ctx.log(`base interpreter: ${file} (Python ${interpreter.version}), python.interpreterPath`, "info");
+    return { interpreter, chosenBy: "python.interpreterPath" };
   }
+  if (python.version !== undefined) {
+    const found = await findInterpreter(python.version, ctx, env, { location: locate("version") });
+    ctx.log(`base interpreter: ${found.file} (Python ${found.version}, found on ${found.source}) for python.version ${python.version}`, "info");
+    return { interpreter: found, chosenBy: "python.version" };
+  }
+  return { interpreter: await probe("python3", ctx, env, "E_TOOL_NOT_FOUND"), chosenBy: "default" };
 }
 
-/** `python.version: "3.11"` is satisfied by 3.11.x; "3.11.7" only by 3.11.7. */
-export function versionMatches(wanted: string, actual: string): boolean {
-  const w = wanted.split(".");
-  const a = actual.split(".");
-  return w.every((part, i) => Number(part) === Number(a[i]));
-}
-
-function checkVersion(wanted: string | undefined, interpreter: Interpreter, name: string, ctx: BuildContext): void {
+function checkVersion(wanted: string | undefined, interpreter: Interpreter, name: string, ctx: BuildContext, chosenBy: "pip.python" | "python.interpreterPath"): void {
   if (wanted === undefined || versionMatches(wanted, interpreter.version)) return;
-  const userManaged = (ctx.spec.sections.python as PythonSection | undefined)?.userManaged;
+  // The definition contradicts itself (its interpreter against its version): an input error.
+  const ownInterpreter = chosenBy === "python.interpreterPath";
   throw new EnvforgeError({
-    code: userManaged ? "E_INVALID_VALUE" : "E_TOOL_NOT_FOUND",
-    message: `the definition asks for Python ${wanted}, but ${name} (${interpreter.executable}) is Python ${interpreter.version}`,
+    code: ownInterpreter ? "E_INVALID_VALUE" : "E_TOOL_NOT_FOUND",
+    message: `the definition asks for Python ${wanted}, but ${ownInterpreter ? "python.interpreterPath " : "the builder option pip.python "}${name} (${interpreter.executable}) is Python ${interpreter.version}`,
     location: ctx.spec.loaded.locator.locate(["python", "version"]),
     field: "python.version",
-    hint: userManaged
-      ? "set python.version to the interpreter's version, or point interpreterPath at a Python " + wanted
-      : `install Python ${wanted} and name it with the builder option pip.python (-o pip.python=/usr/bin/python${wanted})`,
+    hint: ownInterpreter
+      ? `set python.version to ${interpreter.version.split(".").slice(0, 2).join(".")}, or point interpreterPath at a Python ${wanted}`
+      : `drop -o pip.python to let envforge find a Python ${wanted}, or name one with it (-o pip.python=/usr/bin/python${wanted})`,
   });
 }
 
@@ -157,7 +190,7 @@ async function userManaged(ctx: BuildContext, python: PythonSection, env: Record
   }
   await recognisePython(interpreter, { location: ctx.spec.loaded.locator.locate(["python", "interpreterPath"]), field: "python.interpreterPath" });
   const found = await probe(interpreter, ctx, env, "E_FILE_NOT_FOUND");
-  checkVersion(python.version, found, interpreter, ctx);
+  checkVersion(python.version, found, interpreter, ctx, "python.interpreterPath");
   ctx.log(`user-managed environment: nothing to install, using ${interpreter} (Python ${found.version})`, "info");
   return {
     artifact: { kind: "venv", path: interpreter, details: { python: interpreter, pythonVersion: found.version, userManaged: true } },

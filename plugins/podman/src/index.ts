@@ -1,3 +1,4 @@
+export { podmanActivation } from "./activate.js";
 export { PodmanOutputTracker } from "./build-output.js";
 export { buildPodmanImage, PODMAN_TARGET } from "./builder.js";
 export { podmanImageDetails } from "./details.js";

@@ -48,6 +48,22 @@ export interface PodmanBuildOptions extends PodmanConnection {
   password?: string | undefined;
   /** Treat the images in podman's storage as a cache store (lookup at the daemon stage). Default true. */
   storageCache?: boolean | undefined;
+  /**
+   * `envforge run`/`shell` in the image: `podman run --init`, so that SIGINT and SIGTERM reach a
+   * command that does not handle them itself (as PID 1 it would ignore them). Default: on when
+   * podman's init (catatonit) is installed at its usual path on this machine, or `runInitPath` is set.
+   */
+  runInit?: boolean | undefined;
+  /** The init binary for `runInit` (`--init-path`), e.g. docker's `/usr/bin/tini-static`. */
+  runInitPath?: string | undefined;
+  /** `podman run --network` of `envforge run`/`shell`; default: podman's own default network. */
+  runNetwork?: string | undefined;
+  /**
+   * `podman run --ulimit` values (`nofile=1024:1024`): podman sets high nofile/nproc limits by
+   * default, which some sandboxes refuse (`error setting rlimit type 7: operation not permitted`);
+   * naming them explicitly replaces those defaults.
+   */
+  runUlimit?: string | string[] | undefined;
 }
 
 const NETWORK = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;

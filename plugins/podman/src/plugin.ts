@@ -1,5 +1,6 @@
 import type { EnginePlugin } from "@envforge/core";
-import { applyDockerSection } from "@envforge/plugin-docker";
+import { applyDockerSection, imageCarries } from "@envforge/plugin-docker";
+import { podmanActivation } from "./activate.js";
 import { buildPodmanImage, PODMAN_TARGET } from "./builder.js";
 import { checkConnection, type PodmanBuildOptions } from "./options.js";
 import { tapPodmanStore, tapPodmanVerify } from "./store.js";
@@ -24,6 +25,8 @@ export function podmanPlugin(options: PodmanPluginOptions = {}): EnginePlugin {
       if (sectionOnly) return;
       const connection = checkConnection(buildOptions);
       engine.hooks.build.for(PODMAN_TARGET).tapPromise(PODMAN_PLUGIN, (ctx) => buildPodmanImage(engine, ctx, buildOptions));
+      engine.hooks.activate.for(PODMAN_TARGET).tap(PODMAN_PLUGIN, (entry, ctx) => podmanActivation(entry, ctx, buildOptions));
+      engine.targets.declare({ name: PODMAN_TARGET, carries: imageCarries(engine) });
       if (buildOptions.storageCache !== false) tapPodmanStore(engine, PODMAN_TARGET, connection);
       tapPodmanVerify(engine, PODMAN_TARGET, connection);
     },

@@ -29,6 +29,7 @@ export {
   type SparkPluginOptions,
 } from "./options.js";
 export { sparkPlugin } from "./plugin.js";
+export { activateSpark } from "./activate.js";
 export { MAVEN_CENTRAL, normalizeRepository } from "./repositories.js";
 export { resolveSparkJars, type ResolveIO, type ResolvedJar, type SparkResolution } from "./resolve.js";
 export {

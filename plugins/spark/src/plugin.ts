@@ -1,5 +1,6 @@
 import type { EnginePlugin } from "@envforge/core";
 import { SPARK_TARGET, buildSpark } from "./builder.js";
+import { activateSpark } from "./activate.js";
 import { DEFAULT_IMAGE_ROOT, checkImageRoot, sparkImageFragment } from "./image-fragment.js";
 import type { SparkPluginOptions } from "./options.js";
 import { SPARK_SECTION, canonicalizeSparkSection, declareSparkSchema, parseSparkSection } from "./section.js";
@@ -21,6 +22,9 @@ export function sparkPlugin(options: SparkPluginOptions = {}): EnginePlugin {
       engine.hooks.parseSection.for(SPARK_SECTION).tapPromise(PLUGIN, parseSparkSection);
       engine.hooks.canonicalizeSection.for(SPARK_SECTION).tap(PLUGIN, canonicalizeSparkSection);
       engine.hooks.build.for(SPARK_TARGET).tapPromise(PLUGIN, (ctx) => buildSpark(ctx, builderDefaults));
+      // Jars and their configuration only: no interpreter, no Python packages.
+      engine.targets.declare({ name: SPARK_TARGET, carries: [SPARK_SECTION] });
+      engine.hooks.activate.for(SPARK_TARGET).tap(PLUGIN, (entry) => activateSpark(entry));
       engine.hooks.imageFragment
         .for(SPARK_SECTION)
         .tapPromise(PLUGIN, (value, ctx) => sparkImageFragment(value, ctx, builderDefaults, root));

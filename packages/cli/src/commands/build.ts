@@ -22,6 +22,7 @@ interface BuildFlags extends GlobalFlags {
   index?: boolean;
   dryRun?: boolean;
   printArtifactPath?: boolean;
+  pythonOnly?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -56,6 +57,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .option("--index-url <url>", "pip: package index (not hashed)")
     .option("--no-index", "pip: do not use any package index")
     .option("--dry-run", "say whether the build would hit and which store would answer, or what a miss would build; writes nothing")
+    .option("--python-only", "venv: build the Python part of a definition that also has docker: or spark: sections (they are left out, and the build says so)")
     .option("--print-artifact-path", "print only the artifact's path (an image: its reference) on stdout, for $(envforge build --print-artifact-path FILE)")
     .action(async (ref: string, flags: BuildFlags) => {
       const timeoutMs = timeoutMsOf(flags.timeout);
@@ -70,7 +72,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
       if (flags.indexUrl) pip.indexUrl = flags.indexUrl;
       if (flags.index === false) pip.noIndex = true;
       if (flags.dryRun) {
-        const report = await dryRun(workspace, ref, { target: flags.target, rebuild: flags.rebuild, builderOptions });
+        const report = await dryRun(workspace, ref, { target: flags.target, rebuild: flags.rebuild, pythonOnly: flags.pythonOnly, builderOptions });
         if (flags.json) printJson(ctx, { ok: true, ...report });
         else ctx.io.out(`${dryRunSummary(report)}\n`);
         return;
@@ -82,6 +84,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
         {
           target: flags.target,
           rebuild: flags.rebuild,
+          pythonOnly: flags.pythonOnly,
           builderOptions,
           signal,
           timeoutMs,
@@ -89,7 +92,8 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
         { register: flags.register },
       );
       if (out.record && out.resolved.kind === "file" && !flags.rebuild && ctx.extraPlugins.length === 0) await recordRegistration(workspace, out.resolved.path, out);
-      if (flags.json) printJson(ctx, { ok: true, ...out.result, environment: out.record ? { name: out.record.name, version: out.record.version } : undefined, drift: out.drift });
+      // `variables`: the definition's runtime settings (never hashed), applied by run, shell and activate.
+      if (flags.json) printJson(ctx, { ok: true, ...out.result, variables: out.spec?.variables ?? {}, environment: out.record ? { name: out.record.name, version: out.record.version } : undefined, drift: out.drift });
       else if (flags.printArtifactPath) ctx.io.out(`${artifactPathOf(out.result.entry.artifact)}\n`);
       else ctx.io.out(`${buildSummary(out)}\n`);
     });

@@ -3,6 +3,7 @@ import { listCurated } from "@envforge/workspace";
 import { FileRegistry } from "@envforge/workspace";
 import { cacheDirOf, printJson, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { describeDifference } from "./explain.js";
+import { describeVariableChange, runtimeVariables, variableChanges } from "../variables-diff.js";
 import { defaultCacheDir } from "@envforge/core";
 
 interface RegisterFlags extends GlobalFlags {
@@ -12,6 +13,12 @@ interface RegisterFlags extends GlobalFlags {
 }
 
 const collect = (v: string, p: string[]) => [...p, v];
+
+/** `variables NAME=value, …` (runtime settings, not hashed); nothing when there are none. */
+function variablesLine(variables: Record<string, string>): string {
+  const names = Object.keys(variables).sort();
+  return names.length === 0 ? "" : `variables (runtime, not hashed) ${names.map((n) => `${n}=${JSON.stringify(variables[n])}`).join(" ")}\n`;
+}
 
 /** The workspace: named, versioned environments beside the cache. */
 export function registerEnvCommands(program: Command, ctx: CommandContext): void {
@@ -68,14 +75,18 @@ export function registerEnvCommands(program: Command, ctx: CommandContext): void
         const { definition, hash } = await workspace.definition(ref);
         const where = resolved.kind === "curated" ? `curated:${resolved.name}` : resolved.path;
         const path = resolved.kind === "curated" ? (resolved.source as { path: string }).path : resolved.path;
-        if (flags.json) return printJson(ctx, { kind: resolved.kind, name: resolved.kind === "curated" ? resolved.name : (definition.document.name ?? null), path, hash, definition });
+        const variables = runtimeVariables(definition.document);
+        if (flags.json) return printJson(ctx, { kind: resolved.kind, name: resolved.kind === "curated" ? resolved.name : (definition.document.name ?? null), path, hash, variables, definition });
         ctx.io.out(`${where} ${hash}\n${path}\n`);
+        ctx.io.out(variablesLine(variables));
         ctx.io.out(`${definition.text ?? JSON.stringify(definition.document, null, 2)}\n`);
         return;
       }
       const r = resolved.record;
-      if (flags.json) return printJson(ctx, r);
+      const variables = runtimeVariables(r.definition.document);
+      if (flags.json) return printJson(ctx, { ...r, variables });
       ctx.io.out(`${r.name}@${r.version} ${r.hash}\ncreated ${r.createdAt}\nlabels ${r.labels.join(", ") || "-"}${r.archived ? "\narchived" : ""}\n`);
+      ctx.io.out(variablesLine(variables));
       ctx.io.out(`${r.definition.text ?? JSON.stringify(r.definition.document, null, 2)}\n`);
     });
   env
@@ -115,10 +126,18 @@ export function registerEnvCommands(program: Command, ctx: CommandContext): void
     .action(async (a: string, b: string, flags: GlobalFlags) => {
       const { workspace } = workspaceFor(ctx, flags);
       const explanation = await workspace.diff(a, b);
-      if (flags.json) return printJson(ctx, explanation);
-      if (explanation.equal) return ctx.io.out(`same hash ${explanation.a}\n`);
-      ctx.io.out(`${a}: ${explanation.a}\n${b}: ${explanation.b}\n`);
-      for (const d of explanation.differences) ctx.io.out(`${describeDifference(d).join("\n")}\n`);
+      // Runtime variables are not hashed: a change in them is shown beside the hash, never hidden by it.
+      const [da, db] = await Promise.all([workspace.definition(a), workspace.definition(b)]);
+      const variables = variableChanges(runtimeVariables(da.definition.document), runtimeVariables(db.definition.document));
+      if (flags.json) return printJson(ctx, { ...explanation, variables });
+      const changed = variables.length > 0 ? `; variables differ: ${variables.map((v) => v.name).join(", ")}` : "";
+      if (explanation.equal) ctx.io.out(`same hash ${explanation.a}${changed}\n`);
+      else {
+        ctx.io.out(`${a}: ${explanation.a}\n${b}: ${explanation.b}\n`);
+        for (const d of explanation.differences) ctx.io.out(`${describeDifference(d).join("\n")}\n`);
+        if (variables.length > 0) ctx.io.out(`variables differ (runtime settings, not hashed):\n`);
+      }
+      for (const v of variables) ctx.io.out(`${describeVariableChange(v)}\n`);
     });
   for (const [verb, text] of [
     ["archive", "archive NAME (every version) or NAME@VERSION; archived versions stay readable"],

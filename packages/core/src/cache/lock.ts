@@ -170,7 +170,7 @@ function strip(record: LockHolder): LockHolder {
 }
 
 /** `<host>~<pid namespace>~<pid>~<nonce>`: enough to tell, on this machine, whether it still runs. */
-function recordName(): string {
+export function recordName(): string {
   return `${encodeURIComponent(os.hostname())}~${PIDNS}~${process.pid}~${NONCE}-${++attempts}`;
 }
 const NONCE = randomUUID().slice(0, 8);
@@ -208,7 +208,8 @@ export async function findStaleLock(lockDir: string, holders: string, staleMs: n
   return names.every(isDeadHere) ? judged : undefined;
 }
 
-function isDeadHere(record: string): boolean {
+/** A record named by `recordName` whose process ran on this machine and is gone. */
+export function isDeadHere(record: string): boolean {
   const [host, pidns, pid] = record.split("~");
   return host === encodeURIComponent(os.hostname()) && pidns === PIDNS && !isAlive(Number(pid));
 }

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { acquireLock, hashHex, isInside, readRegularFile, type Hash } from "@envforge/core";
+import { acquireLock, hashHex, isInside, leaseHeld, readRegularFile, type Hash } from "@envforge/core";
 import type { EnvironmentRegistry } from "../registry/types.js";
 import { scanCache, type CacheUnit, type UnitKind } from "./scan.js";
 import { pruneSourceMemos } from "./source-memos.js";
@@ -81,7 +81,7 @@ const NEVER_STALE = 2 ** 30;
  * 4. `maxBytes`: what is left and not a root goes, replaced generations first, oldest first.
  *
  * A unit whose build lock (`<cacheDir>/v1/locks/<target>-<hex>`) is held is skipped: a build is
- * using it. Otherwise gc holds that same lock while it deletes, so no build starts on it meanwhile;
+ * using it; so is one a running command holds (a run lease, core's cache/lease.ts). Otherwise gc holds that same lock while it deletes, so no build starts on it meanwhile;
  * the entry file goes first, so nothing ever reads an entry whose artifact is half gone.
  */
 export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcReport> {
@@ -110,7 +110,10 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
   const inUse = async (unit: CacheUnit) => {
     if (!unit.target || !unit.hash) return false;
     const file = path.join(lockDir, `${unit.target}-${hashHex(unit.hash)}`);
-    if (!busy.has(file)) busy.set(file, await lockfile.check(file, { realpath: false, stale: NEVER_STALE }).catch(() => false));
+    if (!busy.has(file)) {
+      const locked = await lockfile.check(file, { realpath: false, stale: NEVER_STALE }).catch(() => false);
+      busy.set(file, locked || (await leaseHeld(root, { target: unit.target, hash: unit.hash })));
+    }
     return busy.get(file)!;
   };
 
@@ -190,6 +193,9 @@ async function remove(unit: CacheUnit, paths: string[], root: string): Promise<b
     }
   }
   try {
+    // A command running inside the entry (`envforge run`) holds it: its lease is written under
+    // this same lock, so it is either seen here or written after the entry is gone.
+    if (unit.target && unit.hash && unit.kind !== "debris" && (await leaseHeld(root, { target: unit.target, hash: unit.hash }))) return false;
     if (unit.marker && !(await stillGeneration(unit.marker, unit.generation))) return false;
     if (unit.kind === "debris" && (await gainedEntry(root, unit))) return false;
     if (unit.marker) await rm(unit.marker, { force: true });
