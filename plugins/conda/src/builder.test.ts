@@ -71,6 +71,17 @@ describe("conda target", () => {
     expect(calls(tool).filter((c) => c.args[0] === "create")).toHaveLength(1);
   });
 
+  it("says, at python.interpreterPath, that a system-managed interpreter path is not used for a prefix", { timeout: 120_000 }, async () => {
+    const tool = await fakeTool("micromamba");
+    const { engine, events } = await condaEngine();
+    const definition = { object: { python: { interpreterPath: "/usr/bin/python3", conda: { channels: ["conda-forge"], dependencies: ["numpy=1.26"] } } } };
+    const built = await engine.build(definition, { target: "conda", builderOptions: { conda: { tool: tool.path, env: { FAKE_CONDA_LOG: tool.log } } } });
+    expect(built.cached).toBe(false);
+    const warnings = events.filter((e) => e.type === "warning" && e.code === "W_INTERPRETER_IGNORED");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ message: expect.stringContaining("/usr/bin/python3") });
+  });
+
   it("locks with conda's sha256 form, and falls back to md5 on a conda without it", async () => {
     for (const [noSha, expected] of [[false, { sha256: "ab".repeat(32) }], [true, { md5: "0123456789abcdef0123456789abcdef" }]] as const) {
       const tool = await fakeTool("conda");

@@ -87,6 +87,16 @@ export async function planBuild(canonical: BuildContext["canonical"], options: C
 
 export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilderOptions): Promise<BuildOutput> {
   const options = resolveBuilderOptions(defaults, ctx.options.conda);
+  // Never ignored silently: the prefix gets conda's own python (pinned by python.version).
+  const asked = ctx.spec.sections.python as { userManaged?: boolean; interpreterPath?: string } | undefined;
+  if (asked?.interpreterPath !== undefined && asked.userManaged !== true) {
+    ctx.warn(
+      "W_INTERPRETER_IGNORED",
+      `python.interpreterPath ${asked.interpreterPath} is not used by the conda target: the prefix brings its own interpreter`,
+      ctx.spec.loaded.locator.locate(["python", "interpreterPath"]),
+      "drop interpreterPath, or build the Python part as a venv (--target venv) from that interpreter",
+    );
+  }
   const tool = await findCondaTool(options.tool);
   const plan = await planBuild(ctx.canonical, options);
   const prefix = ctx.artifactDir;
