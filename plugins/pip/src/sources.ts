@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { EnvforgeError, hostAllowed, type ParseContext } from "@envforge/core";
 import type { BuildOptionLine, PipParsed } from "./collect.js";
 import { confineFindLinks, localFindLinks } from "./confine.js";
@@ -97,10 +98,29 @@ async function checkLine(line: BuildOptionLine, shown: string, ctx: ParseContext
     const folder = localFindLinks(value, line.baseDir, site);
     if (folder !== undefined) {
       if (!ctx.policy.allowOutsideFiles) await confineFindLinks(folder, value, ctx.spec.dir, site);
+      await refuseLinkPage(folder, shown, ctx, site);
       return;
     }
   }
   if (line.name !== "no-index") checkHost(value, shown, ctx, site);
+}
+
+/**
+ * A local find-links *file* is an HTML page pip follows the links of, to any host: with the
+ * package hosts limited by the policy, only a folder (whose archives pip lists, following nothing)
+ * keeps every download on an allowed host.
+ */
+async function refuseLinkPage(folder: string, shown: string, ctx: ParseContext, site: EnvSite): Promise<void> {
+  if (ctx.policy.indexHosts === undefined) return;
+  const info = await stat(folder).catch(() => undefined);
+  if (info === undefined || info.isDirectory()) return;
+  throw new EnvforgeError({
+    code: "E_POLICY",
+    message: `--find-links ${shown} is a page, not a folder: pip follows its links to any host, and the host policy limits package sources to ${ctx.policy.indexHosts.join(", ") || "none"}`,
+    location: site.location,
+    field: site.field,
+    hint: "point --find-links at a folder of wheels beside the definition (or let the host give the page as a builder option: -o pip.findLinks=...)",
+  });
 }
 
 function checkRequirementHost(req: PipRequirement, ctx: ParseContext): void {

@@ -83,6 +83,22 @@ describe("package source hosts", () => {
     await engine({}).hash(path.join(dir, "env.yaml"));
   });
 
+  it("under a host list, a local find-links page is E_POLICY (pip follows its links to any host); a folder is fine", async () => {
+    const dir = writeTree({
+      "env.yaml": "python:\n  pipRequirements: r.txt\n",
+      "r.txt": "x==1\n--find-links ./links.html\n",
+      "links.html": '<a href="https://evil.example/x-1-py3-none-any.whl">x</a>\n',
+      "wheels/.keep": "",
+    });
+    const engine = (policy: Partial<HostPolicy>) => createEngine({ plugins: [pipPlugin()], cacheDir: path.join(dir, "cache"), policy });
+    const e = await thrown(engine({ indexHosts: ["pypi.org"] }).hash(path.join(dir, "env.yaml")));
+    expect(e).toMatchObject({ code: "E_POLICY", location: { file: path.join(dir, "r.txt"), line: 2 } });
+    expect(e.message).toContain("is a page, not a folder");
+    await engine({}).hash(path.join(dir, "env.yaml"));
+    const folder = writeTree({ "env.yaml": "python:\n  pipRequirements: r.txt\n", "r.txt": "x==1\n--find-links ./wheels\n", "wheels/.keep": "" });
+    await createEngine({ plugins: [pipPlugin()], cacheDir: path.join(folder, "cache"), policy: { indexHosts: ["pypi.org"] } }).hash(path.join(folder, "env.yaml"));
+  });
+
   it("an index option holding whitespace is refused: pip would split it into sources nobody checked", async () => {
     const dir = writeTree({ "env.yaml": "python:\n  pipRequirements: r.txt\n", "r.txt": "x==1\n--extra-index-url 'https://pypi.org/simple https://evil.example/simple'\n" });
     const e = await thrown(createEngine({ plugins: [pipPlugin()], cacheDir: path.join(dir, "cache"), policy: { indexHosts: ["pypi.org"] } }).hash(path.join(dir, "env.yaml")));
