@@ -85,6 +85,12 @@ export interface SpecShape {
 
 /** About what one real environment definition holds (the issue's "typical" spec). */
 export const TYPICAL: SpecShape = { pip: 20, conda: 10, steps: 3, spark: 2 };
+/**
+ * The typical definition's Python part alone (its 20 pip requirements): what a `venv` build
+ * carries. Cases that build (or hit) a venv use it: the engine refuses a target that would leave
+ * a section of the definition out (E_TARGET_MISMATCH).
+ */
+export const TYPICAL_VENV: SpecShape = { pip: 20, conda: 0, steps: 0, spark: 0 };
 /** A large definition: about 400 requirements. */
 export const LARGE: SpecShape = { pip: 400, conda: 10, steps: 3, spark: 2 };
 

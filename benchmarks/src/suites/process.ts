@@ -5,7 +5,7 @@ import { CLI_PIPELINE_ID } from "@envforge/cli";
 import { benchEngine } from "../envforge.js";
 import { benchRoot, repoRoot } from "../config.js";
 import { cacacheKey, fillCacache, fillLocalCache } from "../fill.js";
-import { generateSpec, TYPICAL } from "../generators.js";
+import { generateSpec, TYPICAL_VENV } from "../generators.js";
 import { compareRuns } from "../harness.js";
 import type { CaseResult, TargetCheck } from "../model.js";
 import { checkTarget, skippedTarget, thresholdOf, type Thresholds } from "../targets.js";
@@ -68,7 +68,7 @@ async function ownMs(args: string[]): Promise<number> {
 export async function processSuite(ctx: SuiteContext): Promise<{ cases: CaseResult[]; targets: TargetCheck[] }> {
   const dir = ctx.scratch("process");
   const specFile = path.join(dir, "env.json");
-  writeFileSync(specFile, `${JSON.stringify(generateSpec(TYPICAL, 40_001), null, 2)}\n`);
+  writeFileSync(specFile, `${JSON.stringify(generateSpec(TYPICAL_VENV, 40_001), null, 2)}\n`);
   const cacheDir = path.join(dir, "cache");
   const { hash } = await benchEngine(cacheDir).hash(specFile);
   // A cache of 10k entries holding this spec's entry, in both stores.
