@@ -20,23 +20,7 @@ export interface CliExit {
  * blocked in the kernel, exit codes, one warning per process), without building `dist/` first.
  */
 export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, deadlineMs = 60_000): Promise<CliExit> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI_CHILD, ...args], {
-      cwd: path.join(repoRoot, "test"),
-      env: { ...process.env, NO_COLOR: "1", ENVFORGE_DEBUG: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), deadlineMs);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Math.round(performance.now() - t0) });
-    });
-  });
+  return startCliProcess(args, env, { deadlineMs }).exited;
 }
 
 /** It exited by itself (was not killed at the deadline), with this code. */

@@ -17,13 +17,19 @@ export interface BuildRequestFlags extends GlobalFlags {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** Adds build's request flags (same names, same defaults: target venv) to a command. */
-export function withBuildRequestFlags(command: Command): Command {
+/**
+ * Adds build's request flags (same names, same defaults: target venv) to a command; `help`
+ * words the two flags whose meaning the command narrows (`run` times the build, not its command).
+ */
+export function withBuildRequestFlags(
+  command: Command,
+  help: { rebuild?: string; timeout?: string } = {},
+): Command {
   return command
     .option("-t, --target <target>", "venv, conda, spark, docker, podman", "venv")
-    .option("--rebuild", "build a new generation even on a cache hit")
+    .option("--rebuild", help.rebuild ?? "build a new generation even on a cache hit")
     .option("--no-register", "do not register a named definition in the workspace")
-    .option("--timeout <seconds>", "kill the build (not the command) after this long")
+    .option("--timeout <seconds>", help.timeout ?? "kill the build (not the command) after this long")
     .option("-o, --option <plugin.key=value>", "builder option, repeatable (not hashed)", collect, [])
     .option("--find-links <dir-or-url>", "pip: where to find wheels (repeatable; not hashed)", collect, [])
     .option("--index-url <url>", "pip: package index (not hashed)")

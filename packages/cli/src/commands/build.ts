@@ -1,32 +1,19 @@
 import type { Command } from "commander";
 import path from "node:path";
-import type { BuilderOptions } from "@envforge/core";
 import type { Workspace, WorkspaceBuildResult } from "@envforge/workspace";
 import { EnvforgeError } from "@envforge/core";
 import { artifactPathOf, buildSummary } from "../build-summary.js";
 import { dryRun, dryRunSummary } from "../dry-run.js";
-import { parseBuilderOptions } from "../builder-options.js";
+import { builderOptionsOf, withBuildRequestFlags, type BuildRequestFlags } from "../build-request.js";
 import { CLI_PIPELINE_ID } from "../pipeline.js";
 import { registryStamp, writeReceipt } from "../registration-receipt.js";
 import { timeoutMsOf } from "../timeout-flag.js";
-import { printJson, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
+import { printJson, workspaceFor, type CommandContext } from "../context.js";
 
-interface BuildFlags extends GlobalFlags {
-  target: string;
-  rebuild?: boolean;
-  register?: boolean;
-  timeout?: string;
-  option: string[];
-  findLinks: string[];
-  indexUrl?: string;
-  index?: boolean;
+interface BuildFlags extends BuildRequestFlags {
   dryRun?: boolean;
   printArtifactPath?: boolean;
   pythonOnly?: boolean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /**
@@ -44,18 +31,16 @@ async function recordRegistration(workspace: Workspace, file: string, out: Works
 }
 
 export function registerBuild(program: Command, ctx: CommandContext): void {
-  program
-    .command("build")
-    .description("build a definition for a target, or reuse the cached build of the same hash")
-    .argument("<ref>", "definition file or folder, registered NAME[@VERSION|:LABEL], or curated:NAME")
-    .option("-t, --target <target>", "venv, conda, spark, docker, podman", "venv")
-    .option("--rebuild", "build a new generation even on a cache hit; shows what moved (the old one stays until collected)")
-    .option("--no-register", "do not register a named definition in the workspace")
-    .option("--timeout <seconds>", "kill the build (and every process it started) after this long (above 0, at most 604800 = 7 days)")
-    .option("-o, --option <plugin.key=value>", "builder option, repeatable (not hashed)", collect, [])
-    .option("--find-links <dir-or-url>", "pip: where to find wheels (repeatable; not hashed)", collect, [])
-    .option("--index-url <url>", "pip: package index (not hashed)")
-    .option("--no-index", "pip: do not use any package index")
+  withBuildRequestFlags(
+    program
+      .command("build")
+      .description("build a definition for a target, or reuse the cached build of the same hash")
+      .argument("<ref>", "definition file or folder, registered NAME[@VERSION|:LABEL], or curated:NAME"),
+    {
+      rebuild: "build a new generation even on a cache hit; shows what moved (the old one stays until collected)",
+      timeout: "kill the build (and every process it started) after this long (above 0, at most 604800 = 7 days)",
+    },
+  )
     .option("--dry-run", "say whether the build would hit and which store would answer, or what a miss would build; writes nothing")
     .option("--python-only", "venv: build the Python part of a definition that also has docker: or spark: sections (they are left out, and the build says so)")
     .option("--print-artifact-path", "print only the artifact's path (an image: its reference) on stdout, for $(envforge build --print-artifact-path FILE)")
@@ -66,11 +51,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
       }
       // A dry run registers nothing either: the read-only engine and no registration.
       const { workspace } = workspaceFor(ctx, flags.dryRun ? { ...flags, register: false } : flags, { readOnly: flags.dryRun === true });
-      const builderOptions: BuilderOptions = parseBuilderOptions(flags.option);
-      const pip = (builderOptions.pip ??= {});
-      if (flags.findLinks.length > 0) pip.findLinks = flags.findLinks.map((f) => (/^[a-z]+:\/\//i.test(f) ? f : resolvePath(ctx.io, f)));
-      if (flags.indexUrl) pip.indexUrl = flags.indexUrl;
-      if (flags.index === false) pip.noIndex = true;
+      const builderOptions = builderOptionsOf(ctx, flags);
       if (flags.dryRun) {
         const report = await dryRun(workspace, ref, { target: flags.target, rebuild: flags.rebuild, pythonOnly: flags.pythonOnly, builderOptions });
         if (flags.json) printJson(ctx, { ok: true, ...report });
