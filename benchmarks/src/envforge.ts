@@ -1,5 +1,5 @@
 import { bundledPlugins, CLI_PIPELINE_ID } from "@envforge/cli";
-import { createEngine, type Engine, type EngineOptions, type ParsedSpec } from "@envforge/core";
+import { createEngine, type Engine, type EngineOptions, type ParsedSpec } from "@envforge/core/plugin-kit";
 
 /** An engine as the `envforge` command builds it: every bundled plugin, the given cache, the CLI's pipeline id. */
 export function benchEngine(cacheDir: string, options: Omit<EngineOptions, "plugins" | "cacheDir"> = {}): Engine {

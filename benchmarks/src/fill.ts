@@ -1,7 +1,7 @@
 import { createHash, hash as cryptoHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { CacheEntry, Hash } from "@envforge/core";
+import type { CacheEntry, Hash } from "@envforge/core/plugin-kit";
 
 /**
  * Writes cache entries straight into each store's on-disk layout, so a million entries take a

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execaSync } from "execa";
-import { EnvforgeError, formatError } from "@envforge/core";
+import { EnvforgeError, formatError } from "@envforge/core/plugin-kit";
 import { parseCommandLine, performanceDoc, readConfig, repoRoot, trackedResultsDir, UsageError, type BenchConfig, type SuiteName } from "./config.js";
 import type { CaseResult, RunResult, TargetCheck } from "./model.js";
 import { renderPerformance, writeReports } from "./report.js";

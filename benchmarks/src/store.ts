@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { CacheEntry, CacheKey, Hash } from "@envforge/core";
+import type { CacheEntry, CacheKey, Hash } from "@envforge/core/plugin-kit";
 import { UsageError } from "./config.js";
 import { missHash, sampleEntry } from "./fill.js";
 

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectExit, runCliProcess } from "../support/cli-process.js";
 import { tempDir } from "../support/engine.js";

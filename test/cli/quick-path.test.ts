@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createEngine, type Engine, type EngineEvent, type EnginePlugin, type EngineOptions } from "@envforge/core";
+import { createEngine, type Engine, type EngineEvent, type EnginePlugin, type EngineOptions } from "@envforge/core/plugin-kit";
 import { quickHit } from "@envforge/core/quick";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { describe, expect, it } from "vitest";

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createEngine, type CacheEntry, type Engine } from "@envforge/core";
+import { createEngine, type CacheEntry, type Engine } from "@envforge/core/plugin-kit";
 import { bundledPlugins } from "@envforge/cli";
 import { gc } from "@envforge/workspace";
 import { beforeAll, describe, expect, it } from "vitest";

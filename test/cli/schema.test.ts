@@ -10,7 +10,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SCHEMA_ID } from "@envforge/core";
+import { SCHEMA_ID } from "@envforge/core/plugin-kit";
 import { corpus } from "../fuzz/arbitraries.js";
 import { tempDir, testEngine } from "../support/engine.js";
 import { repoRoot } from "../support/paths.js";

@@ -1,5 +1,5 @@
 import { main, quickBuild, type CliIO } from "@envforge/cli";
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 
 export interface CliRun {
   code: number;

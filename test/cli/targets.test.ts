@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError, type EngineEvent } from "@envforge/core";
+import { EnvforgeError, type EngineEvent } from "@envforge/core/plugin-kit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir, testEngine } from "../support/engine.js";
 import { makeWheel } from "../support/wheels.js";

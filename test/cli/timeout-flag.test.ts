@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { tempDir, testEngine } from "../support/engine.js";
 import { HANG_TARGET, hangPlugin, hangSpec } from "../support/hang-plugin.js";

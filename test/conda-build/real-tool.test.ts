@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createEngine } from "@envforge/core";
+import { createEngine } from "@envforge/core/plugin-kit";
 import { condaPlugin, findCondaTool, importCondaPrefix, lockConda, type CondaTool } from "@envforge/plugin-conda";
 import { describe, expect, it } from "vitest";
 

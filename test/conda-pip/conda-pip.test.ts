@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createEngine, type EngineEvent } from "@envforge/core";
+import { createEngine, type EngineEvent } from "@envforge/core/plugin-kit";
 import { condaPlugin } from "@envforge/plugin-conda";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { describe, expect, it } from "vitest";

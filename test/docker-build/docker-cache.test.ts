@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core";
+import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core/plugin-kit";
 import { dockerPlugin, imageDetails, LABEL_CANONICAL, LABEL_HASH, renderDockerfile } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { BASE_IMAGE, dockerSpy, setUpDocker } from "../support/docker-harness.js";

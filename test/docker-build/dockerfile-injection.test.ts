@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, EnvforgeError } from "@envforge/core";
+import { createEngine, EnvforgeError } from "@envforge/core/plugin-kit";
 import { dockerPlugin, renderDockerfile } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";
 

@@ -5,7 +5,7 @@
  * `input` before each run (index and a preview), `done` with the outcome counts, or `failure`.
  */
 import path from "node:path";
-import { ErrorCodes, EnvforgeError, PluginError, type SpecSource } from "@envforge/core";
+import { EnvforgeError, PluginError, errorInfo, type SpecSource } from "@envforge/core/plugin-kit";
 import { fc } from "@fast-check/vitest";
 import { testEngine } from "../support/engine.js";
 import { asYaml, corpus, mutatedSeed, mutatedText, schemaShaped, value } from "./arbitraries.js";
@@ -49,7 +49,7 @@ async function check(source: SpecSource): Promise<void> {
       pluginCrashes.set(site, seen);
       return;
     }
-    if (!(ErrorCodes as readonly string[]).includes(error.code) || error.message === "") throw new Error(`malformed EnvforgeError ${error.code}`, { cause: error });
+    if (errorInfo(error.code) === undefined || error.message === "") throw new Error(`malformed EnvforgeError ${error.code}`, { cause: error });
     counts.set(error.code, (counts.get(error.code) ?? 0) + 1);
   }
 }

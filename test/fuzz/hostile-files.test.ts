@@ -1,6 +1,6 @@
 import { mkdir, open, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, type SpecSource } from "@envforge/core";
+import { EnvforgeError, type SpecSource } from "@envforge/core/plugin-kit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { testEngine } from "../support/engine.js";
 import { report, tmp } from "../reliability/support.js";

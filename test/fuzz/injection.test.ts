@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, type CanonicalValue, type Engine } from "@envforge/core";
+import { EnvforgeError, type CanonicalValue, type Engine } from "@envforge/core/plugin-kit";
 import { renderDockerfile } from "@envforge/plugin-docker";
 import { pipInstallFiles, pipPlugin } from "@envforge/plugin-pip";
 import { fc } from "@fast-check/vitest";

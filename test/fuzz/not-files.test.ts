@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { EnvforgeError, type SpecSource } from "@envforge/core";
+import { EnvforgeError, type SpecSource } from "@envforge/core/plugin-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, testEngine } from "../support/engine.js";
 import { expectExit, runCliProcess } from "../support/cli-process.js";

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import { mkdir, realpath, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, ErrorCodes, isInside, type CanonicalSpec, type EnginePlugin, type ParsedSpec } from "@envforge/core";
+import { EnvforgeError, errorInfo, isInside, type CanonicalSpec, type EnginePlugin, type ParsedSpec } from "@envforge/core/plugin-kit";
 import { pipIndexSetup, pipInstallFiles, readBuilderOptions, type PipIndexSetup, type PipParsed } from "@envforge/plugin-pip";
 import { fc } from "@fast-check/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,7 +78,7 @@ describe(`requirement files from strangers (seed ${SEED})`, () => {
     let captured = 0;
     let expandedPassed = 0;
     const note = (e: unknown, lines: string[]) => {
-      if (!(e instanceof EnvforgeError) || !(ErrorCodes as readonly string[]).includes(e.code) || e.message === "" || e.code === "E_PLUGIN") {
+      if (!(e instanceof EnvforgeError) || errorInfo(e.code) === undefined || e.message === "" || e.code === "E_PLUGIN") {
         findings.push(`${JSON.stringify(lines)}: not a clean refusal: ${e instanceof Error ? e.stack : String(e)}`);
         return;
       }

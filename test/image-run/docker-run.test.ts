@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Activation, type ActivationContext, type CacheEntry, type Engine } from "@envforge/core";
+import { createEngine, type Activation, type ActivationContext, type CacheEntry, type Engine } from "@envforge/core/plugin-kit";
 import { dockerPlugin } from "@envforge/plugin-docker";
 import { makeTinyRootfs } from "../support/base-image.js";
 import { expectExit, runCliProcess, startCliProcess } from "../support/cli-process.js";

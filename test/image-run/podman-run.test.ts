@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Activation, type ActivationContext, type BuilderOptions, type CacheEntry, type Engine } from "@envforge/core";
+import { createEngine, type Activation, type ActivationContext, type BuilderOptions, type CacheEntry, type Engine } from "@envforge/core/plugin-kit";
 import { podmanPlugin } from "@envforge/plugin-podman";
 import { makeTinyRootfs } from "../support/base-image.js";
 import { tempDir } from "../support/engine.js";

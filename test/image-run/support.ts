@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { Activation } from "@envforge/core";
+import type { Activation } from "@envforge/core/plugin-kit";
 
 export interface Ran {
   code: number | null;

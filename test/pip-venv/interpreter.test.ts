@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createEngine, EnvforgeError, type EngineEvent } from "@envforge/core";
+import { createEngine, EnvforgeError, type EngineEvent } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { beforeAll, describe, expect, it } from "vitest";
 import { interpreterFiles } from "../../plugins/pip/src/interpreter-discovery.js";

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createEngine, MEMORY_RECHECK_MS, type CacheEntry, type Engine, type EngineEvent } from "@envforge/core";
+import { createEngine, MEMORY_RECHECK_MS, type CacheEntry, type Engine, type EngineEvent } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, runQuick } from "../cli/support.js";

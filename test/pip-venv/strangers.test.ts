@@ -4,7 +4,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createEngine, EnvforgeError, type EngineEvent, type HostPolicy, type SpecSource } from "@envforge/core";
+import { createEngine, EnvforgeError, type EngineEvent, type HostPolicy, type SpecSource } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLoggingIndex, type LoggingIndex } from "../support/logging-index.js";

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createEngine, EnvforgeError, type BuildRequest, type EngineEvent, type SpecSource } from "@envforge/core";
+import { createEngine, EnvforgeError, type BuildRequest, type EngineEvent, type SpecSource } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";

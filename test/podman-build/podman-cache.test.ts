@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, EnvforgeError, type BuilderOptions, type EngineEvent, type EnginePlugin } from "@envforge/core";
+import { createEngine, EnvforgeError, type BuilderOptions, type EngineEvent, type EnginePlugin } from "@envforge/core/plugin-kit";
 import { dockerPlugin, LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/plugin-docker";
 import { podmanImageDetails, podmanPlugin, type PodmanPluginOptions } from "@envforge/plugin-podman";
 import { pipPlugin } from "@envforge/plugin-pip";

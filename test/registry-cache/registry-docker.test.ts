@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core";
+import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core/plugin-kit";
 import { dockerPlugin, LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { MEDIA_OCI_MANIFEST, registryCachePlugin, registryDetails, type RegistryCacheOptions } from "@envforge/plugin-registry-cache";

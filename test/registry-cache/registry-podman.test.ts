@@ -3,7 +3,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core";
+import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core/plugin-kit";
 import { LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/plugin-docker";
 import { podmanPlugin, type PodmanPluginOptions } from "@envforge/plugin-podman";
 import { pipPlugin } from "@envforge/plugin-pip";

@@ -12,7 +12,7 @@ import { cp, mkdtemp, readFile, readdir, rm, truncate, writeFile } from "node:fs
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, type BuilderOptions, type CacheEntry, type Engine, type SpecSource } from "@envforge/core";
+import { createEngine, type BuilderOptions, type CacheEntry, type Engine, type SpecSource } from "@envforge/core/plugin-kit";
 import { dockerPlugin, LABEL_HASH } from "@envforge/plugin-docker";
 import { podmanPlugin } from "@envforge/plugin-podman";
 import { findIvyJar, sparkPlugin } from "@envforge/plugin-spark";

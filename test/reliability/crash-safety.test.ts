@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createEngine, type CacheEntry } from "@envforge/core";
+import { createEngine, type CacheEntry } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { describe, expect, it } from "vitest";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";

@@ -4,7 +4,7 @@ import { mkdir, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createEngine, hashHex, type EngineEvent, type Hash } from "@envforge/core";
+import { createEngine, hashHex, type EngineEvent, type Hash } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/support.js";
 import { PROBE_TARGET, probePlugin, probeSpec } from "../support/reliability-plugin.js";

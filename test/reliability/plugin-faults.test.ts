@@ -1,5 +1,5 @@
 import path from "node:path";
-import { createEngine, EnvforgeError, PluginError, type Engine, type EngineEvent, type EnginePlugin } from "@envforge/core";
+import { createEngine, EnvforgeError, PluginError, type Engine, type EngineEvent, type EnginePlugin } from "@envforge/core/plugin-kit";
 import { dockerPlugin, renderDockerfile } from "@envforge/plugin-docker";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";

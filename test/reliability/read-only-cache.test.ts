@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createEngine, type EngineEvent, type EnginePlugin } from "@envforge/core";
+import { createEngine, type EngineEvent, type EnginePlugin } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runQuick } from "../cli/support.js";

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createEngine, EnvforgeError } from "@envforge/core";
+import { createEngine, EnvforgeError } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { afterAll, describe, expect, it } from "vitest";
 import { auditCache } from "../support/cache-audit.js";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createEngine, type BuilderOptions, type EngineEvent, type EnginePlugin } from "@envforge/core";
+import { createEngine, type BuilderOptions, type EngineEvent, type EnginePlugin, type WarningCode } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/support.js";
@@ -127,7 +127,7 @@ describe.skipIf(noVenv)(titleWithReason("secrets never leave the build (real ven
           const all = JSON.stringify(ctx.options);
           ctx.log(`options: ${all}`);
           ctx.emit({ type: "log", hash: ctx.hash, target: ctx.target, stream: "info", line: `direct: ${all}` });
-          ctx.warn("W_CARELESS", `warned: ${all}`);
+          ctx.warn("W_CARELESS" as WarningCode, `warned: ${all}`);
           if (mode === "throw") throw new Error(`cannot use ${all}`, { cause: new Error(`because of ${all}`) });
           return undefined;
         }),

@@ -3,7 +3,7 @@ import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { acquireLock, findStaleLock, reclaimLock, createEngine } from "@envforge/core";
+import { acquireLock, findStaleLock, reclaimLock, createEngine } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { auditCache } from "../support/cache-audit.js";
 import type { ChildJob } from "../support/reliability-child.js";

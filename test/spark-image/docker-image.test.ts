@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFile, mkdir } from "node:fs/promises";
-import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core";
+import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core/plugin-kit";
 import { dockerPlugin } from "@envforge/plugin-docker";
 import { findIvyJar, sparkPlugin } from "@envforge/plugin-spark";
 import { makeMavenRepo, missingTools } from "../../plugins/spark/src/testing/maven-repo.js";

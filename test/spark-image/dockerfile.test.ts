@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createEngine } from "@envforge/core";
+import { createEngine } from "@envforge/core/plugin-kit";
 import { dockerPlugin, renderDockerfile } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { findIvyJar, sparkPlugin } from "@envforge/plugin-spark";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { findStaleLock, LocalStore, type CacheEntry, type Hash } from "@envforge/core";
+import { findStaleLock, LocalStore, type CacheEntry, type Hash } from "@envforge/core/plugin-kit";
 
 export interface CacheAudit {
   /** Entry files the engine takes as valid, whose artifact is complete. */

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createEngine, type Engine, type EngineEvent, type EngineOptions } from "@envforge/core";
+import { createEngine, type Engine, type EngineEvent, type EngineOptions } from "@envforge/core/plugin-kit";
 import { bundledPlugins } from "@envforge/cli";
 
 export async function tempDir(prefix = "envforge-test-"): Promise<string> {

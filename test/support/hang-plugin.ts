@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { BuildContext, EnginePlugin } from "@envforge/core";
+import type { BuildContext, EnginePlugin } from "@envforge/core/plugin-kit";
 import { execa } from "execa";
 import { z } from "zod";
 

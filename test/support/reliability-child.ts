@@ -4,7 +4,7 @@
  * one JSON line per event: `ready` (engine built, requests start now), `result`/`error` per
  * request, then `done`. With `crashPoint` it SIGKILLs itself at that point of the pipeline.
  */
-import { createEngine, isEnvforgeError, type BuilderOptions, type EnginePlugin, type SpecSource } from "@envforge/core";
+import { createEngine, isEnvforgeError, type BuilderOptions, type EnginePlugin, type SpecSource } from "@envforge/core/plugin-kit";
 import type { DockerPluginOptions } from "@envforge/plugin-docker";
 import type { PodmanPluginOptions } from "@envforge/plugin-podman";
 import type { SparkPluginOptions } from "@envforge/plugin-spark";

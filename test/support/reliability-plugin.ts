@@ -3,7 +3,7 @@ import { appendFileSync } from "node:fs";
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { BuildContext, EnginePlugin } from "@envforge/core";
+import type { BuildContext, EnginePlugin } from "@envforge/core/plugin-kit";
 import { z } from "zod";
 
 /**

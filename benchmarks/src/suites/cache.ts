@@ -3,7 +3,7 @@ import { closeSync, fdatasyncSync, mkdirSync, openSync, renameSync, writeSync } 
 import path from "node:path";
 import cacache from "cacache";
 import fastStableStringify from "fast-json-stable-stringify";
-import type { Engine, Hash, ParsedSpec } from "@envforge/core";
+import type { Engine, Hash, ParsedSpec } from "@envforge/core/plugin-kit";
 import { displayPath } from "../config.js";
 import { benchEngine, parseAll } from "../envforge.js";
 import { cacacheKey, fillCacache, filledHashes, fillLocalCache, missHash, sampleEntry } from "../fill.js";

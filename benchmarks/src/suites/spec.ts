@@ -1,7 +1,7 @@
 import { hash as cryptoHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import fastStableStringify from "fast-json-stable-stringify";
-import { EnvforgeError, formatError, type Engine, type HashResult, type ParsedSpec } from "@envforge/core";
+import { EnvforgeError, formatError, type Engine, type HashResult, type ParsedSpec } from "@envforge/core/plugin-kit";
 import { displayPath, UsageError } from "../config.js";
 import { benchEngine } from "../envforge.js";
 import { filledHashes, fillLocalCache } from "../fill.js";

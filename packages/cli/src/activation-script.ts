@@ -1,4 +1,4 @@
-import type { Activation } from "@envforge/core";
+import type { Activation } from "@envforge/core/plugin-kit";
 
 /** A POSIX shell word that is exactly `value`: single quotes, each `'` written as `'\''`. */
 export function shellQuote(value: string): string {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { BuilderOptions } from "@envforge/core";
+import type { BuilderOptions } from "@envforge/core/plugin-kit";
 import { parseBuilderOptions } from "./builder-options.js";
 import { resolvePath, type CommandContext, type GlobalFlags } from "./context.js";
 

@@ -1,4 +1,4 @@
-import { EnvforgeError, type BuilderOptions } from "@envforge/core";
+import { EnvforgeError, type BuilderOptions } from "@envforge/core/plugin-kit";
 
 /**
  * Parses `-o plugin.key=value` flags into builder options. A key given twice becomes a list, so

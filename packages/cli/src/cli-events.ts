@@ -1,4 +1,4 @@
-import type { EngineEvent } from "@envforge/core";
+import type { EngineEvent } from "@envforge/core/plugin-kit";
 import { cliHint } from "./cli-hints.js";
 
 /**

@@ -1,4 +1,4 @@
-import { createEngine, EnvforgeError, type Engine, type EnginePlugin, type HostPolicy } from "@envforge/core";
+import { createEngine, EnvforgeError, type Engine, type EnginePlugin, type HostPolicy } from "@envforge/core/plugin-kit";
 import { Workspace } from "@envforge/workspace";
 import type { Interrupt } from "./interrupt.js";
 import type { CliIO } from "./io.js";

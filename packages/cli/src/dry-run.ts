@@ -5,7 +5,7 @@
  * on a miss, what would be built: the target's builder, the canonical sections, and the
  * Dockerfile (image targets) or pip requirements (venv) it would run from.
  */
-import { EnvforgeError, type BuilderOptions, type CanonicalSpec, type CanonicalValue, type Engine, type ParsedSpec } from "@envforge/core";
+import { EnvforgeError, type BuilderOptions, type CanonicalSpec, type CanonicalValue, type Engine, type ParsedSpec } from "@envforge/core/plugin-kit";
 import { DOCKER_TARGET, renderDockerfile } from "@envforge/plugin-docker";
 import { PODMAN_TARGET } from "@envforge/plugin-podman";
 import { pipInstallFiles, VENV_TARGET } from "@envforge/plugin-pip";

@@ -1,4 +1,4 @@
-import { EnvforgeError, PluginError, formatError } from "@envforge/core";
+import { EnvforgeError, PluginError, formatError } from "@envforge/core/plugin-kit";
 import { cliHint } from "./cli-hints.js";
 import type { CliIO } from "./io.js";
 

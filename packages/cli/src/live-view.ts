@@ -1,4 +1,4 @@
-import type { EngineEvent, StageName } from "@envforge/core";
+import type { EngineEvent, StageName } from "@envforge/core/plugin-kit";
 import pc from "picocolors";
 import type { CliIO } from "./io.js";
 

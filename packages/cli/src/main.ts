@@ -1,5 +1,5 @@
 import { Command, CommanderError, Help, Option } from "commander";
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { registerBuild } from "./commands/build.js";
 import { registerCache } from "./commands/cache.js";
 import { registerCompletion } from "./commands/completion.js";

@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 
 export interface NumberRange {
   min: number;

@@ -1,4 +1,4 @@
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { condaPlugin } from "@envforge/plugin-conda";
 import { dockerPlugin } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";

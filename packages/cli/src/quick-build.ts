@@ -12,7 +12,7 @@
  * line on stderr, the summary on stdout. ENVFORGE_QUICK=0 turns it off.
  */
 import { existsSync } from "node:fs";
-import type { CacheEntry } from "@envforge/core";
+import type { CacheEntry } from "@envforge/core/plugin-kit";
 import { quickHit, readOnlyWarning } from "@envforge/core/quick";
 import { artifactPathOf, buildSummary } from "./build-summary.js";
 import { cliEvents } from "./cli-events.js";

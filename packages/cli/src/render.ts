@@ -1,4 +1,4 @@
-import type { EngineEvent } from "@envforge/core";
+import type { EngineEvent } from "@envforge/core/plugin-kit";
 import type { CliIO } from "./io.js";
 import { createLiveView } from "./live-view.js";
 

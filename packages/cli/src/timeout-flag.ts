@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 
 /**
  * The longest `--timeout`: 7 days. Node's timers hold at most 2^31-1 ms (~24.8 days) and fire at

@@ -1,3 +1,4 @@
+import type { WarningCode } from "./errors/registry.js";
 import type { Artifact, CacheEntry, Lock } from "./cache/types.js";
 import type { EngineEvent } from "./events.js";
 import type { SourceLocation } from "./location.js";
@@ -56,7 +57,7 @@ export interface BuildContext {
   readonly policy: HostPolicy;
   readonly signal: AbortSignal;
   log(line: string, stream?: "stdout" | "stderr" | "info"): void;
-  warn(code: string, message: string, location?: SourceLocation, hint?: string): void;
+  warn(code: WarningCode, message: string, location?: SourceLocation, hint?: string): void;
   emit(event: EngineEvent): void;
 }
 

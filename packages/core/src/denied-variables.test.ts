@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine, DANGEROUS_VARIABLES, EnvforgeError, STRICT_POLICY, type HostPolicy } from "./index.js";
+import { createEngine, DANGEROUS_VARIABLES, EnvforgeError, STRICT_POLICY, type HostPolicy } from "./plugin-kit.js";
 
 const tmp = () => mkdtemp(path.join(os.tmpdir(), "ef-policy-vars-"));
 

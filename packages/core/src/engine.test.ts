@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createEngine, EnvforgeError, PluginError, type EngineEvent, type EnginePlugin } from "./index.js";
+import { createEngine, EnvforgeError, PluginError, type EngineEvent, type EnginePlugin } from "./plugin-kit.js";
 
 /** A minimal section ("list") with a builder that writes a file: enough to drive the pipeline. */
 function listPlugin(counter = { builds: 0 }, options: { failBuild?: boolean; delayMs?: number } = {}): EnginePlugin {

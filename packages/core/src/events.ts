@@ -1,3 +1,4 @@
+import type { ErrorCode, WarningCode } from "./errors/registry.js";
 import type { SourceLocation } from "./location.js";
 import type { Hash } from "./spec.js";
 
@@ -46,7 +47,8 @@ export type EngineEvent = EventTime & (
   | { type: "log"; hash?: Hash | undefined; target?: string | undefined; stream: "stdout" | "stderr" | "info"; line: string }
   | {
       type: "warning";
-      code: string;
+      /** A warning's code, or an error's when a fault was recovered from (a corrupt entry moved aside). */
+      code: WarningCode | ErrorCode;
       message: string;
       location?: SourceLocation | undefined;
       hint?: string | undefined;

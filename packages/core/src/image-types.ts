@@ -1,3 +1,4 @@
+import type { WarningCode } from "./errors/registry.js";
 import type { BuilderOptions } from "./build-types.js";
 import type { CanonicalSpec, Hash, ParsedSpec } from "./spec.js";
 
@@ -39,5 +40,5 @@ export interface ImageFragmentContext {
    */
   readonly offline?: boolean | undefined;
   log(line: string, stream?: "stdout" | "stderr" | "info"): void;
-  warn(code: string, message: string, hint?: string): void;
+  warn(code: WarningCode, message: string, hint?: string): void;
 }

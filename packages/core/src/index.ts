@@ -1,40 +1,42 @@
-export * from "./build-types.js";
-export * from "./cache/types.js";
-export { LocalStore, entryKey } from "./cache/local-store.js";
-export { acquireLock, findStaleLock, reclaimLock, type HeldLock, type LockHolder, type LockOptions, type LockWatch } from "./cache/lock.js";
-export { MemoryStore, MEMORY_RECHECK_MS } from "./cache/memory-store.js";
-export { readOnlyWarning, unwritable, writeFailure, type ReadOnlyErrno } from "./cache/read-only.js";
-export { cacheIoError, errnoOf } from "./cache/io-error.js";
-export { kindOf, NotAFileError, readRegularFile, readRegularFileSync } from "./regular-file.js";
-export { checkSeal, takeSeal, type SealVerdict } from "./cache/seal.js";
-export { digestTree, TREE_ALGORITHM, type TreeManifest } from "./cache/content-digest.js";
-export { verifyEntry, type VerifyResult } from "./cache/verify.js";
-export { HASH_PREFIX, hashCanonicalText, hashHex, isHash, serializeCanonical, shortHash } from "./canonical.js";
-export { sortedSet } from "./sorted-set.js";
-export { canonicalSet } from "./canonical-set.js";
-export { didYouMean } from "./did-you-mean.js";
-export { isInside } from "./inside.js";
-export { outsideRoot } from "./outside-root.js";
-export { parseSourceDocument, type SourceDocument } from "./document.js";
-export { defaultCacheDir } from "./cache-dir.js";
+// What hosts that embed envforge and authors of plugins need; the parts plugins build with are on
+// `@envforge/core/plugin-kit`, the first-hit path on `@envforge/core/quick`.
 export { createEngine, type Engine, type EngineOptions, type EnginePlugin, type ResolvedSpec } from "./engine.js";
-export { TargetRegistry, type TargetDeclaration, type TargetFit } from "./targets.js";
-export * from "./errors.js";
-export * from "./events.js";
+export { defineSection, definePlugin, type SectionDefinition, type PluginDefinition } from "./define.js";
+export type { SectionTypes, SectionName, ParsedSection, CanonicalSection, ParsedSections, CanonicalSections } from "./section-types.js";
+export {
+  EnvforgeError,
+  PluginError,
+  isEnvforgeError,
+  createError,
+  formatError,
+  errorInfo,
+  type EnvforgeErrorData,
+  type ErrorDetails,
+  type ErrorCode,
+  type ErrorCodeRegistry,
+  type ErrorInfo,
+  type ErrorKind,
+  type WarningCode,
+  type WarningCodeRegistry,
+  type WarningInfo,
+  type PluginCodes,
+} from "./errors.js";
+export { HASH_PREFIX, isHash, shortHash } from "./canonical.js";
+export { canonicalSet } from "./canonical-set.js";
+export { sortedSet } from "./sorted-set.js";
+export { defaultCacheDir } from "./cache-dir.js";
 export { explainCanonical, type Explanation, type FieldDifference } from "./explain.js";
-export { createHooks, type EngineHooks } from "./hooks.js";
-export * from "./image-types.js";
-export { SCHEMA_ID } from "./json-schema.js";
+export { PERMISSIVE_POLICY, STRICT_POLICY, type HostPolicy } from "./policy.js";
 export { DEFAULT_LIMITS, type InputLimits } from "./limits.js";
-export * from "./location.js";
-export { sortProblems, type Validation } from "./problems.js";
-export { createRedactor } from "./redact.js";
-export * from "./sections.js";
-export * from "./spec.js";
-export { deepFreeze, frozenCopy } from "./freeze.js";
-export { DANGEROUS_VARIABLES, PERMISSIVE_POLICY, STRICT_POLICY, hostAllowed, matchesName, resolvePolicy, type HostPolicy } from "./policy.js";
-export { policyFingerprint } from "./policy-fingerprint.js";
-export { TOOL_ENV_ALLOWLIST, toolEnvSecrets, toolEnvironment } from "./tool-env.js";
+export { SCHEMA_ID } from "./json-schema.js";
+export type { EngineEvent, EngineEventType, StageName } from "./events.js";
+export type { BuildContext, BuildOutput, BuildRequest, BuildResult, BuilderOptions } from "./build-types.js";
+export type { CacheEntry, CacheHit, CacheKey, Artifact, Lock } from "./cache/types.js";
 export type { Activation, ActivationContext, ResolvedActivation } from "./activation.js";
-export { activatedEnv, type ActivationRequest, type RunRequest, type RunResult } from "./run.js";
-export { leaseHeld, LEASE_STALE_MS } from "./cache/lease.js";
+export type { ActivationRequest, RunRequest, RunResult } from "./run.js";
+export type { EngineHooks } from "./hooks.js";
+export type { ImageFragment, ImageFragmentContext } from "./image-types.js";
+export type { Validation } from "./problems.js";
+export type { SourceLocation } from "./location.js";
+export type * from "./spec.js";
+export type { CanonicalizeContext, ParseContext, SchemaBuilder, SectionFields, FieldDefinition } from "./sections.js";

@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine, type CacheEntry, type EngineEvent, type Hash } from "./index.js";
+import { createEngine, type CacheEntry, type EngineEvent, type Hash } from "./plugin-kit.js";
 
 const HASH = `efh1:${"a".repeat(64)}` as Hash;
 const entry = (hash: Hash): CacheEntry => ({

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine, EnvforgeError, PERMISSIVE_POLICY, STRICT_POLICY, type EnginePlugin, type HostPolicy } from "./index.js";
+import { createEngine, EnvforgeError, PERMISSIVE_POLICY, STRICT_POLICY, type EnginePlugin, type HostPolicy } from "./plugin-kit.js";
 import { DEFAULT_LIMITS, effectiveLimits } from "./limits.js";
 import { policyFingerprint } from "./policy-fingerprint.js";
 import { quickHit } from "./quick-hit.js";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createEngine, EnvforgeError, sortProblems, type EnginePlugin } from "./index.js";
+import { createEngine, EnvforgeError, sortProblems, type EnginePlugin } from "./plugin-kit.js";
 
 /**
  * Two sections: "items" (a list whose entries may be bad: each reported, the parse goes on) and

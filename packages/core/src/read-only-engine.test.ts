@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { STAGE_NETWORK } from "./cache/types.js";
-import { createEngine, type EngineEvent, type EnginePlugin } from "./index.js";
+import { createEngine, type EngineEvent, type EnginePlugin, type WarningCode } from "./plugin-kit.js";
 
 /** A section and a builder that writes one file: enough to make real entries. */
 const listPlugin: EnginePlugin = {
@@ -82,7 +82,7 @@ describe("events carry the time they were emitted", () => {
     engine.hooks.event.tap("t", (e) => events.push(e));
     const before = Date.now();
     await engine.build({ object: { python: { pip: ["x"] } } }, { target: "files" });
-    engine.emit({ type: "warning", code: "W_TEST", message: "a host's own event" });
+    engine.emit({ type: "warning", code: "W_TEST" as WarningCode, message: "a host's own event" });
     const after = Date.now();
     expect(events.length).toBeGreaterThan(5);
     for (const e of events) {

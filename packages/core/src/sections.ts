@@ -1,3 +1,4 @@
+import type { WarningCode } from "./errors/registry.js";
 import type { z } from "zod";
 import type { EnvforgeError } from "./errors.js";
 import type { SourceDocument } from "./document.js";
@@ -69,7 +70,7 @@ export interface ParseContext {
   forwarded(): readonly ForwardedItem[];
   /** Hands items to another section (declared with `SchemaBuilder.order`). */
   forward(section: string, items: ForwardedItem[]): void;
-  warn(code: string, message: string, location?: SourceLocation, hint?: string): void;
+  warn(code: WarningCode, message: string, location?: SourceLocation, hint?: string): void;
   /**
    * A problem the parser can go on after (one bad line of many). When the host collects every
    * problem (`engine.validate`) it is recorded and returns; otherwise it is thrown, so builds and

@@ -1,4 +1,5 @@
 import type { Locator, SourceLocation } from "./location.js";
+import type { CanonicalSections, ParsedSections } from "./section-types.js";
 
 /** `efh1:` + lowercase hex SHA-256 of the canonical bytes (see HASH.md). */
 export type Hash = `efh1:${string}`;
@@ -58,8 +59,8 @@ export interface ParsedSpec {
   identity: SpecIdentity;
   /** Runtime variables: stored with the environment, never hashed. */
   variables: Record<string, string>;
-  /** Section name → the plugin's own parsed value. */
-  sections: Record<string, unknown>;
+  /** Section name → the plugin's own parsed value (typed through `SectionTypes`). */
+  sections: ParsedSections;
 }
 
 /** A JSON value with sets already sorted: what is serialized and hashed. */
@@ -74,8 +75,8 @@ export type CanonicalValue =
 /** The build-relevant part of a definition, in canonical form. */
 export interface CanonicalSpec {
   contract: "efh1";
-  /** Section name → canonical value; a section that contributes nothing is absent. */
-  sections: Record<string, CanonicalValue>;
+  /** Section name → canonical value; a section that contributes nothing is absent (typed through `SectionTypes`). */
+  sections: CanonicalSections;
 }
 
 /** The result of hashing: the value and what it was computed from, so it can explain itself. */

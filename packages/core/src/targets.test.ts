@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createEngine, type EngineEvent, type EnginePlugin } from "./index.js";
+import { createEngine, type EngineEvent, type EnginePlugin } from "./plugin-kit.js";
 import { quickHit } from "./quick-hit.js";
 
 /** Two sections ("pip", "extra") and two targets: "both" carries both, "pipOnly" only pip and may leave "extra" out. */

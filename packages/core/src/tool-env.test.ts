@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createEngine } from "./engine.js";
 import type { EngineEvent } from "./events.js";
+import type { WarningCode } from "./errors.js";
 import { toolEnvironment, toolEnvSecrets } from "./tool-env.js";
 
 describe("what build tools see of the host", () => {
@@ -49,7 +50,7 @@ describe("what build tools see of the host", () => {
               e.hooks.canonicalizeSection.for("careless").tap("careless", (p) => p as string);
               e.hooks.build.for("t").tapPromise("careless", async (ctx) => {
                 ctx.log(`token is ${process.env.ENVFORGE_CORE_PASSED}`);
-                ctx.warn("W_X", `warned ${process.env.ENVFORGE_CORE_PASSED}`);
+                ctx.warn("W_X" as WarningCode, `warned ${process.env.ENVFORGE_CORE_PASSED}`);
                 return { artifact: { kind: "x", path: ctx.artifactDir } };
               });
             },

@@ -1,4 +1,4 @@
-import type { CacheEntry, CanonicalSpec, Engine, ParsedSpec, SourceLocation, SpecSource } from "@envforge/core";
+import type { CacheEntry, CanonicalSpec, Engine, ParsedSpec, SourceLocation, SpecSource } from "@envforge/core/plugin-kit";
 
 export type FindingKind = "unpinned-package" | "base-image-without-digest" | "dockerfile-base-without-digest" | "no-lock";
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EnvforgeError, parseSourceDocument, type EnginePlugin, type SpecSource } from "@envforge/core";
+import { EnvforgeError, parseSourceDocument, type EnginePlugin, type SpecSource } from "@envforge/core/plugin-kit";
 import { DEFINITION_FILE } from "./definition.js";
 import { RESERVED_PREFIX } from "./registry/refs.js";
 

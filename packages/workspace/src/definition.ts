@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { isMap, parseDocument, stringify, type YAMLMap } from "yaml";
-import { EnvforgeError, readRegularFile, type Engine, type HashResult, type ParsedSpec, type SpecSource } from "@envforge/core";
+import { EnvforgeError, readRegularFile, type Engine, type HashResult, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
 
 /** File name of the definition document inside a saved folder. */
 export const DEFINITION_FILE = "env.yaml";

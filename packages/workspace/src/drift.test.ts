@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine, type LockedPackage } from "@envforge/core";
+import { createEngine, type LockedPackage } from "@envforge/core/plugin-kit";
 import { fakeBuilder } from "../fixtures/fake-builder.js";
 import { listGenerations, lockDrift, rebuildWithDrift } from "./drift.js";
 

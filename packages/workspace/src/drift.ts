@@ -1,4 +1,4 @@
-import { readRegularFile, type BuildRequest, type BuildResult, type CacheEntry, type Engine, type Lock, type LockedPackage, type ParsedSpec, type SpecSource } from "@envforge/core";
+import { readRegularFile, type BuildRequest, type BuildResult, type CacheEntry, type Engine, type Lock, type LockedPackage, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
 
 /** One package whose resolved version changed between two builds of the same hash. */
 export interface MovedPackage {

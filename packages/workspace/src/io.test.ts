@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine } from "@envforge/core";
+import { createEngine } from "@envforge/core/plugin-kit";
 import { condaPlugin } from "@envforge/plugin-conda";
 import { dockerPlugin } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, type Engine } from "@envforge/core";
+import { EnvforgeError, type Engine } from "@envforge/core/plugin-kit";
 import { importRequirementsFile } from "@envforge/plugin-pip";
 import { captureDefinition, DEFINITION_FILE, writeDefinition, type CapturedDefinition, type EnvironmentDefinition } from "./definition.js";
 

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { Document, isMap, isSeq, parseDocument } from "yaml";
-import type { Lock } from "@envforge/core";
+import type { Lock } from "@envforge/core/plugin-kit";
 import { parseMatchSpec, prepareMatchSpecs } from "@envforge/plugin-conda";
 import { canonicalName, formatMarker, formatRequirement, normalizeVersion, parsePep508, type Pep508Requirement } from "@envforge/plugin-pip";
 import { condaExact } from "./check.js";

@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { didYouMean, EnvforgeError, kindOf, type SpecSource } from "@envforge/core";
+import { didYouMean, EnvforgeError, kindOf, type SpecSource } from "@envforge/core/plugin-kit";
 import { CURATED_SCHEME, curatedEnvironment, isCuratedRef, listCurated } from "./curated.js";
 import { parseRef } from "./registry/refs.js";
 import type { EnvironmentRecord, EnvironmentRegistry } from "./registry/types.js";

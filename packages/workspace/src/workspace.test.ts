@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine, type EngineEvent } from "@envforge/core";
+import { createEngine, type EngineEvent } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { hasPythonVenv, makeWheel } from "../fixtures/wheels.js";
 import { listGenerations } from "./drift.js";

@@ -11,7 +11,7 @@ import {
   type Lock,
   type ParsedSpec,
   type SpecSource,
-} from "@envforge/core";
+} from "@envforge/core/plugin-kit";
 import { check, type CheckOptions, type ReproducibilityReport } from "./check.js";
 import { curatedEnvironment, listCurated } from "./curated.js";
 import {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine, type CacheEntry } from "@envforge/core";
+import { createEngine, type CacheEntry } from "@envforge/core/plugin-kit";
 import { condaPlugin } from "./plugin.js";
 
 /**

@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { readRegularFileSync, type Activation, type CacheEntry } from "@envforge/core";
+import { readRegularFileSync, type Activation, type CacheEntry } from "@envforge/core/plugin-kit";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { describe, expect, it, vi } from "vitest";
 import { planBuild } from "./builder.js";
 import { condaEngine, rejection, tempDir } from "./testing/helpers.js";

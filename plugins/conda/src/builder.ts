@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError, toolEnvironment, type BuildContext, type BuildOutput, type LockedPackage } from "@envforge/core";
+import { EnvforgeError, toolEnvironment, type BuildContext, type BuildOutput, type LockedPackage } from "@envforge/core/plugin-kit";
 import { z } from "zod";
 import { canonicalName, lockedPackages, parseFreeze } from "@envforge/plugin-pip";
 import { parseExplicit } from "./lock-output.js";

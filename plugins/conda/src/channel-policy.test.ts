@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, STRICT_POLICY, type HostPolicy } from "@envforge/core";
+import { EnvforgeError, STRICT_POLICY, type HostPolicy } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { condaEngine, rejection, tempDir } from "./testing/helpers.js";
 

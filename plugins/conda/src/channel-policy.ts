@@ -1,4 +1,4 @@
-import { EnvforgeError, hostAllowed, type HostPolicy, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, hostAllowed, type HostPolicy, type SourceLocation } from "@envforge/core/plugin-kit";
 
 const VARIABLE = /\$\{([^}]*)\}/g;
 const URL = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;

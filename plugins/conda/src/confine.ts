@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EnvforgeError, outsideRoot, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, outsideRoot, type SourceLocation } from "@envforge/core/plugin-kit";
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 /** What conda (`conda.common.path.is_path`) and mamba take for a path rather than a channel name. */

@@ -1,4 +1,4 @@
-import { EnvforgeError, matchesName, type HostPolicy, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, matchesName, type HostPolicy, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /**
  * The variables of a conda environment are written into the prefix (`conda-meta/state`) and set

@@ -1,4 +1,4 @@
-import { didYouMean, EnvforgeError, type FieldPath, type SourceLocation } from "@envforge/core";
+import { didYouMean, EnvforgeError, type FieldPath, type SourceLocation } from "@envforge/core/plugin-kit";
 import { MatchSpecError, parseMatchSpec, type MatchSpec } from "./matchspec.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { CanonicalValue, ImageFragment } from "@envforge/core";
+import type { CanonicalValue, ImageFragment } from "@envforge/core/plugin-kit";
 import type { CondaCanonical } from "./section.js";
 import { createArgs, TOOL_ORDER, type ToolKind } from "./tool.js";
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, parseSourceDocument } from "@envforge/core";
+import { EnvforgeError, parseSourceDocument } from "@envforge/core/plugin-kit";
 import { readEnvironment } from "./environment-file.js";
 import { prepareMatchSpecs } from "./matchspec.js";
 import { runTool } from "./run.js";

@@ -1,4 +1,4 @@
-import type { LockedPackage } from "@envforge/core";
+import type { LockedPackage } from "@envforge/core/plugin-kit";
 
 /**
  * Reads conda's explicit spec of a built prefix into lock entries: one package URL per line,

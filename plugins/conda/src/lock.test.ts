@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { hostSubdir, lockConda } from "./lock.js";
 import { parseMatchSpec } from "./matchspec.js";

@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { parseMatchSpec, prepareMatchSpecs } from "./matchspec.js";
 import { loadRattler, type Rattler } from "./rattler.js";
 import type { CondaCanonical } from "./section.js";

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { BuildContext } from "@envforge/core";
+import type { BuildContext } from "@envforge/core/plugin-kit";
 import { pipCanonicalParts, pipIndexSetup, pipInstallFiles, readBuilderOptions } from "@envforge/plugin-pip";
 
 /**

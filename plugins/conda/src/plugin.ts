@@ -1,4 +1,4 @@
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { buildCondaPrefix, TARGET, type CondaBuilderOptions } from "./builder.js";
 import { condaImageFragment } from "./image-fragment.js";
 import { activateCondaPrefix } from "./activate.js";

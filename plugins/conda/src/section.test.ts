@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, type EngineEvent } from "@envforge/core";
+import { EnvforgeError, type EngineEvent } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { condaEngine, rejection, tempDir } from "./testing/helpers.js";
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, type FieldPath, canonicalSet, frozenCopy } from "@envforge/core";
+import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, type FieldPath, canonicalSet, frozenCopy } from "@envforge/core/plugin-kit";
 import { z } from "zod";
 import { checkChannel } from "./channel-policy.js";
 import { confineChannel } from "./confine.js";

@@ -1,6 +1,6 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { parseExplicit } from "./lock-output.js";
 import { rejection, tempDir } from "./testing/helpers.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createEngine, EnvforgeError, type ActivationContext, type CacheEntry } from "@envforge/core";
+import { createEngine, EnvforgeError, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
 import { dockerActivation } from "./activate.js";
 import { imageToRun } from "./image-run.js";
 import { dockerPlugin } from "./plugin.js";

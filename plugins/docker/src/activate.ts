@@ -1,4 +1,4 @@
-import { EnvforgeError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core";
+import { EnvforgeError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
 import { DockerCli } from "./docker-cli.js";
 import { imageRunActivation } from "./image-run.js";
 import { resolveBuildOptions, type DockerBuildOptions } from "./options.js";

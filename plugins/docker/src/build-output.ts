@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 
 /** Control sequences (colours) the classic builder writes around a step's stderr. */
 // eslint-disable-next-line no-control-regex -- matching ESC is the point

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { EnvforgeError, hashHex, serializeCanonical, shortHash, type Artifact, type BuildContext, type BuildOutput, type Engine, type Hash } from "@envforge/core";
+import { EnvforgeError, hashHex, serializeCanonical, shortHash, type Artifact, type BuildContext, type BuildOutput, type Engine, type Hash } from "@envforge/core/plugin-kit";
 import { BuildOutputTracker, buildFailedError } from "./build-output.js";
 import { DockerCli, writeDockerConfig, type BuildkitMode } from "./docker-cli.js";
 import { collectImageFragments, writeBuildContext } from "./fragments.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, EnvforgeError, type EngineEvent, type Hash } from "@envforge/core";
+import { createEngine, EnvforgeError, type EngineEvent, type Hash } from "@envforge/core/plugin-kit";
 import { imageTags } from "./builder.js";
 import { resolveBuildOptions } from "./options.js";
 import { dockerPlugin } from "./plugin.js";

@@ -7,7 +7,7 @@ import {
   type CanonicalSpec,
   type Engine,
   type Hash,
-} from "@envforge/core";
+} from "@envforge/core/plugin-kit";
 import { DockerCli, type DockerConnection, type DockerImageInspect } from "./docker-cli.js";
 import { LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "./generator.js";
 

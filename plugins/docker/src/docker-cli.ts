@@ -3,7 +3,7 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 
 /** How to reach a Docker engine. None of it is hashed: the same image can be built anywhere. */
 export interface DockerConnection {

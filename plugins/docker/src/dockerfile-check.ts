@@ -1,5 +1,5 @@
 import { DockerfileParser, Keyword, type Dockerfile, type From, type Instruction } from "dockerfile-ast";
-import { didYouMean, EnvforgeError, type SourceLocation } from "@envforge/core";
+import { didYouMean, EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
 import { normalizeImageReference, type ValueSite } from "./reference.js";
 
 const KEYWORDS: string[] = Object.values(Keyword);

@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { BuilderOptions, Engine, EngineEvent, Hash, ImageFragmentContext, ParsedSpec, SpecSource } from "@envforge/core";
+import type { BuilderOptions, Engine, EngineEvent, Hash, ImageFragmentContext, ParsedSpec, SpecSource } from "@envforge/core/plugin-kit";
 import { generateDockerfile, IMAGE_VENV, type GeneratedImage, type SectionFragment } from "./generator.js";
 import { fallbackPipFragment, pythonFragment } from "./python-layers.js";
 import { DOCKER_SECTION } from "./section.js";

@@ -5,7 +5,7 @@ import path from "node:path";
 import { DockerfileParser } from "dockerfile-ast";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createEngine, EnvforgeError, serializeCanonical, type CanonicalSpec, type EnginePlugin, type Hash } from "@envforge/core";
+import { createEngine, EnvforgeError, serializeCanonical, type CanonicalSpec, type EnginePlugin, type Hash } from "@envforge/core/plugin-kit";
 import { renderDockerfile, writeBuildContext } from "./fragments.js";
 import { generateDockerfile, IMAGE_VENV, quoteDockerfileWord, type SectionFragment } from "./generator.js";
 import { dockerPlugin } from "./plugin.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalSpec, type Hash, type ImageFragment } from "@envforge/core";
+import { EnvforgeError, type CanonicalSpec, type Hash, type ImageFragment } from "@envforge/core/plugin-kit";
 import { checkStep } from "./dockerfile-check.js";
 import { dockerCanonicalOf } from "./section.js";
 

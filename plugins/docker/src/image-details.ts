@@ -1,4 +1,4 @@
-import { EnvforgeError, isHash, type CacheEntry, type Engine, type Hash, type ParsedSpec, type SpecSource } from "@envforge/core";
+import { EnvforgeError, isHash, type CacheEntry, type Engine, type Hash, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
 import { DAEMON_STORE, findImageByHash } from "./daemon-store.js";
 import { DockerCli, type DockerConnection, type DockerImageInspect } from "./docker-cli.js";
 import { LABEL_BUILDER } from "./generator.js";

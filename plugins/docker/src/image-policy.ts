@@ -1,4 +1,4 @@
-import { EnvforgeError, hostAllowed, type HostPolicy, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, hostAllowed, type HostPolicy, type SourceLocation } from "@envforge/core/plugin-kit";
 import { normalizeImageReference, type ValueSite } from "./reference.js";
 
 /** Other names of Docker Hub: the reference parser calls it `docker.io`, and so does a policy. */

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, matchesName, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core";
+import { EnvforgeError, matchesName, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
 
 /**
  * Variables the container engine's CLI (or the process that starts it) reads for itself: set on

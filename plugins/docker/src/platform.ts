@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import type { ValueSite } from "./reference.js";
 
 /** Operating systems an OCI image config may name (Go's GOOS values that images use). */

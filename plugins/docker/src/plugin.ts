@@ -1,4 +1,4 @@
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { dockerActivation } from "./activate.js";
 import { buildDockerImage, DOCKER_TARGET } from "./builder.js";
 import { tapDaemonStore, tapDaemonVerify } from "./daemon-store.js";

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError, type BuilderOptions, type CanonicalValue, type ImageFragment } from "@envforge/core";
+import { EnvforgeError, type BuilderOptions, type CanonicalValue, type ImageFragment } from "@envforge/core/plugin-kit";
 import { execForm, IMAGE_VENV } from "./generator.js";
 
 interface PythonCanonical {

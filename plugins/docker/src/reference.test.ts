@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { isImageReference, normalizeImageReference } from "./reference.js";
 
 const SHA = "sha256:" + "0123456789abcdef".repeat(4);

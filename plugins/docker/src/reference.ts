@@ -1,5 +1,5 @@
 import dockerReference from "@swimlane/docker-reference";
-import { EnvforgeError, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
 
 // The package is CommonJS; its named exports are not visible to Node's ESM loader.
 const { parseFamiliarName } = dockerReference;

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, EnvforgeError, STRICT_POLICY, type HashResult, type HostPolicy } from "@envforge/core";
+import { createEngine, EnvforgeError, STRICT_POLICY, type HashResult, type HostPolicy } from "@envforge/core/plugin-kit";
 import { dockerPlugin } from "./plugin.js";
 import { applyDockerSection, DOCKER_SECTION_TAP } from "./section.js";
 

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { EnvforgeError, frozenCopy, matchesName, type CanonicalValue, type Engine, type ParseContext, type SectionFields } from "@envforge/core";
+import { EnvforgeError, frozenCopy, matchesName, type CanonicalValue, type Engine, type ParseContext, type SectionFields } from "@envforge/core/plugin-kit";
 import { checkBaseDockerfile, checkStep, fileLocator, normalizeDockerfileText, normalizeStep } from "./dockerfile-check.js";
 import { normalizePlatform } from "./platform.js";
 import { dockerStepsRefused, imageRegistryCheck } from "./image-policy.js";

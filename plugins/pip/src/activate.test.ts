@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CacheEntry } from "@envforge/core";
+import type { CacheEntry } from "@envforge/core/plugin-kit";
 import { activateVenv } from "./activate.js";
 
 const entry = (artifact: CacheEntry["artifact"]): CacheEntry => ({

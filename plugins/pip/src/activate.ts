@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Activation, CacheEntry } from "@envforge/core";
+import type { Activation, CacheEntry } from "@envforge/core/plugin-kit";
 
 /**
  * The `venv` target's activation, as `bin/activate` does it: the venv's `bin` first on PATH,

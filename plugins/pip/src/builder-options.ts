@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import type { RequirementsBuildOptions } from "./collect.js";
 
 /**

@@ -1,4 +1,4 @@
-import { sortedSet } from "@envforge/core";
+import { sortedSet } from "@envforge/core/plugin-kit";
 import { normalizeVersion } from "./pep440.js";
 import type { MarkerItem, MarkerList, MarkerVar, Pep508Requirement, SpecifierClause } from "./pep508.js";
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
 import type { HashedOption } from "./options.js";
 import { interpretRequirement, type PipRequirement } from "./requirement.js";
 import { logicalLines, parseLine, type BuildOptionName, type RequirementsLine } from "./requirements-file.js";

@@ -1,7 +1,7 @@
 import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EnvforgeError, isInside } from "@envforge/core";
+import { EnvforgeError, isInside } from "@envforge/core/plugin-kit";
 import type { EnvSite } from "./env-refs.js";
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;

@@ -1,4 +1,4 @@
-import { EnvforgeError, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /**
  * `${NAME}` in a value a definition controls (an index URL, a find-links path, a trusted host).

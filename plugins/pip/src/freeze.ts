@@ -1,4 +1,4 @@
-import type { LockedPackage } from "@envforge/core";
+import type { LockedPackage } from "@envforge/core/plugin-kit";
 import { canonicalName } from "./canonical.js";
 
 export interface FrozenLine {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { sortedUnique } from "./canonical.js";
 import { PipCollector, type RequirementsBuildOptions } from "./collect.js";
 import { canonicalOptions } from "./options.js";

@@ -1,4 +1,4 @@
-import { EnvforgeError, toolEnvironment, toolEnvSecrets, type BuildContext } from "@envforge/core";
+import { EnvforgeError, toolEnvironment, toolEnvSecrets, type BuildContext } from "@envforge/core/plugin-kit";
 import { expandVars, type PipBuilderOptions } from "./builder-options.js";
 import type { PipParsed } from "./collect.js";
 import { confineFindLinks, localFindLinks } from "./confine.js";

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /** Executable formats an interpreter comes in: ELF, and Mach-O (thin, both byte orders, and fat). */
 const MAGICS = [

@@ -1,7 +1,7 @@
 import { readdirSync, realpathSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { EnvforgeError, type BuildContext, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, type BuildContext, type SourceLocation } from "@envforge/core/plugin-kit";
 import { recognisePython } from "./interpreter-check.js";
 import { runQuiet } from "./process.js";
 

@@ -1,4 +1,4 @@
-import { EnvforgeError, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
 import { canonicalName, sortedUnique } from "./canonical.js";
 import type { HashedOptionName } from "./requirements-file.js";
 

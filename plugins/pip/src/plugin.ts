@@ -1,4 +1,4 @@
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { canonicalPipSection, declarePipFields, parsePipSection, PIP_SECTION } from "./section.js";
 import type { PipParsed } from "./collect.js";
 import { buildVenv, VENV_CARRIES, VENV_PYTHON_ONLY_LEAVES_OUT } from "./venv.js";

@@ -1,4 +1,4 @@
-import { createRedactor } from "@envforge/core";
+import { createRedactor } from "@envforge/core/plugin-kit";
 
 /** `https://user:token@host` → `https://user:***@host`, anywhere in a text (pip prints URLs the same way). */
 export function redactUrl(text: string): string {

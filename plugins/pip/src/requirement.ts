@@ -1,4 +1,4 @@
-import { EnvforgeError, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
 import { CanonicalizeError, canonicalName, formatMarker, formatRequirement, sortedUnique } from "./canonical.js";
 import { normalizeVersion } from "./pep440.js";
 import { parsePep508, Pep508SyntaxError, type Pep508Requirement } from "./pep508.js";

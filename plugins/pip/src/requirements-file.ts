@@ -1,4 +1,4 @@
-import { EnvforgeError, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /**
  * The line syntax of pip requirements files (pip's `req_file.py`): `\` continuations, comments

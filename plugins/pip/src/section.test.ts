@@ -1,7 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { importRequirementsFile } from "./import.js";
 import { pipInstallFiles } from "./section.js";
 import { canonicalOf, env, envFile, hashTree, pipEngine, refusal, writeTree } from "./test-support.js";

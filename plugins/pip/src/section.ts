@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { canonicalSet, EnvforgeError, frozenCopy, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core";
+import { canonicalSet, EnvforgeError, frozenCopy, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core/plugin-kit";
 import { PipCollector, type PipParsed } from "./collect.js";
 import { canonicalOptions } from "./options.js";
 import { conflictingPins } from "./pins.js";

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { EnvforgeError, hostAllowed, type ParseContext } from "@envforge/core";
+import { EnvforgeError, hostAllowed, type ParseContext } from "@envforge/core/plugin-kit";
 import type { BuildOptionLine, PipParsed } from "./collect.js";
 import { confineFindLinks, localFindLinks } from "./confine.js";
 import { envReferences, type EnvSite } from "./env-refs.js";

@@ -3,7 +3,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createEngine, EnvforgeError, type BuildContext, type HostPolicy } from "@envforge/core";
+import { createEngine, EnvforgeError, type BuildContext, type HostPolicy } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { readBuilderOptions } from "./builder-options.js";
 import { confineFindLinks, localFindLinks } from "./confine.js";

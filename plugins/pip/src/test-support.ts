@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createEngine, EnvforgeError, type EngineEvent, type EnginePlugin } from "@envforge/core";
+import { createEngine, EnvforgeError, type EngineEvent, type EnginePlugin } from "@envforge/core/plugin-kit";
 import { pipPlugin } from "./plugin.js";
 
 /** Test helpers for this package's unit tests (not exported from the package). */

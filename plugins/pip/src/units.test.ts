@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { expandVars, mergeIndexOptions, readBuilderOptions } from "./builder-options.js";
 import { lockedPackages, parseFreeze } from "./freeze.js";
 import { canonicalOptions, type HashedOption } from "./options.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, type BuildContext, type BuildOutput } from "@envforge/core";
+import { EnvforgeError, type BuildContext, type BuildOutput } from "@envforge/core/plugin-kit";
 import { readBuilderOptions } from "./builder-options.js";
 import { canonicalName } from "./canonical.js";
 import type { PipParsed } from "./collect.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ActivationContext, CacheEntry } from "@envforge/core";
+import type { ActivationContext, CacheEntry } from "@envforge/core/plugin-kit";
 import { podmanActivation } from "./activate.js";
 
 const ID = `sha256:${"ab".repeat(32)}`;

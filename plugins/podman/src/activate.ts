@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { EnvforgeError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core";
+import { EnvforgeError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
 import { imageRunActivation } from "@envforge/plugin-docker";
 import { resolvePodmanOptions, type PodmanBuildOptions } from "./options.js";
 import { PodmanCli } from "./podman-cli.js";

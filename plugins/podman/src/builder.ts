@@ -1,6 +1,6 @@
 import path from "node:path";
 import { execa } from "execa";
-import { createRedactor, EnvforgeError, serializeCanonical, type Artifact, type BuildContext, type BuildOutput, type Engine } from "@envforge/core";
+import { createRedactor, EnvforgeError, serializeCanonical, type Artifact, type BuildContext, type BuildOutput, type Engine } from "@envforge/core/plugin-kit";
 import {
   buildFailedError,
   collectImageFragments,

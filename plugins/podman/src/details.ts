@@ -1,4 +1,4 @@
-import { EnvforgeError, isHash, type Engine, type Hash, type ParsedSpec, type SpecSource } from "@envforge/core";
+import { EnvforgeError, isHash, type Engine, type Hash, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
 import { LABEL_BUILDER, type ImageDetails } from "@envforge/plugin-docker";
 import { PODMAN_TARGET } from "./builder.js";
 import type { PodmanConnection } from "./options.js";

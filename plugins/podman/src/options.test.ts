@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { resolvePodmanOptions } from "./options.js";
 import { PodmanCli } from "./podman-cli.js";
 

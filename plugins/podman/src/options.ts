@@ -1,4 +1,4 @@
-import { EnvforgeError, type BuilderOptions } from "@envforge/core";
+import { EnvforgeError, type BuilderOptions } from "@envforge/core/plugin-kit";
 import type { RegistryCredentials } from "@envforge/plugin-docker";
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, EnvforgeError, STRICT_POLICY, type EngineEvent, type EnginePlugin, type Hash } from "@envforge/core";
+import { createEngine, EnvforgeError, STRICT_POLICY, type EngineEvent, type EnginePlugin, type Hash } from "@envforge/core/plugin-kit";
 import { DOCKER_SECTION_TAP, dockerPlugin } from "@envforge/plugin-docker";
 import { podmanPlugin } from "./plugin.js";
 

@@ -1,4 +1,4 @@
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { applyDockerSection, imageCarries } from "@envforge/plugin-docker";
 import { podmanActivation } from "./activate.js";
 import { buildPodmanImage, PODMAN_TARGET } from "./builder.js";

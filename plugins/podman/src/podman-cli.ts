@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { EnvforgeError, type Hash } from "@envforge/core";
+import { EnvforgeError, type Hash } from "@envforge/core/plugin-kit";
 import { LABEL_HASH } from "@envforge/plugin-docker";
 import type { PodmanConnection } from "./options.js";
 

@@ -1,4 +1,4 @@
-import { serializeCanonical, STAGE_DAEMON, type CacheEntry, type CanonicalSpec, type Engine, type Hash } from "@envforge/core";
+import { serializeCanonical, STAGE_DAEMON, type CacheEntry, type CanonicalSpec, type Engine, type Hash } from "@envforge/core/plugin-kit";
 import { LABEL_BUILDER, LABEL_CANONICAL, tapImageVerify } from "@envforge/plugin-docker";
 import type { PodmanConnection } from "./options.js";
 import { imageIdOf, labelsOf, PodmanCli, platformOf, type PodmanImageInspect } from "./podman-cli.js";

@@ -1,4 +1,4 @@
-import type { CacheEntry } from "@envforge/core";
+import type { CacheEntry } from "@envforge/core/plugin-kit";
 import { LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/plugin-docker";
 import { MEDIA_DOCKER_MANIFEST, MEDIA_OCI_MANIFEST, type RegistryClient } from "./client.js";
 

@@ -1,4 +1,4 @@
-import { createRedactor, hashHex, serializeCanonical, type BuildContext, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine } from "@envforge/core";
+import { createRedactor, hashHex, serializeCanonical, type BuildContext, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine, type WarningCode } from "@envforge/core/plugin-kit";
 import type { DockerConnection } from "@envforge/plugin-docker";
 import type { PodmanConnection } from "@envforge/plugin-podman";
 import { annotateManifest, manifestAnnotations } from "./annotations.js";
@@ -72,7 +72,7 @@ export class RegistryCache {
   async store(entry: CacheEntry, ctx: BuildContext): Promise<void> {
     if (!this.#o.push || !this.#o.targets.includes(entry.target) || !entry.artifact.reference) return;
     const remote = this.remoteRef(entry);
-    const warn = (code: string, message: string, hint?: string) => ctx.warn(code, this.#redact.text(message), undefined, hint);
+    const warn = (code: WarningCode, message: string, hint?: string) => ctx.warn(code, this.#redact.text(message), undefined, hint);
     let present = false;
     const reachable = await this.#ask(
       async (client) => {
@@ -158,7 +158,7 @@ export class RegistryCache {
       : dockerTransport(pick<DockerConnection>(DOCKER_KEYS, this.#o.docker, builderOptions?.docker), settings);
   }
 
-  #warn(code: string, message: string, hint?: string): void {
+  #warn(code: WarningCode, message: string, hint?: string): void {
     this.#engine.emit({ type: "warning", code, message: this.#redact.text(message), hint });
   }
 }

@@ -1,4 +1,4 @@
-import { hashHex, type Hash } from "@envforge/core";
+import { hashHex, type Hash } from "@envforge/core/plugin-kit";
 import { LABEL_HASH } from "@envforge/plugin-docker";
 import { MEDIA_DOCKER_LIST, MEDIA_OCI_INDEX, RegistryClient, RegistryError } from "./client.js";
 import { resolveAuth } from "./credentials.js";

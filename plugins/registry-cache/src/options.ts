@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import type { DockerConnection } from "@envforge/plugin-docker";
 import type { PodmanConnection } from "@envforge/plugin-podman";
 import type { RegistryAuth } from "./client.js";

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, type EngineEvent, type Hash } from "@envforge/core";
+import { createEngine, type EngineEvent, type Hash } from "@envforge/core/plugin-kit";
 import { registryDetails } from "./details.js";
 import { registryCachePlugin } from "./plugin.js";
 

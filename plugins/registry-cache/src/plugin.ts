@@ -1,4 +1,4 @@
-import { STAGE_NETWORK, type EnginePlugin } from "@envforge/core";
+import { STAGE_NETWORK, type EnginePlugin } from "@envforge/core/plugin-kit";
 import { RegistryCache } from "./cache.js";
 import { resolveRegistryOptions, type RegistryCacheOptions } from "./options.js";
 

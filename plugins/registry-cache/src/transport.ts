@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { hashHex, type CacheEntry, type CanonicalSpec, type Hash } from "@envforge/core";
+import { hashHex, type CacheEntry, type CanonicalSpec, type Hash } from "@envforge/core/plugin-kit";
 import { DockerCli, entryFromImage, LABEL_HASH, writeDockerConfig, type DockerConnection } from "@envforge/plugin-docker";
 import { labelsOf, PodmanCli, podmanEntryFromImage, type PodmanConnection } from "@envforge/plugin-podman";
 import type { RegistryAuth } from "./client.js";

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine } from "@envforge/core";
+import { createEngine } from "@envforge/core/plugin-kit";
 import { sparkPlugin } from "./plugin.js";
 
 describe("spark target: activation", () => {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Activation, CacheEntry } from "@envforge/core";
+import type { Activation, CacheEntry } from "@envforge/core/plugin-kit";
 import { ARTIFACT_KIND } from "./builder.js";
 
 /**

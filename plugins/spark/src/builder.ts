@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { BuildContext, BuildOutput, Lock, SourceLocation } from "@envforge/core";
+import type { BuildContext, BuildOutput, Lock, SourceLocation } from "@envforge/core/plugin-kit";
 import { resolveBuilderOptions, type SparkBuilderOptions } from "./options.js";
 import { resolveSparkJars, type ResolvedJar } from "./resolve.js";
 import { SPARK_SECTION, readSparkCanonical, type SparkSection } from "./section.js";

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine, type EnvforgeError, type HostPolicy } from "@envforge/core";
+import { createEngine, type EnvforgeError, type HostPolicy } from "@envforge/core/plugin-kit";
 import { sparkPlugin } from "./plugin.js";
 
 /** A definition folder `def/` with a repository `def/m2`, a folder beside it and a link out. */

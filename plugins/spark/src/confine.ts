@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { EnvforgeError, outsideRoot, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, outsideRoot, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /**
  * A `file:` repository a definition names must lie inside the definition's folder, symlinks

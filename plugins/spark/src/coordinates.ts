@@ -1,4 +1,4 @@
-import { EnvforgeError, didYouMean, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, didYouMean, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /** A Maven artifact as Spark packages name it. Every part is case-sensitive, as in a repository path. */
 export interface MavenCoordinate {

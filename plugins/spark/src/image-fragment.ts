@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalValue, type ImageFragment, type ImageFragmentContext } from "@envforge/core";
+import { EnvforgeError, type CanonicalValue, type ImageFragment, type ImageFragmentContext } from "@envforge/core/plugin-kit";
 import { packageSites } from "./builder.js";
 import { resolveBuilderOptions, type SparkBuilderOptions } from "./options.js";
 import { resolveSparkJars } from "./resolve.js";

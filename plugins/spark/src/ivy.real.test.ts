@@ -9,7 +9,7 @@ import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type EngineEvent, type EnvforgeError } from "@envforge/core";
+import { createEngine, type EngineEvent, type EnvforgeError } from "@envforge/core/plugin-kit";
 import { findIvyJar } from "./options.js";
 import { sparkPlugin } from "./plugin.js";
 import { makeMavenRepo, missingTools, serveRepo, type FakeModule } from "./testing/maven-repo.js";

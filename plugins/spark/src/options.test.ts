@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { EnvforgeError } from "@envforge/core";
+import type { EnvforgeError } from "@envforge/core/plugin-kit";
 import { findIvyJar, findJava, resolveBuilderOptions } from "./options.js";
 import { MAVEN_CENTRAL } from "./repositories.js";
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { z } from "zod";
 import { MAVEN_CENTRAL, normalizeRepository } from "./repositories.js";
 

@@ -1,4 +1,4 @@
-import type { EnginePlugin } from "@envforge/core";
+import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { SPARK_TARGET, buildSpark } from "./builder.js";
 import { activateSpark } from "./activate.js";
 import { DEFAULT_IMAGE_ROOT, checkImageRoot, sparkImageFragment } from "./image-fragment.js";

@@ -1,4 +1,4 @@
-import { EnvforgeError, hostAllowed, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, hostAllowed, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /** What Spark and Ivy fall back to when a definition names no repository. */
 export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEngine, type EnvforgeError, type HostPolicy } from "@envforge/core";
+import { createEngine, type EnvforgeError, type HostPolicy } from "@envforge/core/plugin-kit";
 import { ivySettingsXml } from "./ivy-files.js";
 import { sparkPlugin } from "./plugin.js";
 

@@ -3,7 +3,7 @@ import { createReadStream, existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { EnvforgeError, createRedactor, toolEnvironment, type SourceLocation } from "@envforge/core";
+import { EnvforgeError, createRedactor, toolEnvironment, type SourceLocation, type WarningCode } from "@envforge/core/plugin-kit";
 import { execa } from "execa";
 import { parseCoordinate } from "./coordinates.js";
 import {
@@ -36,7 +36,7 @@ export interface ResolveIO {
   jarsDir: string;
   signal: AbortSignal;
   log(line: string, stream?: "stdout" | "stderr" | "info"): void;
-  warn(code: string, message: string, hint?: string): void;
+  warn(code: WarningCode, message: string, hint?: string): void;
   /** Where each package (canonical text) was written, to locate errors about it. */
   sites?: ReadonlyMap<string, { location: SourceLocation; field: string }> | undefined;
   /** Host variables the host passes to build tools (`policy.passEnv`); Java sees no others but core's allowlist and JAVA_HOME. */

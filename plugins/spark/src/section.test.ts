@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { createEngine, type EngineEvent, type EnvforgeError } from "@envforge/core";
+import { createEngine, type EngineEvent, type EnvforgeError } from "@envforge/core/plugin-kit";
 import { sparkPlugin } from "./plugin.js";
 
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), "envforge-spark-section-"));

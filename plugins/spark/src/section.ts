@@ -8,7 +8,7 @@ import {
   type SourceLocation,
   canonicalSet,
   frozenCopy,
-} from "@envforge/core";
+} from "@envforge/core/plugin-kit";
 import { z } from "zod";
 import {
   coordinateFromObject,

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import type { Workspace, WorkspaceBuildResult } from "@envforge/workspace";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { artifactPathOf, buildSummary } from "../build-summary.js";
 import { dryRun, dryRunSummary } from "../dry-run.js";
 import { builderOptionsOf, withBuildRequestFlags, type BuildRequestFlags } from "../build-request.js";

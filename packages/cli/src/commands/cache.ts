@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, verifyEntry, type VerifyResult } from "@envforge/core";
+import { EnvforgeError, verifyEntry, type VerifyResult } from "@envforge/core/plugin-kit";
 import { listGenerations, Sizer } from "@envforge/workspace";
 import { engineFor, printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { EXIT } from "../exit-status.js";

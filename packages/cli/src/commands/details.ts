@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, isHash, type CacheEntry, type Engine, type Hash } from "@envforge/core";
+import { EnvforgeError, isHash, type CacheEntry, type Engine, type Hash } from "@envforge/core/plugin-kit";
 import { Sizer } from "@envforge/workspace";
 import { printJson, workspaceFor, type CommandContext } from "../context.js";
 import { humanBytes } from "../human.js";

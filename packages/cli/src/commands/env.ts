@@ -4,7 +4,7 @@ import { FileRegistry } from "@envforge/workspace";
 import { cacheDirOf, printJson, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { describeDifference } from "./explain.js";
 import { describeVariableChange, runtimeVariables, variableChanges } from "../variables-diff.js";
-import { defaultCacheDir } from "@envforge/core";
+import { defaultCacheDir } from "@envforge/core/plugin-kit";
 
 interface RegisterFlags extends GlobalFlags {
   name?: string;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { FieldDifference } from "@envforge/core";
+import type { FieldDifference } from "@envforge/core/plugin-kit";
 import { printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 
 const DIFFER = 1;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, isHash, type Engine, type Hash } from "@envforge/core";
+import { EnvforgeError, isHash, type Engine, type Hash } from "@envforge/core/plugin-kit";
 import { imageDetails, type ImageDetails } from "@envforge/plugin-docker";
 import { podmanImageDetails } from "@envforge/plugin-podman";
 import { registryDetails, type RegistryDetails } from "@envforge/plugin-registry-cache";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { importCondaFile, lockConda, type CondaCanonical } from "@envforge/plugin-conda";
 import { emitDefinition } from "../output.js";
 import { workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";

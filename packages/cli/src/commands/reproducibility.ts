@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 import { EXIT } from "../exit-codes.js";
 import { numberFlag } from "../number-flag.js";
 import { printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, type Activation, type Engine, type ResolvedActivation } from "@envforge/core";
+import { EnvforgeError, type Activation, type Engine, type ResolvedActivation } from "@envforge/core/plugin-kit";
 import type { WorkspaceBuildResult } from "@envforge/workspace";
 import { builderOptionsOf, withBuildRequestFlags, type BuildRequestFlags } from "../build-request.js";
 import { reportError } from "../exit-codes.js";

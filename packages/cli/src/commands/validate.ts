@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, formatError } from "@envforge/core";
+import { EnvforgeError, formatError } from "@envforge/core/plugin-kit";
 import { cliHint } from "../cli-hints.js";
 import { printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { EXIT, exitCodeOf } from "../exit-codes.js";

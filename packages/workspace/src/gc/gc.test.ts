@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { createEngine, hashHex, type Engine, type Hash } from "@envforge/core";
+import { createEngine, hashHex, type Engine, type Hash } from "@envforge/core/plugin-kit";
 import { fakeBuilder } from "../../fixtures/fake-builder.js";
 import { MemoryRegistry } from "../registry/state-registry.js";
 import { gc } from "./gc.js";

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { acquireLock, hashHex, isInside, leaseHeld, readRegularFile, type Hash } from "@envforge/core";
+import { acquireLock, hashHex, isInside, leaseHeld, readRegularFile, type Hash } from "@envforge/core/plugin-kit";
 import type { EnvironmentRegistry } from "../registry/types.js";
 import { scanCache, type CacheUnit, type UnitKind } from "./scan.js";
 import { pruneSourceMemos } from "./source-memos.js";

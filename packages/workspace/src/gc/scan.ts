@@ -1,6 +1,6 @@
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
-import { readRegularFile, type Hash } from "@envforge/core";
+import { readRegularFile, type Hash } from "@envforge/core/plugin-kit";
 
 /**
  * What garbage collection sees in the local cache (`<cacheDir>/v1`, see core's LocalStore): one

@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { hashHex, isHash } from "@envforge/core";
+import { hashHex, isHash } from "@envforge/core/plugin-kit";
 
 /**
  * Source memos and registration receipts (`v1/sources/`, see core's source-memo.ts) whose hash no

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import type { Hash } from "@envforge/core";
+import type { Hash } from "@envforge/core/plugin-kit";
 import { FileRegistry } from "./file-registry.js";
 import type { RegistryWarning } from "./types.js";
 

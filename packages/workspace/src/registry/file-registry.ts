@@ -2,7 +2,7 @@ import { mkdir, open, rename, truncate } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
-import { cacheIoError, EnvforgeError, NotAFileError, readRegularFile, writeFailure } from "@envforge/core";
+import { cacheIoError, EnvforgeError, NotAFileError, readRegularFile, writeFailure } from "@envforge/core/plugin-kit";
 import { recover, type Recovery } from "./recover.js";
 import { StateRegistry } from "./state-registry.js";
 import { applyOperation, type RegistryOperation, type RegistryState } from "./state.js";

@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core";
+import { EnvforgeError } from "@envforge/core/plugin-kit";
 
 /** The label the registry maintains itself: the newest non-archived version. */
 export const LATEST = "latest";

@@ -3,7 +3,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Hash } from "@envforge/core";
+import type { Hash } from "@envforge/core/plugin-kit";
 import type { EnvironmentDefinition } from "../definition.js";
 import { FileRegistry } from "./file-registry.js";
 import { MemoryRegistry } from "./state-registry.js";

@@ -1,4 +1,4 @@
-import type { Hash } from "@envforge/core";
+import type { Hash } from "@envforge/core/plugin-kit";
 import {
   applyOperation,
   emptyState,

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { EnvforgeError, type Hash } from "@envforge/core";
+import { EnvforgeError, type Hash } from "@envforge/core/plugin-kit";
 import { withIdentity, type EnvironmentDefinition } from "../definition.js";
 import { checkLabel, checkName, checkVersion, formatRef, LATEST, parseRef, type EnvironmentRef } from "./refs.js";
 import type { EnvironmentRecord, EnvironmentSummary, ListOptions, RegisterInput } from "./types.js";

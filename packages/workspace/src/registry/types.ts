@@ -1,4 +1,5 @@
-import type { Hash } from "@envforge/core";
+import type { ErrorCode, WarningCode } from "@envforge/core/plugin-kit";
+import type { Hash } from "@envforge/core/plugin-kit";
 import type { EnvironmentDefinition } from "../definition.js";
 
 /** One registered version of a named environment. */
@@ -79,7 +80,7 @@ export interface EnvironmentRegistry {
 
 /** A problem the registry recovered from; hosts show it (the CLI prints it, engines emit it). */
 export interface RegistryWarning {
-  code: string;
+  code: ErrorCode | WarningCode;
   message: string;
   hint?: string | undefined;
 }
