@@ -1,4 +1,4 @@
-import { EnvforgeError, type BuilderOptions } from "@envforge/core/plugin-kit";
+import { createError, type BuilderOptions } from "@envforge/core/plugin-kit";
 
 /**
  * Parses `-o plugin.key=value` flags into builder options. A key given twice becomes a list, so
@@ -9,9 +9,7 @@ export function parseBuilderOptions(pairs: readonly string[], into: BuilderOptio
   for (const pair of pairs) {
     const match = /^([a-z][\w-]*)\.([A-Za-z][\w-]*)=(.*)$/s.exec(pair);
     if (!match) {
-      throw new EnvforgeError({
-        code: "E_INVALID_VALUE",
-        message: `invalid builder option "${pair}"`,
+      throw createError("E_INVALID_VALUE", `invalid builder option "${pair}"`, {
         hint: "write -o plugin.key=value, e.g. -o pip.indexUrl=https://pypi.example/simple",
       });
     }

@@ -1,4 +1,4 @@
-import { createEngine, EnvforgeError, type Engine, type EnginePlugin, type HostPolicy } from "@envforge/core/plugin-kit";
+import { createEngine, createError, type Engine, type EnginePlugin, type HostPolicy } from "@envforge/core/plugin-kit";
 import { Workspace } from "@envforge/workspace";
 import type { Interrupt } from "./interrupt.js";
 import type { CliIO } from "./io.js";
@@ -75,7 +75,7 @@ export function policyOf(flags: PolicyFlags): HostPolicy {
     return policyFromFlags(flags);
   } catch (cause) {
     if (!(cause instanceof PolicyFlagError)) throw cause;
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: cause.message, field: "--allow-variable", hint: "see `envforge --help` for the policy flags" });
+    throw createError("E_INVALID_VALUE", cause.message, { field: "--allow-variable", hint: "see `envforge --help` for the policy flags" });
   }
 }
 

@@ -5,7 +5,7 @@
  * on a miss, what would be built: the target's builder, the canonical sections, and the
  * Dockerfile (image targets) or pip requirements (venv) it would run from.
  */
-import { EnvforgeError, type BuilderOptions, type CanonicalSpec, type CanonicalValue, type Engine, type ParsedSpec } from "@envforge/core/plugin-kit";
+import { createError, type BuilderOptions, type CanonicalSpec, type CanonicalValue, type Engine, type ParsedSpec } from "@envforge/core/plugin-kit";
 import { DOCKER_TARGET, renderDockerfile } from "@envforge/plugin-docker";
 import { PODMAN_TARGET } from "@envforge/plugin-podman";
 import { pipInstallFiles, VENV_TARGET } from "@envforge/plugin-pip";
@@ -82,7 +82,7 @@ async function buildPlan(
 ): Promise<BuildPlan> {
   const builder = engine.hooks.build.get(target)?.taps.map((t) => t.name) ?? [];
   if (builder.length === 0) {
-    throw new EnvforgeError({ code: "E_NO_BUILDER", message: `no loaded plugin builds the target "${target}"`, hint: "targets of the bundled plugins: venv, conda, spark, docker, podman" });
+    throw createError("E_NO_BUILDER", `no loaded plugin builds the target "${target}"`, { hint: "targets of the bundled plugins: venv, conda, spark, docker, podman" });
   }
   const plan: BuildPlan = { builder, canonical: { ...result.canonical.sections }, canonicalText: result.canonicalText };
   if (IMAGE_TARGETS.has(target)) {

@@ -1,4 +1,4 @@
-import { EnvforgeError, PluginError, formatError } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, PluginError, formatError } from "@envforge/core/plugin-kit";
 import { cliHint } from "./cli-hints.js";
 import type { CliIO } from "./io.js";
 
@@ -27,7 +27,7 @@ export function reportError(error: unknown, io: CliIO, json: boolean): number {
         : { code: "E_INTERNAL", message: error instanceof Error ? error.message : String(error) };
     io.out(`${JSON.stringify({ ok: false, error: data })}\n`);
   } else if (error instanceof EnvforgeError) {
-    io.err(`${formatError(new EnvforgeError({ code: error.code, message: error.message, hint: cliHint(error.hint), location: error.location, field: error.field }))}\n`);
+    io.err(`${formatError(createError(error.code, error.message, { hint: cliHint(error.hint), location: error.location, field: error.field }))}\n`);
     const tail = error.details?.outputTail;
     // Builders often put the tail in the message already: said once.
     if (typeof tail === "string" && tail && !error.message.includes(tail.trim())) io.err(`--- last output ---\n${tail}\n`);

@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 
 /** The shell's convention for a process ended by a signal: 128 + its number (SIGINT 130, SIGTERM 143). */
 export function signalExitCode(signal: NodeJS.Signals): number {
@@ -62,9 +62,7 @@ export class Interrupt {
     if (this.received !== undefined || !this.#cancellable) process.exit(signalExitCode(signal));
     this.received = signal;
     this.#controller.abort(
-      new EnvforgeError({
-        code: "E_ABORTED",
-        message: `interrupted (${signal}): the build was stopped, and what it started was ended and removed; nothing was cached`,
+      createError("E_ABORTED", `interrupted (${signal}): the build was stopped, and what it started was ended and removed; nothing was cached`, {
         hint: "run the same command again to build it",
       }),
     );

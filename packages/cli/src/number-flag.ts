@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 
 export interface NumberRange {
   min: number;
@@ -24,9 +24,7 @@ export function numberFlag(flag: string, text: string, range: NumberRange): numb
   if (aboveMin && value <= range.max) return value;
   const kind = range.integer ? "a whole number" : "a number";
   const low = range.minInclusive === false ? `above ${range.min}` : `from ${range.min}`;
-  throw new EnvforgeError({
-    code: "E_INVALID_VALUE",
-    message: `${flag} ${JSON.stringify(text)} is not valid: give ${kind}${range.unit ? ` of ${range.unit}` : ""} ${low} to ${range.max}`,
+  throw createError("E_INVALID_VALUE", `${flag} ${JSON.stringify(text)} is not valid: give ${kind}${range.unit ? ` of ${range.unit}` : ""} ${low} to ${range.max}`, {
     field: flag,
     hint: `e.g. ${flag} ${range.example}`,
   });

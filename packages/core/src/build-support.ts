@@ -1,15 +1,13 @@
 import type { BuildRequest } from "./build-types.js";
 import { cacheIoError, isDiskFull } from "./cache/io-error.js";
-import { EnvforgeError } from "./errors.js";
+import { EnvforgeError, createError } from "./errors.js";
 
 /** Turns whatever a build threw into the error the host sees: timeout, cancel, full disk, failure. */
 export function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest, logPath: string | undefined): EnvforgeError {
   if (signal.aborted) {
     if (signal.reason instanceof EnvforgeError) return signal.reason;
     const timeout = (signal.reason as Error | undefined)?.name === "TimeoutError";
-    return new EnvforgeError({
-      code: timeout ? "E_TIMEOUT" : "E_ABORTED",
-      message: timeout ? `build of target "${request.target}" timed out after ${request.timeoutMs} ms` : `build of target "${request.target}" was cancelled`,
+    return createError(timeout ? "E_TIMEOUT" : "E_ABORTED", timeout ? `build of target "${request.target}" timed out after ${request.timeoutMs} ms` : `build of target "${request.target}" was cancelled`, {
       hint: timeout ? "raise the timeout, or check the build log for a step that hangs" : undefined,
       details: logPath ? { logPath } : undefined,
       cause,
@@ -18,9 +16,7 @@ export function toBuildError(cause: unknown, signal: AbortSignal, request: Build
   // A full disk is not the builder's fault, whichever way it surfaced (an errno, a tool's message).
   if (isDiskFull(cause)) return cacheIoError(cause, `build target "${request.target}"`, { logPath });
   if (cause instanceof EnvforgeError) return cause;
-  return new EnvforgeError({
-    code: "E_BUILD_FAILED",
-    message: `build of target "${request.target}" failed: ${(cause as Error)?.message ?? String(cause)}`,
+  return createError("E_BUILD_FAILED", `build of target "${request.target}" failed: ${(cause as Error)?.message ?? String(cause)}`, {
     hint: `the build log is at ${logPath}`,
     details: { logPath },
     cause,
@@ -52,9 +48,7 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 export function checkTimeoutMs(timeoutMs: unknown): void {
   if (timeoutMs === undefined) return;
   if (typeof timeoutMs === "number" && Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS) return;
-  throw new EnvforgeError({
-    code: "E_INVALID_VALUE",
-    message: `invalid build timeoutMs ${typeof timeoutMs === "number" ? String(timeoutMs) : JSON.stringify(timeoutMs) ?? String(timeoutMs)}: it must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}`,
+  throw createError("E_INVALID_VALUE", `invalid build timeoutMs ${typeof timeoutMs === "number" ? String(timeoutMs) : JSON.stringify(timeoutMs) ?? String(timeoutMs)}: it must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}`, {
     field: "timeoutMs",
     hint: "leave timeoutMs out for no timeout; the longest is 2^31-1 ms (about 24.8 days)",
   });

@@ -1,4 +1,4 @@
-import { EnvforgeError } from "./errors.js";
+import { createError } from "./errors.js";
 import { matchesName, type HostPolicy } from "./policy.js";
 import type { ParsedSpec } from "./spec.js";
 
@@ -13,9 +13,7 @@ export function checkDeniedVariables(spec: ParsedSpec, policy: HostPolicy): void
     const pattern = policy.deniedVariables.find((p) => matchesName(name, [p]));
     if (pattern === undefined) continue;
     const by = pattern === name ? "" : ` (matched by ${pattern})`;
-    throw new EnvforgeError({
-      code: "E_POLICY",
-      message: `the host policy does not let a definition set the variable ${name}${by}: it changes what code a run loads`,
+    throw createError("E_POLICY", `the host policy does not let a definition set the variable ${name}${by}: it changes what code a run loads`, {
       field: `variables.${name}`,
       location: spec.loaded.locator.locate(["variables", name], true),
       hint: `remove it from the definition, or, if you trust it, allow it: \`--allow-variable ${shellWord(pattern)}\` on the CLI, or leave "${pattern}" out of policy.deniedVariables`,

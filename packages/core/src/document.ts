@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
-import { EnvforgeError } from "./errors.js";
+import { createError } from "./errors.js";
 import type { FieldPath, Locator, SourceLocation } from "./location.js";
 
 /** A YAML or JSON document with a locator for error positions. */
@@ -20,9 +20,7 @@ export function parseSourceDocument(text: string, file: string): SourceDocument 
     // logLevel "error": the library must not print warnings from inside an embedded engine.
     doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: "error" });
   } catch (cause) {
-    throw new EnvforgeError({
-      code: "E_INVALID_YAML",
-      message: `cannot parse ${file}: ${(cause as Error).message}`,
+    throw createError("E_INVALID_YAML", `cannot parse ${file}: ${(cause as Error).message}`, {
       location: { file, line: 1, column: 1 },
       hint: "check the file is valid YAML or JSON",
     });
@@ -30,9 +28,7 @@ export function parseSourceDocument(text: string, file: string): SourceDocument 
   const first = doc.errors[0];
   if (first) {
     const pos = lineCounter.linePos(first.pos[0]);
-    throw new EnvforgeError({
-      code: "E_INVALID_YAML",
-      message: `invalid YAML: ${firstLine(first.message)}`,
+    throw createError("E_INVALID_YAML", `invalid YAML: ${firstLine(first.message)}`, {
       location: { file, line: pos.line, column: pos.col },
       hint:
         first.code === "DUPLICATE_KEY"
@@ -61,9 +57,7 @@ export function parseSourceDocument(text: string, file: string): SourceDocument 
   });
   if (collectionKey) {
     const pos = lineCounter.linePos(collectionKey.range?.[0] ?? 0);
-    throw new EnvforgeError({
-      code: "E_INVALID_YAML",
-      message: "a list, mapping or binary value is used as a key",
+    throw createError("E_INVALID_YAML", "a list, mapping or binary value is used as a key", {
       location: { file, line: pos.line, column: pos.col },
       hint: "keys are plain names such as `python:` or `pip:`",
     });
@@ -72,9 +66,7 @@ export function parseSourceDocument(text: string, file: string): SourceDocument 
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (cause) {
-    throw new EnvforgeError({
-      code: "E_INVALID_YAML",
-      message: `cannot read ${file}: ${(cause as Error).message}`,
+    throw createError("E_INVALID_YAML", `cannot read ${file}: ${(cause as Error).message}`, {
       location: { file, line: 1, column: 1 },
       hint: "YAML aliases are limited to 100 to bound the document's expanded size",
     });

@@ -15,7 +15,7 @@ import type { BuildContext, BuildRequest, BuildResult } from "./build-types.js";
 import { cacheIoError, fullDiskBuildError, isDiskFull, nearlyFullDisk } from "./cache/io-error.js";
 import { stopStrays } from "./cache/strays.js";
 import { checkTimeoutMs, delay, toBuildError, untilAborted } from "./build-support.js";
-import { EnvforgeError, PluginError } from "./errors.js";
+import { EnvforgeError, createError, PluginError } from "./errors.js";
 import type { EngineEvent, StageName } from "./events.js";
 import { sourceRecorder } from "./source-recorder.js";
 import { explainCanonical, type Explanation } from "./explain.js";
@@ -235,7 +235,7 @@ export function createEngine(options: EngineOptions = {}) {
     async load(source: SpecSource): Promise<LoadedSpec> {
       return timed("load", async () => {
         const loaded = await hooks.load.promise(source);
-        if (!loaded) throw new EnvforgeError({ code: "E_NOT_FOUND", message: "no loader accepted the definition source" });
+        if (!loaded) throw createError("E_NOT_FOUND", "no loader accepted the definition source");
         return loaded;
       });
     },
@@ -262,9 +262,7 @@ export function createEngine(options: EngineOptions = {}) {
       for (const name of sortKeys(Object.keys(parsed.sections))) {
         const hook = hooks.canonicalizeSection.get(name);
         if (!hook || !hook.isUsed()) {
-          throw new EnvforgeError({
-            code: "E_NO_PLUGIN",
-            message: `no loaded plugin canonicalizes the section "${name}"`,
+          throw createError("E_NO_PLUGIN", `no loaded plugin canonicalizes the section "${name}"`, {
             hint: "a section that cannot be canonicalized is never hashed raw",
           });
         }
@@ -432,13 +430,11 @@ export function createEngine(options: EngineOptions = {}) {
   async function buildLocked(parsed: ParsedSpec, result: HashResult, request: BuildRequest, started: number, fit: TargetFit): Promise<BuildResult> {
     const key = { hash: result.hash, target: request.target };
     if (options.readOnly) {
-      throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `this engine is read-only (a dry run): ${request.target} ${key.hash} is not cached, and it does not build`, hint: "build without --dry-run (an engine without readOnly)" });
+      throw createError("E_INVALID_VALUE", `this engine is read-only (a dry run): ${request.target} ${key.hash} is not cached, and it does not build`, { hint: "build without --dry-run (an engine without readOnly)" });
     }
     const hook = hooks.build.get(request.target);
     if (!hook || !hook.isUsed()) {
-      throw new EnvforgeError({
-        code: "E_NO_BUILDER",
-        message: `no loaded plugin builds the target "${request.target}"`,
+      throw createError("E_NO_BUILDER", `no loaded plugin builds the target "${request.target}"`, {
         hint: "targets of the bundled plugins: venv, conda, spark, docker, podman",
       });
     }
@@ -452,9 +448,7 @@ export function createEngine(options: EngineOptions = {}) {
     // Across processes: one builder per key; the others wait, then find the entry.
     const lost = (cause: unknown) =>
       lockLost.abort(
-        new EnvforgeError({
-          code: "E_CACHE_IO",
-          message: `lost the build lock of ${key.target} ${key.hash}: another process took it over`,
+        createError("E_CACHE_IO", `lost the build lock of ${key.target} ${key.hash}: another process took it over`, {
           hint: "this process stalled longer than the engine option lockStaleMs; raise it on slow or overloaded machines",
           cause,
         }),
@@ -531,7 +525,7 @@ export function createEngine(options: EngineOptions = {}) {
       );
       try {
         const output = await untilAborted(building, signal);
-        if (!output) throw new EnvforgeError({ code: "E_NO_BUILDER", message: `no builder accepted the target "${request.target}"` });
+        if (!output) throw createError("E_NO_BUILDER", `no builder accepted the target "${request.target}"`);
         signal.throwIfAborted();
         if (logFault) throw cacheIoError(logFault, `write the build log ${logPath}`);
         if (!(await release.verify())) lost(new Error("the lock folder was replaced"));

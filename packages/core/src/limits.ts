@@ -1,4 +1,4 @@
-import { EnvforgeError } from "./errors.js";
+import { EnvforgeError, createError } from "./errors.js";
 import { formatPath, type FieldPath, type Locator, type SourceLocation } from "./location.js";
 
 /** Bounds on input, so a hostile or broken definition is refused with a clear limit, not an OOM. */
@@ -42,9 +42,7 @@ export function checkLines(text: string, file: string, limits: InputLimits, at?:
   let lines = 1;
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
     if (++lines > limits.maxFileLines) {
-      throw new EnvforgeError({
-        code: "E_INPUT_TOO_LARGE",
-        message: `${file} has more than ${limits.maxFileLines} lines`,
+      throw createError("E_INPUT_TOO_LARGE", `${file} has more than ${limits.maxFileLines} lines`, {
         location: at?.location,
         field: at?.field,
         hint: "definitions and the files they reference must stay under the limit (engine option `limits.maxFileLines`)",
@@ -77,9 +75,7 @@ export function checkShape(data: unknown, locator: Locator, limits: InputLimits)
 }
 
 function tooLarge(message: string, path: FieldPath, locator: Locator, option: string): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_INPUT_TOO_LARGE",
-    message,
+  return createError("E_INPUT_TOO_LARGE", message, {
     field: path.length > 0 ? formatPath(path) : undefined,
     location: locator.locate(path),
     hint: `split the definition, or raise the engine option \`${option}\` if this is really intended`,

@@ -2,7 +2,7 @@ import { hash as cryptoHash } from "node:crypto";
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { parseSourceDocument } from "./document.js";
-import { EnvforgeError } from "./errors.js";
+import { createError } from "./errors.js";
 import { isInside } from "./inside.js";
 import { checkLines, checkShape, type InputLimits } from "./limits.js";
 import { nullLocator, type SourceLocation } from "./location.js";
@@ -26,9 +26,7 @@ export async function readTextFile(
     read = await readRegularFile(absolutePath, limits.maxFileBytes);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new EnvforgeError({
-      code: "E_FILE_NOT_FOUND",
-      message: cause instanceof NotAFileError ? cause.message : `cannot read ${absolutePath}: ${code === "ENOENT" ? "no such file" : String(code)}`,
+    throw createError("E_FILE_NOT_FOUND", cause instanceof NotAFileError ? cause.message : `cannot read ${absolutePath}: ${code === "ENOENT" ? "no such file" : String(code)}`, {
       location: at,
       field,
       hint:
@@ -40,9 +38,7 @@ export async function readTextFile(
   }
   const { bytes, size } = read;
   if (bytes === undefined) {
-    throw new EnvforgeError({
-      code: "E_INPUT_TOO_LARGE",
-      message: `${absolutePath} is ${size} bytes, over the limit of ${limits.maxFileBytes}`,
+    throw createError("E_INPUT_TOO_LARGE", `${absolutePath} is ${size} bytes, over the limit of ${limits.maxFileBytes}`, {
       location: at,
       field,
       hint: "definitions and the files they reference must stay under the limit (engine option `limits.maxFileBytes`)",
@@ -62,9 +58,7 @@ export async function loadSource(source: SpecSource, limits: InputLimits): Promi
   }
   if ("text" in source) {
     if (Buffer.byteLength(source.text) > limits.maxFileBytes) {
-      throw new EnvforgeError({
-        code: "E_INPUT_TOO_LARGE",
-        message: `definition ${source.file} is over the limit of ${limits.maxFileBytes} bytes`,
+      throw createError("E_INPUT_TOO_LARGE", `definition ${source.file} is over the limit of ${limits.maxFileBytes} bytes`, {
         hint: "engine option `limits.maxFileBytes` sets the bound",
       });
     }
@@ -92,9 +86,7 @@ function ownCopy(value: unknown, file: string): unknown {
   try {
     return JSON.parse(JSON.stringify(value)) as unknown;
   } catch (cause) {
-    throw new EnvforgeError({
-      code: "E_WRONG_TYPE",
-      message: `definition ${file} is not plain data: ${(cause as Error).message.split("\n")[0]}`,
+    throw createError("E_WRONG_TYPE", `definition ${file} is not plain data: ${(cause as Error).message.split("\n")[0]}`, {
       hint: "pass an object of strings, numbers, booleans, lists and mappings (what JSON or YAML can hold)",
       cause,
     });
@@ -122,9 +114,7 @@ export async function resolveReference(
   const absolute = path.resolve(baseDir, request);
   if (allowOutside) return absolute;
   const refuse = (why: string) =>
-    new EnvforgeError({
-      code: "E_FILE_OUTSIDE_ROOT",
-      message: `"${request}" ${why} the definition's folder ${rootDir}`,
+    createError("E_FILE_OUTSIDE_ROOT", `"${request}" ${why} the definition's folder ${rootDir}`, {
       location: at,
       field,
       hint: "keep referenced files beside the definition, or allow it with the engine option `allowFilesOutsideRoot`",

@@ -1,5 +1,5 @@
 import { parseSourceDocument } from "./document.js";
-import { EnvforgeError } from "./errors.js";
+import { EnvforgeError, createError } from "./errors.js";
 import { deepFreeze } from "./freeze.js";
 import type { EngineHooks } from "./hooks.js";
 import { checkShape, type InputLimits } from "./limits.js";
@@ -96,9 +96,7 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
     const hook = hooks.parseSection.get(section);
     if (!hook || !hook.isUsed()) {
       if (collecting) collecting.partial = true;
-      report(new EnvforgeError({
-        code: "E_NO_PLUGIN",
-        message: `no loaded plugin parses the section "${section}"`,
+      report(createError("E_NO_PLUGIN", `no loaded plugin parses the section "${section}"`, {
         location: loaded.locator.locate([]),
         hint: "load the plugin that handles it; core never hashes a section it cannot read",
       }));
@@ -111,9 +109,7 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
       locate: (path, key) => loaded.locator.locate(path, key),
       readFile: async (request, from) => {
         if (++files > limits.maxReferencedFiles) {
-          throw new EnvforgeError({
-            code: "E_INPUT_TOO_LARGE",
-            message: `more than ${limits.maxReferencedFiles} referenced files`,
+          throw createError("E_INPUT_TOO_LARGE", `more than ${limits.maxReferencedFiles} referenced files`, {
             location: from.location,
             field: from.field,
             hint: "check for include loops (`-r` including itself) or raise `limits.maxReferencedFiles`",

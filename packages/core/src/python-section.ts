@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { EngineHooks } from "./hooks.js";
 import type { HostPolicy } from "./policy.js";
-import { EnvforgeError } from "./errors.js";
+import { createError } from "./errors.js";
 import type { CanonicalValue, ParsedSpec } from "./spec.js";
 import type { SchemaRegistry } from "./schema.js";
 
@@ -68,18 +68,14 @@ export function checkUserManaged(spec: ParsedSpec, registry: SchemaRegistry, pol
   // Refused before any target looks at it: whichever builder runs, a user-managed definition
   // names an interpreter that the build runs (on this machine or in the image).
   if (!policy.allowUserManaged) {
-    throw new EnvforgeError({
-      code: "E_POLICY",
-      message: "python.userManaged names an interpreter the build would run, and the host policy does not allow user-managed environments",
+    throw createError("E_POLICY", "python.userManaged names an interpreter the build would run, and the host policy does not allow user-managed environments", {
       field: "python.userManaged",
       location: locator.locate(["python", "userManaged"]),
       hint: "allow it with --allow-user-managed (policy.allowUserManaged), or remove userManaged to let envforge create the environment",
     });
   }
   if (typeof python.interpreterPath !== "string") {
-    throw new EnvforgeError({
-      code: "E_MISSING_FIELD",
-      message: "python.userManaged is true but python.interpreterPath is missing",
+    throw createError("E_MISSING_FIELD", "python.userManaged is true but python.interpreterPath is missing", {
       field: "python.interpreterPath",
       location: locator.locate(["python", "userManaged"]),
       hint: "add `interpreterPath: /path/to/python3`, the interpreter the environment must use",
@@ -89,9 +85,7 @@ export function checkUserManaged(spec: ParsedSpec, registry: SchemaRegistry, pol
     if (!def.installs) continue;
     const [, child] = path.split(".");
     if (child !== undefined && python[child] !== undefined) {
-      throw new EnvforgeError({
-        code: "E_USER_MANAGED",
-        message: `python.userManaged is true, so nothing is installed, but "${path}" lists packages`,
+      throw createError("E_USER_MANAGED", `python.userManaged is true, so nothing is installed, but "${path}" lists packages`, {
         field: path,
         location: locator.locate(["python", child], true),
         hint: "remove the packages, or set userManaged: false to let envforge create the environment",

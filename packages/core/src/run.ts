@@ -6,7 +6,7 @@ import type { Activation, ActivationContext, ResolvedActivation } from "./activa
 import type { BuilderOptions } from "./build-types.js";
 import { acquireLease } from "./cache/lease.js";
 import type { CacheEntry } from "./cache/types.js";
-import { EnvforgeError } from "./errors.js";
+import { createError } from "./errors.js";
 import type { EngineHooks } from "./hooks.js";
 import type { ParsedSpec } from "./spec.js";
 
@@ -52,9 +52,7 @@ export interface RunResult {
 export async function resolveActivation(hooks: EngineHooks, entry: CacheEntry, request: ActivationRequest = {}): Promise<ResolvedActivation> {
   const hook = hooks.activate.get(entry.target);
   const cannot = () =>
-    new EnvforgeError({
-      code: "E_NO_BUILDER",
-      message: `target "${entry.target}" cannot be run: no loaded plugin activates its builds`,
+    createError("E_NO_BUILDER", `target "${entry.target}" cannot be run: no loaded plugin activates its builds`, {
       hint: "run, shell and activate work with the targets venv, conda, spark, docker and podman",
     });
   if (!hook?.isUsed()) throw cannot();
@@ -102,16 +100,14 @@ export function activatedEnv(activation: Activation, base: NodeJS.ProcessEnv): R
  */
 export async function runInside(hooks: EngineHooks, cacheRoot: string, entry: CacheEntry, argv: readonly string[], request: RunRequest = {}): Promise<RunResult> {
   if (argv.length === 0 || argv[0] === "") {
-    throw new EnvforgeError({ code: "E_MISSING_FIELD", message: "no command to run", hint: "give the command after --: envforge run REF -- python -V" });
+    throw createError("E_MISSING_FIELD", "no command to run", { hint: "give the command after --: envforge run REF -- python -V" });
   }
   const activation = await resolveActivation(hooks, entry, request);
   const release = await acquireLease(cacheRoot, entry).catch(() => undefined);
   try {
     // Checked under the lease: gc removed nothing since, and removes nothing until it is released.
     if (entry.artifact.path && !entry.artifact.reference && !existsSync(entry.artifact.path)) {
-      throw new EnvforgeError({
-        code: "E_NOT_FOUND",
-        message: `the build of ${entry.hash} for ${entry.target} is gone (${entry.artifact.path}): removed by cache gc meanwhile?`,
+      throw createError("E_NOT_FOUND", `the build of ${entry.hash} for ${entry.target} is gone (${entry.artifact.path}): removed by cache gc meanwhile?`, {
         hint: "run the command again: it builds the environment anew",
       });
     }
@@ -143,9 +139,7 @@ export async function runInside(hooks: EngineHooks, cacheRoot: string, entry: Ca
       if (result.failed && result.exitCode === undefined && result.signal === undefined) {
         const errno = (result.cause as NodeJS.ErrnoException | undefined)?.code;
         const missing = errno === "ENOENT";
-        throw new EnvforgeError({
-          code: missing ? "E_TOOL_NOT_FOUND" : "E_INVALID_VALUE",
-          message: missing ? `command not found in the environment: ${file}` : `cannot run ${file}: ${errno ?? result.shortMessage}`,
+        throw createError(missing ? "E_TOOL_NOT_FOUND" : "E_INVALID_VALUE", missing ? `command not found in the environment: ${file}` : `cannot run ${file}: ${errno ?? result.shortMessage}`, {
           hint: missing ? "check its name; PATH inside starts with the environment's bin folder" : "check that it is an executable program",
           details: { exitCode: missing ? 127 : 126 },
         });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { didYouMean } from "./did-you-mean.js";
-import { EnvforgeError } from "./errors.js";
+import { EnvforgeError, createError } from "./errors.js";
 import { editorSchema, ruleFields } from "./json-schema.js";
 import { formatPath, type FieldPath, type Locator } from "./location.js";
 import type { FieldDefinition, FieldRule, SchemaBuilder, SectionOrder } from "./sections.js";
@@ -117,9 +117,7 @@ export class SchemaRegistry implements SchemaBuilder {
 
   #requireMapping(data: unknown, locator: Locator): void {
     if (typeof data !== "object" || data === null || Array.isArray(data)) {
-      throw new EnvforgeError({
-        code: "E_WRONG_TYPE",
-        message: "an environment definition must be a mapping of fields",
+      throw createError("E_WRONG_TYPE", "an environment definition must be a mapping of fields", {
         location: locator.locate([]),
         hint: "start the file with fields such as `name:`, `python:` or `docker:`",
       });
@@ -167,9 +165,7 @@ export class SchemaRegistry implements SchemaBuilder {
       const dotted = formatPath(full);
       const plugin = SCHEMA_V1_FIELDS[dotted];
       if (plugin) {
-        return new EnvforgeError({
-          code: "E_NO_PLUGIN",
-          message: `field "${dotted}" is part of schema v1 but no loaded plugin handles it`,
+        return createError("E_NO_PLUGIN", `field "${dotted}" is part of schema v1 but no loaded plugin handles it`, {
           field: dotted,
           location: locator.locate(full, true),
           hint: `load ${plugin} (the CLI loads it by default), or remove the field`,
@@ -177,9 +173,7 @@ export class SchemaRegistry implements SchemaBuilder {
       }
       const siblings = this.#knownKeys(path);
       const guess = didYouMean(key, siblings);
-      return new EnvforgeError({
-        code: "E_UNKNOWN_KEY",
-        message: `unknown field "${dotted}"${guess ? `; did you mean "${guess}"?` : ""}`,
+      return createError("E_UNKNOWN_KEY", `unknown field "${dotted}"${guess ? `; did you mean "${guess}"?` : ""}`, {
         field: dotted,
         location: locator.locate(full, true),
         hint: `valid fields here: ${siblings.join(", ")}`,
@@ -190,17 +184,13 @@ export class SchemaRegistry implements SchemaBuilder {
     const location = locator.locate(path);
     if (issue.code === "invalid_type" || issue.code === "invalid_union") {
       const expected = describeExpected(issue);
-      return new EnvforgeError({
-        code: "E_WRONG_TYPE",
-        message: `field "${dotted}" must be ${expected}, got ${describeValue(value)}`,
+      return createError("E_WRONG_TYPE", `field "${dotted}" must be ${expected}, got ${describeValue(value)}`, {
         field: dotted,
         location,
         hint: hintFor(dotted, value, expected),
       });
     }
-    return new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `field "${dotted}": ${issue.message}`,
+    return createError("E_INVALID_VALUE", `field "${dotted}": ${issue.message}`, {
       field: dotted,
       location,
     });

@@ -1,4 +1,4 @@
-import { EnvforgeError } from "./errors.js";
+import { createError } from "./errors.js";
 import type { SchemaRegistry } from "./schema.js";
 import type { CanonicalSpec, ParsedSpec } from "./spec.js";
 
@@ -77,9 +77,7 @@ export function checkTarget(
   const { target } = request;
   const known = targets.names();
   if (!hasBuilder(target)) {
-    throw new EnvforgeError({
-      code: "E_NO_BUILDER",
-      message: `no loaded plugin builds the target "${target}"`,
+    throw createError("E_NO_BUILDER", `no loaded plugin builds the target "${target}"`, {
       field: "target",
       hint: known.length > 0 ? `known targets: ${known.join(", ")}` : "load the plugin that builds it",
     });
@@ -87,9 +85,7 @@ export function checkTarget(
   const declaration = targets.get(target);
   if (request.pythonOnly && declaration?.pythonOnlyLeavesOut === undefined) {
     const able = known.filter((t) => targets.get(t)?.pythonOnlyLeavesOut !== undefined);
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `--python-only builds a venv from the Python part of a definition; the target "${target}" has no python-only build`,
+    throw createError("E_INVALID_VALUE", `--python-only builds a venv from the Python part of a definition; the target "${target}" has no python-only build`, {
       field: "pythonOnly",
       hint: able.length > 0 ? `use it with --target ${able.join(" or --target ")}, or drop --python-only` : "drop --python-only",
     });
@@ -109,9 +105,7 @@ export function checkTarget(
     fitting.length > 0 ? `targets that carry all of it: ${fitting.join(", ")}` : "no loaded target carries all of it",
     ...(pythonOnly.length > 0 && !request.pythonOnly ? [`or build only its Python part with --target ${pythonOnly[0]} --python-only`] : []),
   ];
-  throw new EnvforgeError({
-    code: "E_TARGET_MISMATCH",
-    message: `the target "${target}" cannot carry the section${refused.length > 1 ? "s" : ""} ${refused.join(", ")} of this definition: its artifact would leave ${refused.length > 1 ? "them" : "it"} out`,
+  throw createError("E_TARGET_MISMATCH", `the target "${target}" cannot carry the section${refused.length > 1 ? "s" : ""} ${refused.join(", ")} of this definition: its artifact would leave ${refused.length > 1 ? "them" : "it"} out`, {
     location: where?.location,
     field: where?.field,
     hint: hints.join("; "),

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EnvforgeError, parseSourceDocument, type EnginePlugin, type SpecSource } from "@envforge/core/plugin-kit";
+import { createError, parseSourceDocument, type EnginePlugin, type SpecSource } from "@envforge/core/plugin-kit";
 import { DEFINITION_FILE } from "./definition.js";
 import { RESERVED_PREFIX } from "./registry/refs.js";
 
@@ -42,9 +42,7 @@ export function curatedEnvironment(ref: string): CuratedEnvironment {
   const all = listCurated();
   const found = all.find((c) => c.name === name || c.registryName === name);
   if (!found) {
-    throw new EnvforgeError({
-      code: "E_NOT_FOUND",
-      message: `no curated environment named "${name}"`,
+    throw createError("E_NOT_FOUND", `no curated environment named "${name}"`, {
       hint: `curated environments: ${all.map((c) => `${CURATED_SCHEME}${c.name}`).join(", ")}`,
     });
   }

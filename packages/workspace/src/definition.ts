@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { isMap, parseDocument, stringify, type YAMLMap } from "yaml";
-import { EnvforgeError, readRegularFile, type Engine, type HashResult, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
+import { createError, readRegularFile, type Engine, type HashResult, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
 
 /** File name of the definition document inside a saved folder. */
 export const DEFINITION_FILE = "env.yaml";
@@ -44,9 +44,7 @@ export async function definitionOf(parsed: ParsedSpec, result: HashResult, sourc
   for (const file of parsed.loaded.files) {
     const rel = path.relative(parsed.loaded.dir, file.absolutePath);
     if (rel.startsWith("..") || path.isAbsolute(rel)) {
-      throw new EnvforgeError({
-        code: "E_FILE_OUTSIDE_ROOT",
-        message: `"${file.request}" (${file.absolutePath}) is outside the definition's folder ${parsed.loaded.dir}, so it cannot be stored with the definition`,
+      throw createError("E_FILE_OUTSIDE_ROOT", `"${file.request}" (${file.absolutePath}) is outside the definition's folder ${parsed.loaded.dir}, so it cannot be stored with the definition`, {
         field: file.field,
         hint: "copy the file beside the definition and refer to it by a relative path",
       });
@@ -79,9 +77,7 @@ export function safeRelativePath(rel: string): string {
     normal.startsWith("../") ||
     normal === DEFINITION_FILE
   ) {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `a definition's file path "${rel}" is not a plain relative path inside its folder`,
+    throw createError("E_INVALID_VALUE", `a definition's file path "${rel}" is not a plain relative path inside its folder`, {
       hint: `referenced files must live beside the definition (and not be named ${DEFINITION_FILE})`,
     });
   }

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, type Engine } from "@envforge/core/plugin-kit";
+import { createError, type Engine } from "@envforge/core/plugin-kit";
 import { importRequirementsFile } from "@envforge/plugin-pip";
 import { captureDefinition, DEFINITION_FILE, writeDefinition, type CapturedDefinition, type EnvironmentDefinition } from "./definition.js";
 
@@ -17,9 +17,7 @@ export async function saveDefinition(definition: EnvironmentDefinition, dir: str
   const root = path.resolve(dir);
   const existing = await readdir(root).catch(() => [] as string[]);
   if (existing.includes(DEFINITION_FILE) && !options.overwrite) {
-    throw new EnvforgeError({
-      code: "E_CONFLICT",
-      message: `${path.join(root, DEFINITION_FILE)} already exists`,
+    throw createError("E_CONFLICT", `${path.join(root, DEFINITION_FILE)} already exists`, {
       hint: "save into an empty folder, or overwrite it (envforge save --force)",
     });
   }

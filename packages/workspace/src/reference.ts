@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { didYouMean, EnvforgeError, kindOf, type SpecSource } from "@envforge/core/plugin-kit";
+import { didYouMean, EnvforgeError, createError, kindOf, type SpecSource } from "@envforge/core/plugin-kit";
 import { CURATED_SCHEME, curatedEnvironment, isCuratedRef, listCurated } from "./curated.js";
 import { parseRef } from "./registry/refs.js";
 import type { EnvironmentRecord, EnvironmentRegistry } from "./registry/types.js";
@@ -38,7 +38,7 @@ export async function resolveReference(ref: string, options: ResolveReferenceOpt
   if (info?.isDirectory()) return { kind: "file", ...(await inFolder(abs)) };
   if (info?.isFile()) return { kind: "file", path: abs, source: { path: abs } };
   if (info) {
-    throw new EnvforgeError({ code: "E_FILE_NOT_FOUND", message: `${abs} is ${kindOf(info)}, not a file`, hint: "give a definition file: a FIFO, a socket or a device is never read" });
+    throw createError("E_FILE_NOT_FOUND", `${abs} is ${kindOf(info)}, not a file`, { hint: "give a definition file: a FIFO, a socket or a device is never read" });
   }
   const parsed = registryRef(ref);
   const names = parsed ? await registeredNames(options.registry) : [];
@@ -56,9 +56,7 @@ function curated(ref: string): Resolved {
     const name = ref.slice(CURATED_SCHEME.length);
     const all = listCurated().map((c) => c.name);
     const near = didYouMean(name, all);
-    throw new EnvforgeError({
-      code: "E_NOT_FOUND",
-      message: `no curated environment named "${name}"`,
+    throw createError("E_NOT_FOUND", `no curated environment named "${name}"`, {
       hint: `${near ? `did you mean ${CURATED_SCHEME}${near}? ` : ""}curated environments: ${all.map((c) => `${CURATED_SCHEME}${c}`).join(", ") || "none"}`,
       details: { tried: [`curated environment "${name}"`] },
     });
@@ -78,9 +76,7 @@ async function inFolder(dir: string): Promise<{ path: string; source: SpecSource
     : definitions.length > 0
       ? `give the file itself: ${definitions.slice(0, 5).map((d) => path.join(dir, d)).join(", ")}`
       : REFERENCE_FORMS;
-  throw new EnvforgeError({
-    code: "E_FILE_NOT_FOUND",
-    message: `the folder ${dir} holds no definition (looked for ${DEFINITION_NAMES.join(", ")})`,
+  throw createError("E_FILE_NOT_FOUND", `the folder ${dir} holds no definition (looked for ${DEFINITION_NAMES.join(", ")})`, {
     hint,
     details: { tried: DEFINITION_NAMES.map((n) => path.join(dir, n)) },
   });
@@ -129,9 +125,7 @@ async function nothingFound(ref: string, abs: string, name: string | undefined, 
   const key = name ?? path.basename(ref);
   const near = didYouMean(key, [...candidates.keys()]) ?? didYouMean(path.basename(ref), [...nearby.keys()]);
   const suggestion = near === undefined ? undefined : (candidates.get(near) ?? nearby.get(near));
-  return new EnvforgeError({
-    code: pathLike ? "E_FILE_NOT_FOUND" : "E_NOT_FOUND",
-    message: `nothing found for "${ref}": tried ${tried.join("; ")}`,
+  return createError(pathLike ? "E_FILE_NOT_FOUND" : "E_NOT_FOUND", `nothing found for "${ref}": tried ${tried.join("; ")}`, {
     hint: `${suggestion ? `did you mean ${suggestion}? ` : ""}${REFERENCE_FORMS}`,
     details: { tried },
   });

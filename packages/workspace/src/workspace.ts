@@ -2,6 +2,7 @@ import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import {
   EnvforgeError,
+  createError,
   readOnlyWarning,
   type BuildRequest,
   type BuildResult,
@@ -115,7 +116,7 @@ export class Workspace {
       (resolved.kind === "curated" ? curatedEnvironment(ref).registryName : undefined) ??
       (typeof definition.document.name === "string" ? definition.document.name : undefined);
     if (!name) {
-      throw new EnvforgeError({ code: "E_MISSING_FIELD", message: "the definition has no name to register it under", field: "name", hint: "add `name:` to the file, or pass a name (envforge register FILE --name NAME)" });
+      throw createError("E_MISSING_FIELD", "the definition has no name to register it under", { field: "name", hint: "add `name:` to the file, or pass a name (envforge register FILE --name NAME)" });
     }
     // A file's (or curated definition's) own `version:` is honoured; a registered one is copied as new.
     const version = options.version ?? (resolved.kind !== "registry" && definition.document.version !== undefined ? String(definition.document.version) : undefined);
@@ -223,9 +224,7 @@ export class Workspace {
       : (await this.engine.cache.local.list()).filter((e) => e.hash === hash);
     const withLock = entries.filter((e) => e.lock).sort((a, b) => b.timings.finishedAt.localeCompare(a.timings.finishedAt))[0];
     if (!withLock?.lock) {
-      throw new EnvforgeError({
-        code: "E_NOT_FOUND",
-        message: `no build of ${hash}${target ? ` for target "${target}"` : ""} with a lock was found in ${this.cacheDir}`,
+      throw createError("E_NOT_FOUND", `no build of ${hash}${target ? ` for target "${target}"` : ""} with a lock was found in ${this.cacheDir}`, {
         hint: "build the definition first (envforge build FILE): the build records the lock that pin writes back",
       });
     }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError, toolEnvironment, type BuildContext, type BuildOutput, type LockedPackage } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, toolEnvironment, type BuildContext, type BuildOutput, type LockedPackage } from "@envforge/core/plugin-kit";
 import { z } from "zod";
 import { canonicalName, lockedPackages, parseFreeze } from "@envforge/plugin-pip";
 import { parseExplicit } from "./lock-output.js";
@@ -44,9 +44,7 @@ export function resolveBuilderOptions(defaults: CondaBuilderOptions, given: unkn
   const parsed = condaBuilderOptionsSchema.safeParse(given ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `builder option conda.${issue.path.join(".") || ""}: ${issue.message}`,
+    throw createError("E_INVALID_VALUE", `builder option conda.${issue.path.join(".") || ""}: ${issue.message}`, {
       hint: `conda builder options: ${Object.keys(condaBuilderOptionsSchema.shape).join(", ")}`,
     });
   }
@@ -189,5 +187,5 @@ async function writeVariables(prefix: string, variables: Record<string, string>)
 }
 
 function failed(message: string, output: string, hint: string): EnvforgeError {
-  return new EnvforgeError({ code: "E_BUILD_FAILED", message, hint, details: { output: tail(output) } });
+  return createError("E_BUILD_FAILED", message, { hint, details: { output: tail(output) } });
 }

@@ -1,4 +1,4 @@
-import { EnvforgeError, hostAllowed, type HostPolicy, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, hostAllowed, type HostPolicy, type SourceLocation } from "@envforge/core/plugin-kit";
 
 const VARIABLE = /\$\{([^}]*)\}/g;
 const URL = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;
@@ -13,9 +13,7 @@ export function checkChannel(channel: string, policy: HostPolicy, site: { locati
   for (const m of channel.matchAll(VARIABLE)) {
     const name = m[1]!;
     if (policy.passEnv.includes(name)) continue;
-    throw new EnvforgeError({
-      code: "E_ENV_NOT_ALLOWED",
-      message: `the channel "${channel}" names the environment variable ${name}, which the host does not pass to builds`,
+    throw createError("E_ENV_NOT_ALLOWED", `the channel "${channel}" names the environment variable ${name}, which the host does not pass to builds`, {
       location: site.location,
       field: site.field,
       hint: `a definition may only use variables the host names: pass it with --pass-env ${name} (policy.passEnv)`,
@@ -28,9 +26,7 @@ export function checkChannel(channel: string, policy: HostPolicy, site: { locati
   // file:// channels have no host: they are folders, not servers.
   if (host === "" && /^file:/i.test(channel)) return;
   if (host.includes("$") || !hostAllowed(host, policy.indexHosts)) {
-    throw new EnvforgeError({
-      code: "E_POLICY",
-      message: `the channel "${channel.replace(/\/\/[^/@]*@/, "//***@")}" names the host "${host}", which the host policy does not allow`,
+    throw createError("E_POLICY", `the channel "${channel.replace(/\/\/[^/@]*@/, "//***@")}" names the host "${host}", which the host policy does not allow`, {
       location: site.location,
       field: site.field,
       hint: policy.indexHosts.length === 0

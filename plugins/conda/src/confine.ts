@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EnvforgeError, outsideRoot, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, outsideRoot, type SourceLocation } from "@envforge/core/plugin-kit";
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 /** What conda (`conda.common.path.is_path`) and mamba take for a path rather than a channel name. */
@@ -34,9 +34,7 @@ function isLocalChannel(channel: string): boolean {
  */
 export async function confineChannel(channel: string, root: string, site: { location: SourceLocation; field: string }): Promise<void> {
   const refuse = (why: string, code: "E_FILE_OUTSIDE_ROOT" | "E_INVALID_VALUE" = "E_FILE_OUTSIDE_ROOT") =>
-    new EnvforgeError({
-      code,
-      message: `the channel "${channel}" ${why}`,
+    createError(code, `the channel "${channel}" ${why}`, {
       location: site.location,
       field: site.field,
       hint: code === "E_INVALID_VALUE"

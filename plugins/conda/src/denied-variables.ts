@@ -1,4 +1,4 @@
-import { EnvforgeError, matchesName, type HostPolicy, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, matchesName, type HostPolicy, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /**
  * The variables of a conda environment are written into the prefix (`conda-meta/state`) and set
@@ -13,9 +13,7 @@ export function checkCondaVariables(
   for (const name of Object.keys(variables)) {
     const pattern = policy.deniedVariables.find((p) => matchesName(name, [p]));
     if (pattern === undefined) continue;
-    throw new EnvforgeError({
-      code: "E_POLICY",
-      message: `the host policy does not let a definition set the variable ${name}${pattern === name ? "" : ` (matched by ${pattern})`}: conda sets it on every activation, where it changes what code a run loads`,
+    throw createError("E_POLICY", `the host policy does not let a definition set the variable ${name}${pattern === name ? "" : ` (matched by ${pattern})`}: conda sets it on every activation, where it changes what code a run loads`, {
       field: `${site.field}.variables.${name}`,
       location: site.locateKey(name),
       hint: `remove it from the environment's variables, or, if you trust it, allow it: \`--allow-variable ${/^[\w.-]+$/.test(pattern) ? pattern : `'${pattern}'`}\` on the CLI, or leave "${pattern}" out of policy.deniedVariables`,

@@ -1,4 +1,4 @@
-import { didYouMean, EnvforgeError, type FieldPath, type SourceLocation } from "@envforge/core/plugin-kit";
+import { didYouMean, EnvforgeError, createError, type FieldPath, type SourceLocation } from "@envforge/core/plugin-kit";
 import { MatchSpecError, parseMatchSpec, type MatchSpec } from "./matchspec.js";
 
 /**
@@ -52,9 +52,7 @@ export function readEnvironment(source: EnvironmentSource): EnvironmentContent {
   const where = (path: FieldPath) => `${source.label}${formatRelative(path)}`;
   if (data === null || data === undefined) return { channels: [], dependencies: [], pip: [], variables: {} };
   if (!isRecord(data)) {
-    throw new EnvforgeError({
-      code: "E_WRONG_TYPE",
-      message: `${source.label.replace(/[.:]\s*$/, "")} must be a mapping with channels: and dependencies:, got ${describe(data)}`,
+    throw createError("E_WRONG_TYPE", `${source.label.replace(/[.:]\s*$/, "")} must be a mapping with channels: and dependencies:, got ${describe(data)}`, {
       field: source.field,
       location: at([]),
       hint: "write it like a conda environment.yml: `channels: [conda-forge]` and `dependencies: [numpy=1.26]`",
@@ -63,9 +61,7 @@ export function readEnvironment(source: EnvironmentSource): EnvironmentContent {
   for (const key of Object.keys(data)) {
     if (KEYS.includes(key)) continue;
     const guess = didYouMean(key, KEYS);
-    throw new EnvforgeError({
-      code: "E_UNKNOWN_KEY",
-      message: `unknown field "${where([key])}"${guess ? `; did you mean "${guess}"?` : ""}`,
+    throw createError("E_UNKNOWN_KEY", `unknown field "${where([key])}"${guess ? `; did you mean "${guess}"?` : ""}`, {
       field: source.field,
       location: at([key], true),
       hint: `valid fields of a conda environment: ${KEYS.join(", ")}`,
@@ -155,9 +151,7 @@ function matchSpecAt(source: EnvironmentSource, path: FieldPath, text: string): 
     return parseMatchSpec(text);
   } catch (cause) {
     if (!(cause instanceof MatchSpecError)) throw cause;
-    throw new EnvforgeError({
-      code: "E_INVALID_MATCHSPEC",
-      message: `${source.label}${formatRelative(path)}: ${cause.message}`,
+    throw createError("E_INVALID_MATCHSPEC", `${source.label}${formatRelative(path)}: ${cause.message}`, {
       field: source.field,
       location: source.locate(path),
       hint: cause.hint,
@@ -175,9 +169,7 @@ function listAt(source: EnvironmentSource, key: string): unknown[] {
 }
 
 function wrongType(source: EnvironmentSource, path: FieldPath, expected: string, value: unknown): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_WRONG_TYPE",
-    message: `${source.label}${formatRelative(path)} must be ${expected}, got ${describe(value)}`,
+  return createError("E_WRONG_TYPE", `${source.label}${formatRelative(path)} must be ${expected}, got ${describe(value)}`, {
     field: source.field,
     location: source.locate(path),
     hint: "conda environment files list channels as strings and dependencies as MatchSpec strings, plus `- pip: [...]` entries for pip requirements",
@@ -185,9 +177,7 @@ function wrongType(source: EnvironmentSource, path: FieldPath, expected: string,
 }
 
 function invalid(source: EnvironmentSource, path: FieldPath, what: string, hint: string): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_INVALID_VALUE",
-    message: `${source.label}${formatRelative(path)} is ${what}`,
+  return createError("E_INVALID_VALUE", `${source.label}${formatRelative(path)} is ${what}`, {
     field: source.field,
     location: source.locate(path),
     hint,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, parseSourceDocument } from "@envforge/core/plugin-kit";
+import { createError, parseSourceDocument } from "@envforge/core/plugin-kit";
 import { readEnvironment } from "./environment-file.js";
 import { prepareMatchSpecs } from "./matchspec.js";
 import { runTool } from "./run.js";
@@ -30,9 +30,7 @@ export async function importCondaFile(file: string): Promise<CondaDefinition> {
   try {
     text = await readFile(absolute, "utf8");
   } catch (cause) {
-    throw new EnvforgeError({
-      code: "E_FILE_NOT_FOUND",
-      message: `cannot read ${absolute}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}`,
+    throw createError("E_FILE_NOT_FOUND", `cannot read ${absolute}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}`, {
       hint: "give the path of a conda environment file such as environment.yml",
       cause,
     });
@@ -78,9 +76,7 @@ export async function importCondaPrefix(prefix: string, tool?: string | CondaToo
   const ctx = { signal: options.signal ?? new AbortController().signal, log: options.log ?? (() => undefined) };
   const result = await runTool(resolved.path, exportArgs(resolved, absolute), ctx, { env: options.env, quietStdout: true });
   if (result.exitCode !== 0) {
-    throw new EnvforgeError({
-      code: "E_NOT_FOUND",
-      message: `${resolved.kind} env export failed for ${absolute} (exit ${result.exitCode}): ${(result.stderr || result.stdout).trim().split("\n").pop() ?? ""}`,
+    throw createError("E_NOT_FOUND", `${resolved.kind} env export failed for ${absolute} (exit ${result.exitCode}): ${(result.stderr || result.stdout).trim().split("\n").pop() ?? ""}`, {
       hint: "give the path of an existing conda environment (the folder that holds conda-meta/)",
       details: { output: result.stderr },
     });

@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import { parseMatchSpec, prepareMatchSpecs } from "./matchspec.js";
 import { loadRattler, type Rattler } from "./rattler.js";
 import type { CondaCanonical } from "./section.js";
@@ -64,9 +64,7 @@ export async function lockConda(canonical: CondaCanonical, channels?: readonly s
   await prepareMatchSpecs();
   const wanted = (channels ?? canonical.channels).filter((c) => c !== "nodefaults");
   if (wanted.length === 0) {
-    throw new EnvforgeError({
-      code: "E_MISSING_FIELD",
-      message: "there is no channel to resolve the conda dependencies against",
+    throw createError("E_MISSING_FIELD", "there is no channel to resolve the conda dependencies against", {
       field: "python.conda.channels",
       hint: "list channels in the definition (channels: [conda-forge]) or pass the channels to lock against",
     });
@@ -74,7 +72,7 @@ export async function lockConda(canonical: CondaCanonical, channels?: readonly s
   const platforms = options.platforms ?? [hostSubdir(), "noarch"];
   for (const p of platforms) {
     if (!rattler.isPlatform(p)) {
-      throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `unknown conda platform "${p}"`, hint: `platforms: ${rattler.platformNames.join(", ")}` });
+      throw createError("E_INVALID_VALUE", `unknown conda platform "${p}"`, { hint: `platforms: ${rattler.platformNames.join(", ")}` });
     }
   }
   const served = await serveLocalChannels(wanted);
@@ -82,9 +80,7 @@ export async function lockConda(canonical: CondaCanonical, channels?: readonly s
   try {
     solved = await rattler.simpleSolve([...canonical.dependencies], served.urls, platforms as Parameters<Rattler["simpleSolve"]>[2], []);
   } catch (cause) {
-    throw new EnvforgeError({
-      code: "E_BUILD_FAILED",
-      message: `cannot resolve the conda dependencies against ${wanted.join(", ")}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    throw createError("E_BUILD_FAILED", `cannot resolve the conda dependencies against ${wanted.join(", ")}: ${cause instanceof Error ? cause.message : String(cause)}`, {
       hint: "check that each dependency exists in these channels for " + platforms.join(" and ") + " (packages that need virtual packages such as __glibc cannot be locked this way)",
       cause,
     });
@@ -110,7 +106,7 @@ export async function lockConda(canonical: CondaCanonical, channels?: readonly s
       continue;
     }
     const hit = byName.get(spec.name);
-    if (!hit) throw new EnvforgeError({ code: "E_BUILD_FAILED", message: `the solution has no package "${spec.name}"`, hint: "report this: the solver accepted a dependency it did not install" });
+    if (!hit) throw createError("E_BUILD_FAILED", `the solution has no package "${spec.name}"`, { hint: "report this: the solver accepted a dependency it did not install" });
     const channel = spec.channel === undefined ? "" : `${spec.channel}${spec.subdir ? `/${spec.subdir}` : ""}::`;
     pins[dependency] = parseMatchSpec(`${channel}${hit.name} ==${hit.version} ${hit.build}`).canonical;
   }
@@ -140,7 +136,7 @@ async function serveLocalChannels(channels: readonly string[]): Promise<ServedCh
     if (dir === undefined) continue;
     const info = await stat(dir).catch(() => undefined);
     if (!info?.isDirectory()) {
-      throw new EnvforgeError({ code: "E_FILE_NOT_FOUND", message: `channel ${channels[i]} is not a folder`, hint: "a local channel is a folder with <subdir>/repodata.json (e.g. noarch/repodata.json)" });
+      throw createError("E_FILE_NOT_FOUND", `channel ${channels[i]} is not a folder`, { hint: "a local channel is a folder with <subdir>/repodata.json (e.g. noarch/repodata.json)" });
     }
   }
   const server = http.createServer((req, res) => {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, type FieldPath, canonicalSet, frozenCopy } from "@envforge/core/plugin-kit";
+import { createError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, type FieldPath, canonicalSet, frozenCopy } from "@envforge/core/plugin-kit";
 import { z } from "zod";
 import { checkChannel } from "./channel-policy.js";
 import { confineChannel } from "./confine.js";
@@ -77,9 +77,7 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
   const inline = fields[CONDA_FIELD];
   const request = fields[CONDA_FILE_FIELD] as string | undefined;
   if (inline !== undefined && request !== undefined) {
-    throw new EnvforgeError({
-      code: "E_CONFLICTING_FIELDS",
-      message: "python.conda and python.condaFile are both given",
+    throw createError("E_CONFLICTING_FIELDS", "python.conda and python.condaFile are both given", {
       field: CONDA_FILE_FIELD,
       location: ctx.locate(["python", "condaFile"], true),
       hint: "use one: list the environment inline under python.conda, or point python.condaFile at an environment.yml",

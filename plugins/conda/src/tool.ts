@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 
 /**
  * The conda-compatible tools envforge drives, and the exact command lines it runs with each. The
@@ -57,9 +57,7 @@ export async function findCondaTool(preferred?: string, searchPath: string = pro
     const wanted = preferred.trim();
     const found = wanted.includes("/") || wanted.includes(path.sep) ? ((await isExecutable(path.resolve(wanted))) ? path.resolve(wanted) : undefined) : await onPath(wanted);
     if (!found) {
-      throw new EnvforgeError({
-        code: "E_TOOL_NOT_FOUND",
-        message: `the conda tool "${wanted}" (builder option conda.tool) is not ${wanted.includes("/") ? "an executable file" : "on PATH"}`,
+      throw createError("E_TOOL_NOT_FOUND", `the conda tool "${wanted}" (builder option conda.tool) is not ${wanted.includes("/") ? "an executable file" : "on PATH"}`, {
         hint: `${INSTALL_HINT}; or drop the option to use whichever of ${TOOL_ORDER.join(", ")} is on PATH`,
         details: { tool: wanted, path: dirs },
       });
@@ -70,9 +68,7 @@ export async function findCondaTool(preferred?: string, searchPath: string = pro
     const found = await onPath(kind);
     if (found) return { kind, path: found };
   }
-  throw new EnvforgeError({
-    code: "E_TOOL_NOT_FOUND",
-    message: `building the conda target needs micromamba, mamba or conda, and none is on PATH (searched ${dirs.length} folders)`,
+  throw createError("E_TOOL_NOT_FOUND", `building the conda target needs micromamba, mamba or conda, and none is on PATH (searched ${dirs.length} folders)`, {
     hint: INSTALL_HINT,
     details: { tried: TOOL_ORDER, path: dirs },
   });

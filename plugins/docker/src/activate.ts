@@ -1,4 +1,4 @@
-import { EnvforgeError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
+import { createError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
 import { DockerCli } from "./docker-cli.js";
 import { imageRunActivation } from "./image-run.js";
 import { resolveBuildOptions, type DockerBuildOptions } from "./options.js";
@@ -28,7 +28,7 @@ export function dockerActivation(entry: CacheEntry, ctx: ActivationContext, plug
 /** A bind mount of `dir` at the same path, working there. `--mount` is CSV: a comma or quote in the path is quoted. */
 function dockerMount(dir: string): string[] {
   if (/[\n\r]/.test(dir)) {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `the working folder ${JSON.stringify(dir)} has a line break: docker cannot mount it`, hint: "run from another folder" });
+    throw createError("E_INVALID_VALUE", `the working folder ${JSON.stringify(dir)} has a line break: docker cannot mount it`, { hint: "run from another folder" });
   }
   return [`--mount=type=bind,${csvField(`source=${dir}`)},${csvField(`target=${dir}`)}`, `--workdir=${dir}`];
 }

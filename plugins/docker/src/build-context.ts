@@ -1,6 +1,6 @@
 import { lstat, readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import type { GeneratedImage } from "./generator.js";
 
 /** A path of a build context besides the Dockerfile. */
@@ -38,18 +38,14 @@ export async function prepareContextDir(dir: string, image: GeneratedImage, forc
   });
   if (stat === undefined) return;
   if (!stat.isDirectory()) {
-    throw new EnvforgeError({
-      code: "E_CONFLICT",
-      message: `--context ${dir} exists and is not a folder`,
+    throw createError("E_CONFLICT", `--context ${dir} exists and is not a folder`, {
       hint: "name a new or empty folder for the build context",
     });
   }
   const present = await readdir(dir);
   if (present.length === 0) return;
   if (!force) {
-    throw new EnvforgeError({
-      code: "E_CONFLICT",
-      message: `--context ${dir} is not empty (${present.length} entr${present.length === 1 ? "y" : "ies"}, e.g. ${present.sort()[0]})`,
+    throw createError("E_CONFLICT", `--context ${dir} is not empty (${present.length} entr${present.length === 1 ? "y" : "ies"}, e.g. ${present.sort()[0]})`, {
       hint: "name a new or empty folder, or add --force to replace the Dockerfile and envforge/ folder in it",
     });
   }

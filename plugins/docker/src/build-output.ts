@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError } from "@envforge/core/plugin-kit";
 
 /** Control sequences (colours) the classic builder writes around a step's stderr. */
 // eslint-disable-next-line no-control-regex -- matching ESC is the point
@@ -30,9 +30,7 @@ export interface BuildFailure {
 export function buildFailedError(tool: string, failure: BuildFailure, unreachableHint: string): EnvforgeError {
   const where = failure.step ? ` at step \`${failure.step}\`` : "";
   const code = failure.exitCode !== undefined ? ` (exit code ${failure.exitCode})` : "";
-  return new EnvforgeError({
-    code: "E_BUILD_FAILED",
-    message: `${tool} build failed${where}${code}; its last output:\n${failure.tail.map((l) => `  | ${l}`).join("\n")}`,
+  return createError("E_BUILD_FAILED", `${tool} build failed${where}${code}; its last output:\n${failure.tail.map((l) => `  | ${l}`).join("\n")}`, {
     hint: failure.step ? "fix the step (or the package it installs) and build again; nothing was cached" : `${unreachableHint}; nothing was cached`,
     details: { step: failure.step, exitCode: failure.exitCode, outputTail: failure.tail },
   });

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { EnvforgeError, hashHex, serializeCanonical, shortHash, type Artifact, type BuildContext, type BuildOutput, type Engine, type Hash } from "@envforge/core/plugin-kit";
+import { createError, hashHex, serializeCanonical, shortHash, type Artifact, type BuildContext, type BuildOutput, type Engine, type Hash } from "@envforge/core/plugin-kit";
 import { BuildOutputTracker, buildFailedError } from "./build-output.js";
 import { DockerCli, writeDockerConfig, type BuildkitMode } from "./docker-cli.js";
 import { collectImageFragments, writeBuildContext } from "./fragments.js";
@@ -75,9 +75,7 @@ export async function buildDockerImage(engine: Engine, ctx: BuildContext, plugin
   const imageId = (await readFile(iidFile, "utf8")).trim();
   const inspect = await cli.inspectImage(tags.cache, ctx.signal);
   if (!inspect || inspect.Config?.Labels?.[LABEL_HASH] !== ctx.hash) {
-    throw new EnvforgeError({
-      code: "E_BUILD_FAILED",
-      message: `docker build finished but ${tags.cache} is missing or does not carry the label ${LABEL_HASH}=${ctx.hash}`,
+    throw createError("E_BUILD_FAILED", `docker build finished but ${tags.cache} is missing or does not carry the label ${LABEL_HASH}=${ctx.hash}`, {
       hint: "another process may have retagged it; build again",
     });
   }

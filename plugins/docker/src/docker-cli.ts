@@ -3,7 +3,7 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError } from "@envforge/core/plugin-kit";
 
 /** How to reach a Docker engine. None of it is hashed: the same image can be built anywhere. */
 export interface DockerConnection {
@@ -39,9 +39,7 @@ export class DockerCli {
     readonly env: Record<string, string> = {},
   ) {
     if (connection.host !== undefined && connection.context !== undefined) {
-      throw new EnvforgeError({
-        code: "E_CONFLICTING_FIELDS",
-        message: "docker builder options `host` and `context` are both set",
+      throw createError("E_CONFLICTING_FIELDS", "docker builder options `host` and `context` are both set", {
         hint: "choose the engine either by endpoint (host) or by docker context name (context)",
       });
     }
@@ -80,17 +78,13 @@ export class DockerCli {
   toError(cause: unknown, args: string[]): EnvforgeError {
     const c = cause as { code?: string; stderr?: string; shortMessage?: string; isCanceled?: boolean };
     if (c.code === "ENOENT") {
-      return new EnvforgeError({
-        code: "E_TOOL_NOT_FOUND",
-        message: `the docker CLI "${this.command}" was not found`,
+      return createError("E_TOOL_NOT_FOUND", `the docker CLI "${this.command}" was not found`, {
         hint: "install docker (Debian: apt-get install docker.io) or set the docker builder option dockerPath",
         cause,
       });
     }
     const stderr = (c.stderr ?? "").trim();
-    return new EnvforgeError({
-      code: "E_BUILD_FAILED",
-      message: `docker ${args[0] ?? ""} failed against ${this.describe()}: ${stderr.split("\n").slice(-3).join(" ") || c.shortMessage || String(cause)}`,
+    return createError("E_BUILD_FAILED", `docker ${args[0] ?? ""} failed against ${this.describe()}: ${stderr.split("\n").slice(-3).join(" ") || c.shortMessage || String(cause)}`, {
       hint: /Cannot connect|connection refused|no such file|dial/i.test(stderr)
         ? "is the docker engine running and reachable? check DOCKER_HOST or the builder options host/context"
         : undefined,
@@ -109,9 +103,7 @@ export class DockerCli {
     const major = Number.parseInt(/^(\d+)\./.exec(version.stdout.trim())?.[1] ?? "", 10);
     if (Number.isFinite(major) && major < 23) return "buildkit";
     if (prefer === true) {
-      throw new EnvforgeError({
-        code: "E_TOOL_NOT_FOUND",
-        message: `BuildKit was requested but ${this.command} ${version.stdout.trim()} has no buildx plugin`,
+      throw createError("E_TOOL_NOT_FOUND", `BuildKit was requested but ${this.command} ${version.stdout.trim()} has no buildx plugin`, {
         hint: "install the buildx plugin (docker-buildx), or set the docker builder option buildkit=false for the classic builder",
       });
     }

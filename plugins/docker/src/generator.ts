@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalSpec, type Hash, type ImageFragment } from "@envforge/core/plugin-kit";
+import { createError, type CanonicalSpec, type Hash, type ImageFragment } from "@envforge/core/plugin-kit";
 import { checkStep } from "./dockerfile-check.js";
 import { dockerCanonicalOf } from "./section.js";
 
@@ -64,9 +64,7 @@ export function execForm(keyword: "RUN" | "CMD" | "ENTRYPOINT", argv: readonly s
 export function generateDockerfile(input: DockerfileInput): GeneratedImage {
   const docker = dockerCanonicalOf(input.canonical.sections);
   if (!docker) {
-    throw new EnvforgeError({
-      code: "E_MISSING_FIELD",
-      message: "an image build needs a docker: section with a base image",
+    throw createError("E_MISSING_FIELD", "an image build needs a docker: section with a base image", {
       field: "docker.baseImage",
       hint: "add `docker: {baseImage: python:3.11-slim}` (or baseDockerfile) to the definition; the base is part of the hash",
     });
@@ -107,16 +105,12 @@ export function generateDockerfile(input: DockerfileInput): GeneratedImage {
 function addContextPath<T>(into: Record<string, T>, rel: string, value: T, section: string, kind: string): void {
   const normalized = path.posix.normalize(rel);
   if (path.posix.isAbsolute(rel) || normalized.startsWith("..") || normalized === "." || rel.includes("\\") || normalized === "Dockerfile") {
-    throw new EnvforgeError({
-      code: "E_PLUGIN",
-      message: `imageFragment(${section}) asks for the context ${kind} "${rel}", which is outside the build context or reserved`,
+    throw createError("E_PLUGIN", `imageFragment(${section}) asks for the context ${kind} "${rel}", which is outside the build context or reserved`, {
       hint: "fragment paths are relative to the context root, e.g. envforge/pip/requirements.txt",
     });
   }
   if (normalized in into) {
-    throw new EnvforgeError({
-      code: "E_PLUGIN",
-      message: `two image fragments write the context ${kind} "${normalized}"`,
+    throw createError("E_PLUGIN", `two image fragments write the context ${kind} "${normalized}"`, {
       hint: "each section keeps its files under its own folder, e.g. envforge/<section>/",
     });
   }

@@ -1,4 +1,4 @@
-import { EnvforgeError, isHash, type CacheEntry, type Engine, type Hash, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
+import { createError, isHash, type CacheEntry, type Engine, type Hash, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
 import { DAEMON_STORE, findImageByHash } from "./daemon-store.js";
 import { DockerCli, type DockerConnection, type DockerImageInspect } from "./docker-cli.js";
 import { LABEL_BUILDER } from "./generator.js";
@@ -57,9 +57,7 @@ export async function imageDetails(
     daemonError = (cause as Error).message;
   }
   if (!entry && !inspect) {
-    throw new EnvforgeError({
-      code: "E_NOT_FOUND",
-      message: `no ${target} image for ${hash} in the local cache or ${cli.describe()}${daemonError ? ` (${daemonError})` : ""}`,
+    throw createError("E_NOT_FOUND", `no ${target} image for ${hash} in the local cache or ${cli.describe()}${daemonError ? ` (${daemonError})` : ""}`, {
       hint: `build it first: envforge build FILE --target ${target}`,
     });
   }

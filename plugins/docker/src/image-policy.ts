@@ -1,4 +1,4 @@
-import { EnvforgeError, hostAllowed, type HostPolicy, type SourceLocation } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, hostAllowed, type HostPolicy, type SourceLocation } from "@envforge/core/plugin-kit";
 import { normalizeImageReference, type ValueSite } from "./reference.js";
 
 /** Other names of Docker Hub: the reference parser calls it `docker.io`, and so does a policy. */
@@ -23,9 +23,7 @@ export function imageRegistryCheck(policy: HostPolicy, what: string): ((image: s
   const listed = allowed.length === 0 ? "the policy allows no registry" : `allowed: ${allowed.join(", ")}`;
   return (image, site) => {
     if (image.includes("$")) {
-      throw new EnvforgeError({
-        code: "E_POLICY",
-        message: `${what}: the image ${JSON.stringify(image)} depends on a build argument, so its registry cannot be checked against the host policy (${listed})`,
+      throw createError("E_POLICY", `${what}: the image ${JSON.stringify(image)} depends on a build argument, so its registry cannot be checked against the host policy (${listed})`, {
         hint: "write the image reference itself, or give the argument a default (ARG before FROM) or a value in docker.buildArgs",
         location: site.location,
         field: site.field,
@@ -33,9 +31,7 @@ export function imageRegistryCheck(policy: HostPolicy, what: string): ((image: s
     }
     const registry = registryName(normalizeImageReference(image, site).domain);
     if (hostAllowed(registry, names)) return;
-    throw new EnvforgeError({
-      code: "E_POLICY",
-      message: `${what}: the image ${image} comes from the registry ${registry}, which the host policy does not allow (${listed})`,
+    throw createError("E_POLICY", `${what}: the image ${image} comes from the registry ${registry}, which the host policy does not allow (${listed})`, {
       hint: `use an image from an allowed registry, or, if you trust it, allow it: \`--allow-registry ${registry}\` on the CLI, or add "${registry}" to policy.baseImageRegistries`,
       location: site.location,
       field: site.field,
@@ -46,9 +42,7 @@ export function imageRegistryCheck(policy: HostPolicy, what: string): ((image: s
 /** `docker.steps` and `docker.baseDockerfile` run a definition's own commands at build time. */
 export function dockerStepsRefused(field: "docker.steps" | "docker.baseDockerfile", location: SourceLocation): EnvforgeError {
   const what = field === "docker.steps" ? "custom Docker steps (docker.steps)" : "a Dockerfile of the definition's own (docker.baseDockerfile)";
-  return new EnvforgeError({
-    code: "E_POLICY",
-    message: `the host policy does not allow ${what}: they run the definition's commands during the image build`,
+  return createError("E_POLICY", `the host policy does not allow ${what}: they run the definition's commands during the image build`, {
     hint: "use docker.baseImage with packages from the python/conda/spark sections, or, if you trust the definition, allow it: `--allow-docker-steps` on the CLI, or policy.allowDockerSteps",
     location,
     field,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, matchesName, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
+import { createError, matchesName, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
 
 /**
  * Variables the container engine's CLI (or the process that starts it) reads for itself: set on
@@ -70,9 +70,7 @@ export function imageToRun(entry: CacheEntry, engine: string): string {
   if (digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(digest) && pulled) return digest;
   if (reference !== undefined && digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(digest)) return `${withoutTag(reference)}@${digest}`;
   if (reference !== undefined && reference !== "") return reference;
-  throw new EnvforgeError({
-    code: "E_NOT_FOUND",
-    message: `the ${engine} build of ${entry.hash} records no image to run`,
+  throw createError("E_NOT_FOUND", `the ${engine} build of ${entry.hash} records no image to run`, {
     hint: `build it again: envforge build REF --target ${entry.target} --rebuild`,
   });
 }
@@ -127,9 +125,7 @@ export function imageRunActivation(spec: ImageRunSpec, entry: CacheEntry, ctx: A
 function checkName(name: string, spec: ImageRunSpec, ctx: ActivationContext): void {
   const bad = name === "" || name.includes("=") || name.includes("\0") || (spec.nameWildcards !== undefined && [...spec.nameWildcards].some((c) => name.includes(c)));
   if (!bad) return;
-  throw new EnvforgeError({
-    code: "E_INVALID_VALUE",
-    message: `the variable name ${JSON.stringify(name)} cannot be passed into a ${spec.engine} container`,
+  throw createError("E_INVALID_VALUE", `the variable name ${JSON.stringify(name)} cannot be passed into a ${spec.engine} container`, {
     field: `variables.${name}`,
     location: ctx.spec?.loaded.locator.locate(["variables", name], true),
     hint: `a variable name must be non-empty and hold no "="${spec.nameWildcards ? ` or "${spec.nameWildcards}"` : ""}; rename it in the definition`,

@@ -1,4 +1,4 @@
-import { EnvforgeError, type BuilderOptions } from "@envforge/core/plugin-kit";
+import { createError, type BuilderOptions } from "@envforge/core/plugin-kit";
 import type { DockerConnection, RegistryCredentials } from "./docker-cli.js";
 
 /**
@@ -34,7 +34,7 @@ const NETWORK = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const str = (v: unknown, key: string): string | undefined => {
   if (v === undefined) return undefined;
   if (typeof v !== "string" || v === "") {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `docker builder option ${key} must be a non-empty string`, hint: `e.g. -o docker.${key}=value` });
+    throw createError("E_INVALID_VALUE", `docker builder option ${key} must be a non-empty string`, { hint: `e.g. -o docker.${key}=value` });
   }
   return v;
 };
@@ -46,11 +46,11 @@ export function resolveBuildOptions(base: DockerBuildOptions, perBuild: BuilderO
   const raw = { ...base, ...(perBuild.docker ?? {}) } as Record<string, unknown>;
   const network = str(raw.network, "network");
   if (network !== undefined && !NETWORK.test(network)) {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `docker builder option network ${JSON.stringify(network)} is not a network name`, hint: "none, host, default, or the name of a docker network" });
+    throw createError("E_INVALID_VALUE", `docker builder option network ${JSON.stringify(network)} is not a network name`, { hint: "none, host, default, or the name of a docker network" });
   }
   const runNetwork = str(raw.runNetwork, "runNetwork");
   if (runNetwork !== undefined && !NETWORK.test(runNetwork)) {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `docker option runNetwork ${JSON.stringify(runNetwork)} is not a network name`, hint: "none, host, bridge, or the name of a docker network" });
+    throw createError("E_INVALID_VALUE", `docker option runNetwork ${JSON.stringify(runNetwork)} is not a network name`, { hint: "none, host, bridge, or the name of a docker network" });
   }
   const buildkit = raw.buildkit === "auto" || raw.buildkit === undefined ? "auto" : bool(raw.buildkit);
   const credentials = [...((raw.credentials as RegistryCredentials[] | undefined) ?? [])];
@@ -59,9 +59,7 @@ export function resolveBuildOptions(base: DockerBuildOptions, perBuild: BuilderO
   const password = str(raw.password, "password");
   if (registry !== undefined || username !== undefined || password !== undefined) {
     if (registry === undefined || username === undefined || password === undefined) {
-      throw new EnvforgeError({
-        code: "E_MISSING_FIELD",
-        message: "docker registry credentials need registry, username and password together",
+      throw createError("E_MISSING_FIELD", "docker registry credentials need registry, username and password together", {
         hint: "-o docker.registry=ghcr.io -o docker.username=me -o docker.password=$TOKEN",
       });
     }

@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import type { ValueSite } from "./reference.js";
 
 /** Operating systems an OCI image config may name (Go's GOOS values that images use). */
@@ -29,9 +29,7 @@ const ARCHITECTURES: Record<string, string[]> = {
  */
 export function normalizePlatform(text: string, site: ValueSite = {}): string {
   const refuse = (why: string) =>
-    new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `invalid platform ${JSON.stringify(text)}: ${why}`,
+    createError("E_INVALID_VALUE", `invalid platform ${JSON.stringify(text)}: ${why}`, {
       hint: `write os/arch[/variant], e.g. linux/amd64, linux/arm64 or linux/arm/v7; architectures: ${Object.keys(ARCHITECTURES).join(", ")}`,
       location: site.location,
       field: site.field,

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError, type BuilderOptions, type CanonicalValue, type ImageFragment } from "@envforge/core/plugin-kit";
+import { createError, type BuilderOptions, type CanonicalValue, type ImageFragment } from "@envforge/core/plugin-kit";
 import { execForm, IMAGE_VENV } from "./generator.js";
 
 interface PythonCanonical {
@@ -73,12 +73,10 @@ function checkUrl(url: string, option: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `pip.${option} ${JSON.stringify(url)} is not a URL or a folder`, hint: "give an http(s) URL or an existing folder of wheels" });
+    throw createError("E_INVALID_VALUE", `pip.${option} ${JSON.stringify(url)} is not a URL or a folder`, { hint: "give an http(s) URL or an existing folder of wheels" });
   }
   if (parsed.username !== "" || parsed.password !== "") {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `pip.${option} holds credentials; in an image build they would be stored in the image's history`,
+    throw createError("E_INVALID_VALUE", `pip.${option} holds credentials; in an image build they would be stored in the image's history`, {
       hint: "use an index that needs no credentials for image builds, or a folder of wheels (--find-links DIR)",
     });
   }
@@ -103,22 +101,20 @@ function pipPartsOf(value: CanonicalValue): PipParts {
     ? { requirements: strings(value), constraints: [], options: [] }
     : { requirements: strings(object?.requirements), constraints: strings(object?.constraints), options: strings(object?.options) };
   if (!parts.requirements || !parts.constraints || !parts.options || (object && Object.keys(object).some((k) => !["requirements", "constraints", "options"].includes(k)))) {
-    throw new EnvforgeError({
-      code: "E_NO_PLUGIN",
-      message: "the pip section's canonical form is not one the built-in image fragment understands, and no plugin provides its image fragment",
+    throw createError("E_NO_PLUGIN", "the pip section's canonical form is not one the built-in image fragment understands, and no plugin provides its image fragment", {
       hint: 'load a pip plugin that taps hooks.imageFragment for "pip"',
     });
   }
   for (const r of [...parts.requirements, ...parts.constraints]) {
     // One requirement per line, and never a pip option (`-r /etc/…`, `--index-url …`).
     if (/[\r\n]/.test(r) || r.trim().startsWith("-") || r.trim() === "") {
-      throw new EnvforgeError({ code: "E_INVALID_REQUIREMENT", message: `requirement ${JSON.stringify(r)} cannot be written to a requirements file`, hint: "one PEP 508 requirement per item" });
+      throw createError("E_INVALID_REQUIREMENT", `requirement ${JSON.stringify(r)} cannot be written to a requirements file`, { hint: "one PEP 508 requirement per item" });
     }
   }
   for (const o of parts.options) {
     // Only install-changing flags: an index or file option here would be a definition reading the host.
     if (!/^--(pre|prefer-binary|no-binary|only-binary|use-feature|require-hashes)(=[A-Za-z0-9_.,:-]+)?$/.test(o)) {
-      throw new EnvforgeError({ code: "E_INVALID_REQUIREMENT", message: `pip option ${JSON.stringify(o)} cannot be used in an image build`, hint: "allowed: --pre, --prefer-binary, --no-binary, --only-binary, --use-feature, --require-hashes" });
+      throw createError("E_INVALID_REQUIREMENT", `pip option ${JSON.stringify(o)} cannot be used in an image build`, { hint: "allowed: --pre, --prefer-binary, --no-binary, --only-binary, --use-feature, --require-hashes" });
     }
   }
   return parts as PipParts;
@@ -145,7 +141,7 @@ export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptio
       return;
     }
     if (!existsSync(where) || !statSync(where).isDirectory()) {
-      throw new EnvforgeError({ code: "E_FILE_NOT_FOUND", message: `pip.findLinks folder ${where} does not exist`, hint: "give a folder of wheels on this machine, or an http(s) URL" });
+      throw createError("E_FILE_NOT_FOUND", `pip.findLinks folder ${where} does not exist`, { hint: "give a folder of wheels on this machine, or an http(s) URL" });
     }
     // Under the pip folder, so one COPY (one layer) brings requirements and wheels.
     folders[`envforge/pip/wheels/${i}`] = path.resolve(where);

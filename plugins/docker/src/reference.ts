@@ -1,5 +1,5 @@
 import dockerReference from "@swimlane/docker-reference";
-import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, type SourceLocation } from "@envforge/core/plugin-kit";
 
 // The package is CommonJS; its named exports are not visible to Node's ESM loader.
 const { parseFamiliarName } = dockerReference;
@@ -37,9 +37,7 @@ const REFERENCE_HINT =
 export function normalizeImageReference(text: string, site: ValueSite = {}): ImageReference {
   const written = text.trim();
   const refuse = (why: string) =>
-    new EnvforgeError({
-      code: "E_INVALID_IMAGE_REFERENCE",
-      message: `invalid image reference ${JSON.stringify(text)}: ${why}`,
+    createError("E_INVALID_IMAGE_REFERENCE", `invalid image reference ${JSON.stringify(text)}: ${why}`, {
       hint: REFERENCE_HINT,
       location: site.location,
       field: site.field,

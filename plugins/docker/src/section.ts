@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { EnvforgeError, frozenCopy, matchesName, type CanonicalValue, type Engine, type ParseContext, type SectionFields } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, frozenCopy, matchesName, type CanonicalValue, type Engine, type ParseContext, type SectionFields } from "@envforge/core/plugin-kit";
 import { checkBaseDockerfile, checkStep, fileLocator, normalizeDockerfileText, normalizeStep } from "./dockerfile-check.js";
 import { normalizePlatform } from "./platform.js";
 import { dockerStepsRefused, imageRegistryCheck } from "./image-policy.js";
@@ -81,9 +81,7 @@ export function applyDockerSection(engine: Engine): void {
 }
 
 function missingBase(location: ReturnType<ParseContext["locate"]>): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_MISSING_FIELD",
-    message: "docker: needs a base: set docker.baseImage or docker.baseDockerfile",
+  return createError("E_MISSING_FIELD", "docker: needs a base: set docker.baseImage or docker.baseDockerfile", {
     field: "docker.baseImage",
     location,
     hint: "e.g. `baseImage: python:3.11-slim`, or `baseDockerfile: ./Dockerfile` (exactly one of the two)",
@@ -94,9 +92,7 @@ export async function parseDockerSection(fields: SectionFields, ctx: ParseContex
   const baseImage = fields["docker.baseImage"] as string | undefined;
   const baseDockerfile = fields["docker.baseDockerfile"] as string | undefined;
   if (baseImage !== undefined && baseDockerfile !== undefined) {
-    throw new EnvforgeError({
-      code: "E_CONFLICTING_FIELDS",
-      message: "docker.baseImage and docker.baseDockerfile are both set",
+    throw createError("E_CONFLICTING_FIELDS", "docker.baseImage and docker.baseDockerfile are both set", {
       field: "docker.baseDockerfile",
       location: ctx.locate(["docker", "baseDockerfile"], true),
       hint: "keep exactly one: baseImage for an image reference, or baseDockerfile for a Dockerfile to build on",
@@ -153,9 +149,7 @@ function checkBuildArgs(args: Record<string, string>, ctx: ParseContext): Record
     const value = args[name]!;
     const field = `docker.buildArgs.${name}`;
     if (!ARG_NAME.test(name)) {
-      throw new EnvforgeError({
-        code: "E_INVALID_VALUE",
-        message: `build argument name ${JSON.stringify(name)} is not a valid ARG name`,
+      throw createError("E_INVALID_VALUE", `build argument name ${JSON.stringify(name)} is not a valid ARG name`, {
         field,
         location: ctx.locate(["docker", "buildArgs", name], true),
         hint: "names are letters, digits and _, not starting with a digit, e.g. PIP_NO_CACHE_DIR",
@@ -164,18 +158,14 @@ function checkBuildArgs(args: Record<string, string>, ctx: ParseContext): Record
     const denied = ctx.policy.deniedVariables.find((p) => matchesName(name, [p]));
     if (denied !== undefined) {
       // A build argument is a variable in every RUN of the build (PIP_INDEX_URL, LD_PRELOAD…).
-      throw new EnvforgeError({
-        code: "E_POLICY",
-        message: `the host policy does not let a definition set the build argument ${name}${denied === name ? "" : ` (matched by ${denied})`}: it changes what the image build runs or fetches`,
+      throw createError("E_POLICY", `the host policy does not let a definition set the build argument ${name}${denied === name ? "" : ` (matched by ${denied})`}: it changes what the image build runs or fetches`, {
         field,
         location: ctx.locate(["docker", "buildArgs", name], true),
         hint: `remove it, or, if you trust the definition, allow it: \`--allow-variable ${/^[\w.-]+$/.test(denied) ? denied : `'${denied}'`}\` on the CLI, or leave "${denied}" out of policy.deniedVariables`,
       });
     }
     if (value.includes("\0")) {
-      throw new EnvforgeError({
-        code: "E_INVALID_VALUE",
-        message: `build argument ${name} contains a NUL character`,
+      throw createError("E_INVALID_VALUE", `build argument ${name} contains a NUL character`, {
         field,
         location: ctx.locate(["docker", "buildArgs", name]),
         hint: "build argument values are passed on the builder's command line, which cannot hold NUL",

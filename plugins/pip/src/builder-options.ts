@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import type { RequirementsBuildOptions } from "./collect.js";
 
 /**
@@ -26,9 +26,7 @@ export interface PipBuilderOptions {
 }
 
 function fail(key: string, expected: string): never {
-  throw new EnvforgeError({
-    code: "E_INVALID_VALUE",
-    message: `builder option pip.${key} must be ${expected}`,
+  throw createError("E_INVALID_VALUE", `builder option pip.${key} must be ${expected}`, {
     field: `builderOptions.pip.${key}`,
     hint: "builder options: python, indexUrl, extraIndexUrls, findLinks, trustedHosts, noIndex, env, inheritPipConfig",
   });

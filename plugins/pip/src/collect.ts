@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, type SourceLocation } from "@envforge/core/plugin-kit";
 import type { HashedOption } from "./options.js";
 import { interpretRequirement, type PipRequirement } from "./requirement.js";
 import { logicalLines, parseLine, type BuildOptionName, type RequirementsLine } from "./requirements-file.js";
@@ -127,9 +127,7 @@ export class PipCollector {
   async #include(request: string, constraint: boolean, location: SourceLocation, from: TextSource, chain: readonly string[]) {
     const flag = constraint ? "-c" : "-r";
     if (REMOTE.test(request)) {
-      throw new EnvforgeError({
-        code: "E_INVALID_REQUIREMENT",
-        message: `${flag} ${request}: a remote requirements file is read at build time, so its content cannot be hashed`,
+      throw createError("E_INVALID_REQUIREMENT", `${flag} ${request}: a remote requirements file is read at build time, so its content cannot be hashed`, {
         location,
         field: from.field,
         hint: "download the file beside the definition and include it by a relative path",
@@ -138,9 +136,7 @@ export class PipCollector {
     const absolute = path.resolve(from.baseDir, request);
     if (chain.includes(absolute)) {
       const cycle = [...chain.slice(chain.indexOf(absolute)), absolute].map((f) => path.basename(f)).join(" -> ");
-      throw new EnvforgeError({
-        code: "E_INVALID_REQUIREMENT",
-        message: `requirements files include each other in a cycle: ${cycle}`,
+      throw createError("E_INVALID_REQUIREMENT", `requirements files include each other in a cycle: ${cycle}`, {
         location,
         field: from.field,
         hint: `remove the ${flag} line that closes the cycle`,
@@ -166,9 +162,7 @@ export class PipCollector {
  */
 function refuseVariable(value: string | undefined, flag: string, location: SourceLocation, field: string): void {
   if (value === undefined || !value.includes("${")) return;
-  throw new EnvforgeError({
-    code: "E_INVALID_REQUIREMENT",
-    message: `${flag} ${value}: an environment variable (\${…}) in an option that changes what gets installed`,
+  throw createError("E_INVALID_REQUIREMENT", `${flag} ${value}: an environment variable (\${…}) in an option that changes what gets installed`, {
     location,
     field,
     hint: "write the value itself; only index options (--index-url, --extra-index-url, --find-links, --trusted-host) may use ${NAME}, for a variable the host passes",
@@ -185,9 +179,7 @@ function checkConstraint(req: PipRequirement, editable: boolean, field: string):
         ? "a constraint cannot have extras"
         : undefined;
   if (!problem) return req;
-  throw new EnvforgeError({
-    code: "E_INVALID_REQUIREMENT",
-    message: `${problem}: "${req.written}"`,
+  throw createError("E_INVALID_REQUIREMENT", `${problem}: "${req.written}"`, {
     location: req.location,
     field,
     hint: "constraints only limit versions; write name==1.2.3 or name<2 in a constraints file",

@@ -1,7 +1,7 @@
 import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EnvforgeError, isInside } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, isInside } from "@envforge/core/plugin-kit";
 import type { EnvSite } from "./env-refs.js";
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
@@ -18,9 +18,7 @@ export function localFindLinks(value: string, baseDir: string, site: EnvSite): s
   try {
     return fileURLToPath(value);
   } catch {
-    throw new EnvforgeError({
-      code: "E_INVALID_REQUIREMENT",
-      message: `--find-links ${value} is not a file URL this machine can read`,
+    throw createError("E_INVALID_REQUIREMENT", `--find-links ${value} is not a file URL this machine can read`, {
       location: site.location,
       field: site.field,
       hint: "write a folder relative to the requirements file (--find-links ./wheels), or file:///absolute/path",
@@ -29,9 +27,7 @@ export function localFindLinks(value: string, baseDir: string, site: EnvSite): s
 }
 
 function outside(shown: string, why: string, root: string, site: EnvSite): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_FILE_OUTSIDE_ROOT",
-    message: `--find-links ${shown} ${why} the definition's folder ${root}`,
+  return createError("E_FILE_OUTSIDE_ROOT", `--find-links ${shown} ${why} the definition's folder ${root}`, {
     location: site.location,
     field: site.field,
     hint: "keep the wheels in a folder beside the definition, give the folder as a builder option (--find-links / -o pip.findLinks=...), or let the host allow it (--allow-outside-files; engine option allowFilesOutsideRoot, policy.allowOutsideFiles)",

@@ -1,4 +1,4 @@
-import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /**
  * `${NAME}` in a value a definition controls (an index URL, a find-links path, a trusted host).
@@ -20,9 +20,7 @@ export interface EnvSite {
 }
 
 export function envNotAllowed(name: string, value: string, site: EnvSite): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_ENV_NOT_ALLOWED",
-    message: `"${value}" names the environment variable ${name}, which the host does not pass to builds`,
+  return createError("E_ENV_NOT_ALLOWED", `"${value}" names the environment variable ${name}, which the host does not pass to builds`, {
     location: site.location,
     field: site.field,
     hint: `a definition may only use variables the host names: pass it with --pass-env ${name} (policy.passEnv), or set it in the builder options (pip.env: { ${name}: ... })`,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import { sortedUnique } from "./canonical.js";
 import { PipCollector, type RequirementsBuildOptions } from "./collect.js";
 import { canonicalOptions } from "./options.js";
@@ -61,9 +61,7 @@ async function readText(file: string, at: { file: string; line: number; column: 
   try {
     return await readFile(file, "utf8");
   } catch (cause) {
-    throw new EnvforgeError({
-      code: "E_FILE_NOT_FOUND",
-      message: `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((cause as Error).message)}`,
+    throw createError("E_FILE_NOT_FOUND", `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((cause as Error).message)}`, {
       location: at,
       hint: "-r and -c paths are relative to the file that names them",
       cause,

@@ -1,4 +1,4 @@
-import { EnvforgeError, toolEnvironment, toolEnvSecrets, type BuildContext } from "@envforge/core/plugin-kit";
+import { createError, toolEnvironment, toolEnvSecrets, type BuildContext } from "@envforge/core/plugin-kit";
 import { expandVars, type PipBuilderOptions } from "./builder-options.js";
 import type { PipParsed } from "./collect.js";
 import { confineFindLinks, localFindLinks } from "./confine.js";
@@ -99,9 +99,7 @@ export async function pipIndexSetup(ctx: BuildContext, options: PipBuilderOption
 export function assertNoVariables(text: string, file: string): void {
   const at = text.indexOf("${");
   if (at < 0) return;
-  throw new EnvforgeError({
-    code: "E_ENV_NOT_ALLOWED",
-    message: `${file} would make pip expand an environment variable: ${text.slice(at, text.indexOf("}", at) + 1 || undefined)}`,
+  throw createError("E_ENV_NOT_ALLOWED", `${file} would make pip expand an environment variable: ${text.slice(at, text.indexOf("}", at) + 1 || undefined)}`, {
     hint: "a requirement or an install option cannot name an environment variable; write the value itself",
   });
 }

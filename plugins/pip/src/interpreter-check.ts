@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /** Executable formats an interpreter comes in: ELF, and Mach-O (thin, both byte orders, and fat). */
 const MAGICS = [
@@ -36,9 +36,7 @@ const CHUNK = 256 * 1024;
  */
 export async function recognisePython(file: string, site: { location: SourceLocation; field: string }): Promise<string> {
   const refuse = (why: string) =>
-    new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `python.interpreterPath ${file} ${why}`,
+    createError("E_INVALID_VALUE", `python.interpreterPath ${file} ${why}`, {
       location: site.location,
       field: site.field,
       hint: "point interpreterPath at a Python interpreter binary (e.g. /usr/bin/python3.11); nothing else is run",
@@ -48,9 +46,7 @@ export async function recognisePython(file: string, site: { location: SourceLoca
   try {
     real = await realpath(file);
   } catch {
-    throw new EnvforgeError({
-      code: "E_FILE_NOT_FOUND",
-      message: `python.interpreterPath ${file} does not exist or is not executable`,
+    throw createError("E_FILE_NOT_FOUND", `python.interpreterPath ${file} does not exist or is not executable`, {
       location: site.location,
       field: site.field,
       hint: "a user-managed environment uses an interpreter you installed; give its absolute path",

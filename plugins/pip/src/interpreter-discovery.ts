@@ -1,7 +1,7 @@
 import { readdirSync, realpathSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { EnvforgeError, type BuildContext, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, type BuildContext, type SourceLocation } from "@envforge/core/plugin-kit";
 import { recognisePython } from "./interpreter-check.js";
 import { runQuiet } from "./process.js";
 
@@ -31,16 +31,14 @@ export async function probe(
   const result = await runQuiet(interpreter, ["-c", PROBE], ctx, env);
   ctx.signal.throwIfAborted();
   if (!result.ok) {
-    throw new EnvforgeError({
-      code,
-      message: result.notFound ? `the Python interpreter "${interpreter}" was not found` : `the Python interpreter "${interpreter}" does not run: ${result.message}`,
+    throw createError(code, result.notFound ? `the Python interpreter "${interpreter}" was not found` : `the Python interpreter "${interpreter}" does not run: ${result.message}`, {
       hint: "install Python 3 with its venv module, or name the interpreter with the builder option pip.python (-o pip.python=/usr/bin/python3.11)",
     });
   }
   try {
     return JSON.parse(result.stdout.trim().split("\n").pop() ?? "") as Interpreter;
   } catch {
-    throw new EnvforgeError({ code, message: `"${interpreter}" did not answer like a Python interpreter`, hint: "point pip.python at a Python 3 interpreter" });
+    throw createError(code, `"${interpreter}" did not answer like a Python interpreter`, { hint: "point pip.python at a Python 3 interpreter" });
   }
 }
 
@@ -110,9 +108,7 @@ export async function findInterpreter(
     if (interpreter) found.push(interpreter);
   }
   const listed = found.map((i) => `  Python ${i.version}  ${i.file} (${i.source})`);
-  throw new EnvforgeError({
-    code: "E_TOOL_NOT_FOUND",
-    message: `the definition asks for Python ${wanted}, and no interpreter on this machine has that version (searched PATH, pyenv's and uv's installs)${listed.length > 0 ? `; found:\n${listed.join("\n")}` : "; none found"}`,
+  throw createError("E_TOOL_NOT_FOUND", `the definition asks for Python ${wanted}, and no interpreter on this machine has that version (searched PATH, pyenv's and uv's installs)${listed.length > 0 ? `; found:\n${listed.join("\n")}` : "; none found"}`, {
     location: site.location,
     field: "python.version",
     hint: `install Python ${wanted} (e.g. pyenv install ${wanted} or uv python install ${wanted}), or name an interpreter with the builder option pip.python (-o pip.python=/path/to/python${name?.slice(6) ?? major})`,

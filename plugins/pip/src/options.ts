@@ -1,4 +1,4 @@
-import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, type SourceLocation } from "@envforge/core/plugin-kit";
 import { canonicalName, sortedUnique } from "./canonical.js";
 import type { HashedOptionName } from "./requirements-file.js";
 
@@ -54,9 +54,7 @@ export function canonicalOptions(options: readonly HashedOption[]): string[] {
 function applyFormatControl(option: HashedOption, target: Set<string>, other: Set<string>): void {
   const value = option.value ?? "";
   if (value === "" || value.startsWith("-")) {
-    throw new EnvforgeError({
-      code: "E_INVALID_REQUIREMENT",
-      message: `--${option.name} needs a value`,
+    throw createError("E_INVALID_REQUIREMENT", `--${option.name} needs a value`, {
       location: option.location,
       hint: `write --${option.name} <names>, --${option.name} :all: or --${option.name} :none:`,
     });

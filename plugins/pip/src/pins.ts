@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, type SourceLocation } from "@envforge/core/plugin-kit";
 import type { PipRequirement } from "./requirement.js";
 
 const HINT =
@@ -21,9 +21,7 @@ export function conflictingPins(requirements: readonly PipRequirement[], specDir
     const { versions, marker } = req.exact;
     if (versions.length > 1) {
       out.push(
-        new EnvforgeError({
-          code: "E_CONFLICTING_PINS",
-          message: `"${req.written}" pins ${req.name} to ${versions.length} different versions at once`,
+        createError("E_CONFLICTING_PINS", `"${req.written}" pins ${req.name} to ${versions.length} different versions at once`, {
           location: req.location,
           field: req.field,
           hint: HINT,
@@ -40,9 +38,7 @@ export function conflictingPins(requirements: readonly PipRequirement[], specDir
     if (earlier.exact!.versions[0] === versions[0]) continue;
     const where = shown(earlier.location, specDir);
     out.push(
-      new EnvforgeError({
-        code: "E_CONFLICTING_PINS",
-        message: `"${req.written}" contradicts "${earlier.written}" at ${where}: ${req.name} is pinned to two different versions${marker ? ` under the marker ${marker}` : ""}`,
+      createError("E_CONFLICTING_PINS", `"${req.written}" contradicts "${earlier.written}" at ${where}: ${req.name} is pinned to two different versions${marker ? ` under the marker ${marker}` : ""}`, {
         location: req.location,
         field: req.field,
         hint: HINT,

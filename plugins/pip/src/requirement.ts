@@ -1,4 +1,4 @@
-import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, type SourceLocation } from "@envforge/core/plugin-kit";
 import { CanonicalizeError, canonicalName, formatMarker, formatRequirement, sortedUnique } from "./canonical.js";
 import { normalizeVersion } from "./pep440.js";
 import { parsePep508, Pep508SyntaxError, type Pep508Requirement } from "./pep508.js";
@@ -48,7 +48,7 @@ const NOT_REPRODUCIBLE_HINT =
   "(git+https://host/repo.git@<commit>#egg=name); local folders and files are not part of the definition, so their content cannot be hashed";
 
 function refuse(message: string, input: RequirementInput, offset = 0, hint = NOT_REPRODUCIBLE_HINT): EnvforgeError {
-  return new EnvforgeError({ code: "E_INVALID_REQUIREMENT", message, location: input.at(offset), field: input.field, hint });
+  return createError("E_INVALID_REQUIREMENT", message, { location: input.at(offset), field: input.field, hint });
 }
 
 /**
@@ -102,9 +102,7 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
     parsed = parsePep508(text);
   } catch (cause) {
     if (!(cause instanceof Pep508SyntaxError)) throw cause;
-    throw new EnvforgeError({
-      code: "E_INVALID_REQUIREMENT",
-      message: `invalid requirement "${text}": ${cause.message} (at character ${cause.offset + 1})`,
+    throw createError("E_INVALID_REQUIREMENT", `invalid requirement "${text}": ${cause.message} (at character ${cause.offset + 1})`, {
       location: input.at(cause.offset),
       field: input.field,
       hint: "write a PEP 508 requirement such as name==1.2.3, name[extra]>=1,<2 or name @ https://host/name-1.0-py3-none-any.whl",
@@ -124,9 +122,7 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
     canonical = formatRequirement(parsed);
   } catch (cause) {
     if (!(cause instanceof CanonicalizeError)) throw cause;
-    throw new EnvforgeError({
-      code: "E_INVALID_REQUIREMENT",
-      message: `invalid requirement "${text}": ${cause.message}`,
+    throw createError("E_INVALID_REQUIREMENT", `invalid requirement "${text}": ${cause.message}`, {
       location: input.at(cause.offset),
       field: input.field,
       hint: "versions follow PEP 440, e.g. 1.2.3, 2.0rc1, 1.0.post1",
@@ -152,9 +148,7 @@ function parseMarkerOnly(markerText: string, input: RequirementInput, offset: nu
     return req.marker ? formatMarker(req.marker) : undefined;
   } catch (cause) {
     if (!(cause instanceof Pep508SyntaxError)) throw cause;
-    throw new EnvforgeError({
-      code: "E_INVALID_REQUIREMENT",
-      message: `invalid marker in "${input.text}": ${cause.message}`,
+    throw createError("E_INVALID_REQUIREMENT", `invalid marker in "${input.text}": ${cause.message}`, {
       location: input.at(offset + Math.max(0, cause.offset - 2)),
       field: input.field,
       hint: 'markers look like python_version < "3.12" and sys_platform == "linux"',
@@ -211,9 +205,7 @@ function requirementOptions(input: RequirementInput): string {
     const m = HASH_OPTION.exec(h);
     const algo = m?.[1]?.toLowerCase();
     if (!m || !algo || m[2]!.length !== HASH_LENGTH[algo]) {
-      throw new EnvforgeError({
-        code: "E_INVALID_REQUIREMENT",
-        message: `invalid --hash "${h}" on "${input.text}"`,
+      throw createError("E_INVALID_REQUIREMENT", `invalid --hash "${h}" on "${input.text}"`, {
         location: input.location,
         field: input.field,
         hint: "write --hash=sha256:<64 hex digits> (pip accepts sha256, sha384 and sha512)",

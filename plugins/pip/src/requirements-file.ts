@@ -1,4 +1,4 @@
-import { EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /**
  * The line syntax of pip requirements files (pip's `req_file.py`): `\` continuations, comments
@@ -139,7 +139,7 @@ function shellWords(text: string, at: Positioner, offset: number): Array<{ word:
 const REQUIREMENT_START = /^[A-Za-z0-9._/~$\\]/;
 
 function invalid(message: string, location: SourceLocation, hint: string): EnvforgeError {
-  return new EnvforgeError({ code: "E_INVALID_REQUIREMENT", message, location, hint });
+  return createError("E_INVALID_REQUIREMENT", message, { location, hint });
 }
 
 const OPTION_HINT =

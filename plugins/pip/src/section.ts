@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { canonicalSet, EnvforgeError, frozenCopy, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core/plugin-kit";
+import { canonicalSet, EnvforgeError, createError, frozenCopy, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core/plugin-kit";
 import { PipCollector, type PipParsed } from "./collect.js";
 import { canonicalOptions } from "./options.js";
 import { conflictingPins } from "./pins.js";
@@ -57,9 +57,7 @@ export async function parsePipSection(fields: SectionFields, ctx: ParseContext):
   for (const item of ctx.forwarded()) {
     if (typeof item.value !== "string") {
       ctx.report(
-        new EnvforgeError({
-          code: "E_WRONG_TYPE",
-          message: `a pip requirement forwarded by "${item.from}" must be a string`,
+        createError("E_WRONG_TYPE", `a pip requirement forwarded by "${item.from}" must be a string`, {
           location: item.location,
           hint: 'write each pip requirement as a string, e.g. - "rich==13.7.1"',
         }),

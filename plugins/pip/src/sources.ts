@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { EnvforgeError, hostAllowed, type ParseContext } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, hostAllowed, type ParseContext } from "@envforge/core/plugin-kit";
 import type { BuildOptionLine, PipParsed } from "./collect.js";
 import { confineFindLinks, localFindLinks } from "./confine.js";
 import { envReferences, type EnvSite } from "./env-refs.js";
@@ -17,9 +17,7 @@ export function urlHost(text: string): string | undefined {
 }
 
 export function hostRefused(what: string, host: string, allowed: readonly string[], site: EnvSite): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_POLICY",
-    message: `${what} names the host "${host}", which the host policy does not allow`,
+  return createError("E_POLICY", `${what} names the host "${host}", which the host policy does not allow`, {
     location: site.location,
     field: site.field,
     hint: allowed.length === 0
@@ -81,9 +79,7 @@ async function checkLine(line: BuildOptionLine, shown: string, ctx: ParseContext
   // Index options reach pip through its environment, where it splits lists on whitespace: a
   // quoted "a b" would become two sources, the second one unchecked.
   if (/\s/.test(value)) {
-    throw new EnvforgeError({
-      code: "E_INVALID_REQUIREMENT",
-      message: `"${shown}" holds whitespace: one URL, folder or host per option`,
+    throw createError("E_INVALID_REQUIREMENT", `"${shown}" holds whitespace: one URL, folder or host per option`, {
       location: site.location,
       field: site.field,
       hint: `write one ${line.flag} line per value`,
@@ -114,9 +110,7 @@ async function refuseLinkPage(folder: string, shown: string, ctx: ParseContext, 
   if (ctx.policy.indexHosts === undefined) return;
   const info = await stat(folder).catch(() => undefined);
   if (info === undefined || info.isDirectory()) return;
-  throw new EnvforgeError({
-    code: "E_POLICY",
-    message: `--find-links ${shown} is a page, not a folder: pip follows its links to any host, and the host policy limits package sources to ${ctx.policy.indexHosts.join(", ") || "none"}`,
+  throw createError("E_POLICY", `--find-links ${shown} is a page, not a folder: pip follows its links to any host, and the host policy limits package sources to ${ctx.policy.indexHosts.join(", ") || "none"}`, {
     location: site.location,
     field: site.field,
     hint: "point --find-links at a folder of wheels beside the definition (or let the host give the page as a builder option: -o pip.findLinks=...)",

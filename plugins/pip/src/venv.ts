@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, type BuildContext, type BuildOutput } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, type BuildContext, type BuildOutput } from "@envforge/core/plugin-kit";
 import { readBuilderOptions } from "./builder-options.js";
 import { canonicalName } from "./canonical.js";
 import type { PipParsed } from "./collect.js";
@@ -38,9 +38,7 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
   // The engine refuses these before lookup (targets.ts); kept for a host that calls this directly.
   const others = Object.keys(ctx.spec.sections).filter((s) => !VENV_CARRIES.includes(s) && !ctx.leftOut.includes(s));
   if (others.length > 0) {
-    throw new EnvforgeError({
-      code: "E_NO_BUILDER",
-      message: `the venv target installs pip requirements only; this definition also has: ${others.join(", ")}`,
+    throw createError("E_NO_BUILDER", `the venv target installs pip requirements only; this definition also has: ${others.join(", ")}`, {
       hint: "build it with a target that handles those sections (conda, docker, podman, spark)",
     });
   }
@@ -135,9 +133,7 @@ async function baseInterpreter(
   if (python.interpreterPath !== undefined) {
     const file = python.interpreterPath;
     if (!ctx.policy.allowUserManaged) {
-      throw new EnvforgeError({
-        code: "E_POLICY",
-        message: `python.interpreterPath names a program on this machine (${file}) that the build would run, and the host policy does not allow definitions to name interpreters`,
+      throw createError("E_POLICY", `python.interpreterPath names a program on this machine (${file}) that the build would run, and the host policy does not allow definitions to name interpreters`, {
         location: locate("interpreterPath"),
         field: "python.interpreterPath",
         hint: "drop interpreterPath (python.version picks an installed interpreter), or let the host allow it (--allow-user-managed, policy.allowUserManaged)",
@@ -161,9 +157,7 @@ function checkVersion(wanted: string | undefined, interpreter: Interpreter, name
   if (wanted === undefined || versionMatches(wanted, interpreter.version)) return;
   // The definition contradicts itself (its interpreter against its version): an input error.
   const ownInterpreter = chosenBy === "python.interpreterPath";
-  throw new EnvforgeError({
-    code: ownInterpreter ? "E_INVALID_VALUE" : "E_TOOL_NOT_FOUND",
-    message: `the definition asks for Python ${wanted}, but ${ownInterpreter ? "python.interpreterPath " : "the builder option pip.python "}${name} (${interpreter.executable}) is Python ${interpreter.version}`,
+  throw createError(ownInterpreter ? "E_INVALID_VALUE" : "E_TOOL_NOT_FOUND", `the definition asks for Python ${wanted}, but ${ownInterpreter ? "python.interpreterPath " : "the builder option pip.python "}${name} (${interpreter.executable}) is Python ${interpreter.version}`, {
     location: ctx.spec.loaded.locator.locate(["python", "version"]),
     field: "python.version",
     hint: ownInterpreter
@@ -180,9 +174,7 @@ function checkVersion(wanted: string | undefined, interpreter: Interpreter, name
 async function userManaged(ctx: BuildContext, python: PythonSection, env: Record<string, string>): Promise<BuildOutput> {
   const interpreter = python.interpreterPath!;
   if (!ctx.policy.allowUserManaged) {
-    throw new EnvforgeError({
-      code: "E_POLICY",
-      message: `the host policy does not allow user-managed environments: python.interpreterPath ${interpreter} is not run`,
+    throw createError("E_POLICY", `the host policy does not allow user-managed environments: python.interpreterPath ${interpreter} is not run`, {
       location: ctx.spec.loaded.locator.locate(["python", "userManaged"]),
       field: "python.userManaged",
       hint: "build an environment envforge creates (drop userManaged), or let the host allow it (policy.allowUserManaged)",
@@ -221,9 +213,7 @@ function logResolved(parsed: PipParsed | undefined, packages: ReadonlyArray<{ na
 function failed(step: string, result: RunResult): EnvforgeError {
   const tail = result.tail.slice(-20);
   const why = result.spawnError ?? (result.exitCode === undefined ? "did not finish" : `exited with code ${result.exitCode}`);
-  return new EnvforgeError({
-    code: "E_BUILD_FAILED",
-    message: `${step} ${why}${tail.length > 0 ? `:\n${tail.join("\n")}` : ""}`,
+  return createError("E_BUILD_FAILED", `${step} ${why}${tail.length > 0 ? `:\n${tail.join("\n")}` : ""}`, {
     hint: "the last lines of its output are above; the whole output is in the build log",
     details: { step, exitCode: result.exitCode, outputTail: tail.join("\n") },
   });

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { EnvforgeError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
+import { createError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
 import { imageRunActivation } from "@envforge/plugin-docker";
 import { resolvePodmanOptions, type PodmanBuildOptions } from "./options.js";
 import { PodmanCli } from "./podman-cli.js";
@@ -32,14 +32,14 @@ export function podmanActivation(entry: CacheEntry, ctx: ActivationContext, plug
   }
   for (const ulimit of listOf(raw.runUlimit, "runUlimit")) {
     if (!ULIMIT.test(ulimit)) {
-      throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `podman option runUlimit ${JSON.stringify(ulimit)} is not a ulimit`, hint: "NAME=SOFT[:HARD], e.g. -o podman.runUlimit=nofile=1024:1024" });
+      throw createError("E_INVALID_VALUE", `podman option runUlimit ${JSON.stringify(ulimit)} is not a ulimit`, { hint: "NAME=SOFT[:HARD], e.g. -o podman.runUlimit=nofile=1024:1024" });
     }
     flags.push(`--ulimit=${ulimit}`);
   }
   const network = optionString(raw.runNetwork, "runNetwork");
   if (network !== undefined) {
     if (!NETWORK.test(network)) {
-      throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `podman option runNetwork ${JSON.stringify(network)} is not a network name`, hint: "none, host, or the name of a podman network" });
+      throw createError("E_INVALID_VALUE", `podman option runNetwork ${JSON.stringify(network)} is not a network name`, { hint: "none, host, or the name of a podman network" });
     }
     flags.push(`--network=${network}`);
   }
@@ -53,9 +53,7 @@ export function podmanActivation(entry: CacheEntry, ctx: ActivationContext, plug
 /** `--volume DIR:DIR` (podman splits it at colons, so a colon cannot be in the path) and work there. */
 function podmanMount(dir: string): string[] {
   if (dir.includes(":") || /[\n\r]/.test(dir)) {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `the working folder ${JSON.stringify(dir)} holds a colon or line break: podman cannot mount it with --volume`,
+    throw createError("E_INVALID_VALUE", `the working folder ${JSON.stringify(dir)} holds a colon or line break: podman cannot mount it with --volume`, {
       hint: "run from a folder whose path has no colon",
     });
   }
@@ -65,7 +63,7 @@ function podmanMount(dir: string): string[] {
 function optionString(value: unknown, key: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || value === "") {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `podman option ${key} must be a non-empty string`, hint: `e.g. -o podman.${key}=value` });
+    throw createError("E_INVALID_VALUE", `podman option ${key} must be a non-empty string`, { hint: `e.g. -o podman.${key}=value` });
   }
   return value;
 }

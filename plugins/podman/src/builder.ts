@@ -1,6 +1,6 @@
 import path from "node:path";
 import { execa } from "execa";
-import { createRedactor, EnvforgeError, serializeCanonical, type Artifact, type BuildContext, type BuildOutput, type Engine } from "@envforge/core/plugin-kit";
+import { createRedactor, createError, serializeCanonical, type Artifact, type BuildContext, type BuildOutput, type Engine } from "@envforge/core/plugin-kit";
 import {
   buildFailedError,
   collectImageFragments,
@@ -75,9 +75,7 @@ export async function buildPodmanImage(engine: Engine, ctx: BuildContext, plugin
   const tracker = await runBuild(cli, args, ctx, log);
   const inspect = await cli.inspectImage(tags.cache, ctx.signal).catch(() => undefined);
   if (!inspect || labelsOf(inspect)[LABEL_HASH] !== ctx.hash) {
-    throw new EnvforgeError({
-      code: "E_BUILD_FAILED",
-      message: `podman build finished but ${tags.cache} is missing or does not carry the label ${LABEL_HASH}=${ctx.hash}`,
+    throw createError("E_BUILD_FAILED", `podman build finished but ${tags.cache} is missing or does not carry the label ${LABEL_HASH}=${ctx.hash}`, {
       hint: "another process may have retagged it; build again",
     });
   }

@@ -1,4 +1,4 @@
-import { EnvforgeError, isHash, type Engine, type Hash, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
+import { createError, isHash, type Engine, type Hash, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
 import { LABEL_BUILDER, type ImageDetails } from "@envforge/plugin-docker";
 import { PODMAN_TARGET } from "./builder.js";
 import type { PodmanConnection } from "./options.js";
@@ -31,9 +31,7 @@ export async function podmanImageDetails(
     podmanError = (cause as Error).message;
   }
   if (!entry && !inspect) {
-    throw new EnvforgeError({
-      code: "E_NOT_FOUND",
-      message: `no ${target} image for ${hash} in the local cache or ${cli.describe()}${podmanError ? ` (${podmanError})` : ""}`,
+    throw createError("E_NOT_FOUND", `no ${target} image for ${hash} in the local cache or ${cli.describe()}${podmanError ? ` (${podmanError})` : ""}`, {
       hint: `build it first: envforge build FILE --target ${target}`,
     });
   }

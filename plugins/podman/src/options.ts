@@ -1,4 +1,4 @@
-import { EnvforgeError, type BuilderOptions } from "@envforge/core/plugin-kit";
+import { createError, type BuilderOptions } from "@envforge/core/plugin-kit";
 import type { RegistryCredentials } from "@envforge/plugin-docker";
 
 /**
@@ -72,7 +72,7 @@ const ISOLATIONS = ["chroot", "oci", "rootless"] as const;
 const str = (v: unknown, key: string): string | undefined => {
   if (v === undefined) return undefined;
   if (typeof v !== "string" || v === "") {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `podman builder option ${key} must be a non-empty string`, hint: `e.g. -o podman.${key}=value` });
+    throw createError("E_INVALID_VALUE", `podman builder option ${key} must be a non-empty string`, { hint: `e.g. -o podman.${key}=value` });
   }
   return v;
 };
@@ -92,23 +92,19 @@ export function checkConnection(raw: PodmanConnection): PodmanConnection {
     storageConf: str(raw.storageConf, "storageConf"),
   };
   if (c.url !== undefined && c.connection !== undefined) {
-    throw new EnvforgeError({
-      code: "E_CONFLICTING_FIELDS",
-      message: "podman builder options `url` and `connection` are both set",
+    throw createError("E_CONFLICTING_FIELDS", "podman builder options `url` and `connection` are both set", {
       hint: "choose the remote podman either by URL (url) or by connection name (connection)",
     });
   }
   const remote = c.url !== undefined || c.connection !== undefined;
   const local = (["root", "runroot", "storageDriver", "storageConf"] as const).filter((k) => c[k] !== undefined);
   if (remote && local.length > 0) {
-    throw new EnvforgeError({
-      code: "E_CONFLICTING_FIELDS",
-      message: `podman builder option ${local.join(", ")} configures local storage, but a remote podman (${c.url !== undefined ? "url" : "connection"}) is set`,
+    throw createError("E_CONFLICTING_FIELDS", `podman builder option ${local.join(", ")} configures local storage, but a remote podman (${c.url !== undefined ? "url" : "connection"}) is set`, {
       hint: "a remote podman service uses its own storage; configure it where the service runs",
     });
   }
   if (c.identity !== undefined && c.url === undefined) {
-    throw new EnvforgeError({ code: "E_MISSING_FIELD", message: "podman builder option identity needs url", hint: "identity is the ssh key for url=ssh://user@host/run/podman/podman.sock" });
+    throw createError("E_MISSING_FIELD", "podman builder option identity needs url", { hint: "identity is the ssh key for url=ssh://user@host/run/podman/podman.sock" });
   }
   return c;
 }
@@ -118,17 +114,15 @@ export function resolvePodmanOptions(base: PodmanBuildOptions, perBuild: Builder
   const raw = { ...base, ...(perBuild.podman ?? {}) } as Record<string, unknown>;
   const isolation = str(raw.isolation, "isolation") ?? "chroot";
   if (!(ISOLATIONS as readonly string[]).includes(isolation)) {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `podman builder option isolation ${JSON.stringify(isolation)} is not one podman knows`, hint: `one of ${ISOLATIONS.join(", ")}` });
+    throw createError("E_INVALID_VALUE", `podman builder option isolation ${JSON.stringify(isolation)} is not one podman knows`, { hint: `one of ${ISOLATIONS.join(", ")}` });
   }
   const network = str(raw.network, "network");
   if (network !== undefined && !NETWORK.test(network)) {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `podman builder option network ${JSON.stringify(network)} is not a network name`, hint: "host, none, or the name of a podman network" });
+    throw createError("E_INVALID_VALUE", `podman builder option network ${JSON.stringify(network)} is not a network name`, { hint: "host, none, or the name of a podman network" });
   }
   // buildah refuses this itself, but only after the context is sent; say it before, with the way out.
   if (network !== undefined && network !== "host" && isolation === "chroot") {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `podman builder option network=${network} cannot be used with isolation=chroot (chroot steps share the host's network)`,
+    throw createError("E_INVALID_VALUE", `podman builder option network=${network} cannot be used with isolation=chroot (chroot steps share the host's network)`, {
       hint: "use network=host (or leave it unset) with chroot, or isolation=oci where the OCI runtime can make namespaces",
     });
   }
@@ -138,9 +132,7 @@ export function resolvePodmanOptions(base: PodmanBuildOptions, perBuild: Builder
   const password = str(raw.password, "password");
   if (registry !== undefined || username !== undefined || password !== undefined) {
     if (registry === undefined || username === undefined || password === undefined) {
-      throw new EnvforgeError({
-        code: "E_MISSING_FIELD",
-        message: "podman registry credentials need registry, username and password together",
+      throw createError("E_MISSING_FIELD", "podman registry credentials need registry, username and password together", {
         hint: "-o podman.registry=ghcr.io -o podman.username=me -o podman.password=$TOKEN",
       });
     }

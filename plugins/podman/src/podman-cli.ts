@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { EnvforgeError, type Hash } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, type Hash } from "@envforge/core/plugin-kit";
 import { LABEL_HASH } from "@envforge/plugin-docker";
 import type { PodmanConnection } from "./options.js";
 
@@ -83,17 +83,13 @@ export class PodmanCli {
   toError(cause: unknown, args: string[]): EnvforgeError {
     const c = cause as { code?: string; stderr?: string; shortMessage?: string };
     if (c.code === "ENOENT") {
-      return new EnvforgeError({
-        code: "E_TOOL_NOT_FOUND",
-        message: `the podman CLI "${this.command}" was not found`,
+      return createError("E_TOOL_NOT_FOUND", `the podman CLI "${this.command}" was not found`, {
         hint: "install podman (Debian: apt-get install podman) or set the podman builder option podmanPath",
         cause,
       });
     }
     const stderr = (c.stderr ?? "").trim();
-    return new EnvforgeError({
-      code: "E_BUILD_FAILED",
-      message: `podman ${args[0] ?? ""} failed on ${this.describe()}: ${stderr.split("\n").slice(-3).join(" ") || c.shortMessage || String(cause)}`,
+    return createError("E_BUILD_FAILED", `podman ${args[0] ?? ""} failed on ${this.describe()}: ${stderr.split("\n").slice(-3).join(" ") || c.shortMessage || String(cause)}`, {
       hint: /connection refused|no such file|cannot connect|unable to connect/i.test(stderr)
         ? "is the podman service running and reachable? check the podman builder options url/connection"
         : /graph driver|storage driver|database/i.test(stderr)

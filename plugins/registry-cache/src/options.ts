@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import type { DockerConnection } from "@envforge/plugin-docker";
 import type { PodmanConnection } from "@envforge/plugin-podman";
 import type { RegistryAuth } from "./client.js";
@@ -54,7 +54,7 @@ const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.
 /** Targets whose artifacts are images in an engine the cache knows how to push from and pull into. */
 const IMAGE_TARGETS = ["docker", "podman"];
 
-const invalid = (message: string, hint: string) => new EnvforgeError({ code: "E_INVALID_VALUE", message, hint });
+const invalid = (message: string, hint: string) => createError("E_INVALID_VALUE", message, { hint });
 
 /** Checks the plugin's options once, when it is created: a typo should not look like a cache miss. */
 export function resolveRegistryOptions(options: RegistryCacheOptions): ResolvedRegistryOptions {
@@ -71,15 +71,13 @@ export function resolveRegistryOptions(options: RegistryCacheOptions): ResolvedR
     const pair = typeof c.username === "string" && typeof c.password === "string" && c.username !== "";
     const token = typeof c.token === "string" && c.token !== "";
     if (pair === token) {
-      throw new EnvforgeError({
-        code: "E_INVALID_VALUE",
-        message: "registry cache credentials need either username and password, or token",
+      throw createError("E_INVALID_VALUE", "registry cache credentials need either username and password, or token", {
         hint: "{ username: 'me', password: process.env.REGISTRY_TOKEN } or { token: '…' }",
       });
     }
   }
   if (options.credentials && options.credentialsFile) {
-    throw new EnvforgeError({ code: "E_CONFLICTING_FIELDS", message: "registry cache: credentials and credentialsFile are both set", hint: "give the credentials one way" });
+    throw createError("E_CONFLICTING_FIELDS", "registry cache: credentials and credentialsFile are both set", { hint: "give the credentials one way" });
   }
   const positive = (v: number | undefined, fallback: number, key: string) => {
     if (v === undefined) return fallback;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { EnvforgeError, outsideRoot, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, outsideRoot, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /**
  * A `file:` repository a definition names must lie inside the definition's folder, symlinks
@@ -13,9 +13,7 @@ export async function confineRepository(repository: string, root: string, site: 
   try {
     folder = fileURLToPath(repository);
   } catch {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `invalid repository URL ${JSON.stringify(repository)}: not a folder this machine can read`,
+    throw createError("E_INVALID_VALUE", `invalid repository URL ${JSON.stringify(repository)}: not a folder this machine can read`, {
       location: site.location,
       field: site.field,
       hint: 'write file:///absolute/path, without an encoded "/"',
@@ -23,9 +21,7 @@ export async function confineRepository(repository: string, root: string, site: 
   }
   const why = await outsideRoot(root, folder);
   if (why === undefined) return;
-  throw new EnvforgeError({
-    code: "E_FILE_OUTSIDE_ROOT",
-    message: `the repository ${repository} ${why} the definition's folder ${root}`,
+  throw createError("E_FILE_OUTSIDE_ROOT", `the repository ${repository} ${why} the definition's folder ${root}`, {
     location: site.location,
     field: site.field,
     hint: "keep the Maven repository in a folder beside the definition, give it as a builder option (spark.defaultRepositories), or let the host allow it (--allow-outside-files; engine option allowFilesOutsideRoot, policy.allowOutsideFiles)",

@@ -1,4 +1,4 @@
-import { EnvforgeError, didYouMean, type SourceLocation } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, didYouMean, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /** A Maven artifact as Spark packages name it. Every part is case-sensitive, as in a repository path. */
 export interface MavenCoordinate {
@@ -33,9 +33,7 @@ const VERSION = /^[A-Za-z0-9_.+\-[\](),]+$/;
 const RANGE = /^[[\]()].*[[\]()]$/;
 
 function refuse(text: string, why: string, site: CoordinateSite): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_INVALID_COORDINATE",
-    message: `invalid Maven coordinate ${JSON.stringify(text)}: ${why}`,
+  return createError("E_INVALID_COORDINATE", `invalid Maven coordinate ${JSON.stringify(text)}: ${why}`, {
     hint: COORDINATE_FORMS,
     location: site.location,
     field: site.field,
@@ -75,9 +73,7 @@ export function coordinateFromObject(value: Record<string, unknown>, site: Coord
   for (const key of Object.keys(value)) {
     if ((MAPPING_KEYS as readonly string[]).includes(key)) continue;
     const guess = didYouMean(key, MAPPING_KEYS);
-    throw new EnvforgeError({
-      code: "E_UNKNOWN_KEY",
-      message: `unknown key "${key}" in a Spark package${guess ? `; did you mean "${guess}"?` : ""}`,
+    throw createError("E_UNKNOWN_KEY", `unknown key "${key}" in a Spark package${guess ? `; did you mean "${guess}"?` : ""}`, {
       hint: `a package mapping has the keys ${MAPPING_KEYS.join(", ")} (classifier optional)`,
       location: site.locateKey?.(key) ?? site.location,
       field: site.field === undefined ? undefined : `${site.field}.${key}`,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, type CanonicalValue, type ImageFragment, type ImageFragmentContext } from "@envforge/core/plugin-kit";
+import { createError, type CanonicalValue, type ImageFragment, type ImageFragmentContext } from "@envforge/core/plugin-kit";
 import { packageSites } from "./builder.js";
 import { resolveBuilderOptions, type SparkBuilderOptions } from "./options.js";
 import { resolveSparkJars } from "./resolve.js";
@@ -17,9 +17,7 @@ export const CONTEXT_CONF = "envforge/spark/conf/spark-defaults.conf";
 export function checkImageRoot(root: string): string {
   const trimmed = root.replace(/\/+$/, "");
   if (!/^\/[A-Za-z0-9._/-]+$/.test(trimmed) || trimmed.split("/").includes("..")) {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `sparkPlugin option imageRoot must be an absolute path, got ${JSON.stringify(root)}`,
+    throw createError("E_INVALID_VALUE", `sparkPlugin option imageRoot must be an absolute path, got ${JSON.stringify(root)}`, {
       hint: "use letters, digits and . _ - / only, e.g. /opt/envforge/spark",
     });
   }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import { z } from "zod";
 import { MAVEN_CENTRAL, normalizeRepository } from "./repositories.js";
 
@@ -66,9 +66,7 @@ function credentialFromString(text: string): RepositoryCredentials {
   const colon = text.indexOf(":");
   if (at <= 0 || colon <= 0 || colon > at || at === text.length - 1) {
     // Never echo the value: it holds a password.
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: "builder option spark.credentials: a string credential must look like user:password@host",
+    throw createError("E_INVALID_VALUE", "builder option spark.credentials: a string credential must look like user:password@host", {
       hint: "pass user:password@repo.example.com, or a list of {host, username, password, realm?}",
     });
   }
@@ -80,9 +78,7 @@ export function resolveBuilderOptions(defaults: SparkBuilderOptions, given: Reco
   const parsed = builderSchema.safeParse({ ...given });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `builder option spark.${issue.path.join(".")}: ${issue.message}`,
+    throw createError("E_INVALID_VALUE", `builder option spark.${issue.path.join(".")}: ${issue.message}`, {
       hint: "spark builder options: ivyJar (path), java (path), credentials (user:password@host or [{host, username, password, realm?}]), defaultRepositories (URLs), javaOptions (JVM flags)",
     });
   }
@@ -110,7 +106,7 @@ export function findIvyJar(env: NodeJS.ProcessEnv = process.env, dir = "/usr/sha
   if (existsSync(standard)) return standard;
   const versioned = existsSync(dir) ? readdirSync(dir).filter((f) => /^ivy-\d[\w.-]*\.jar$/.test(f)).sort() : [];
   if (versioned.length > 0) return path.join(dir, versioned[versioned.length - 1]!);
-  throw new EnvforgeError({ code: "E_TOOL_NOT_FOUND", message: `Apache Ivy was not found (looked for ${standard})`, hint: IVY_HINT });
+  throw createError("E_TOOL_NOT_FOUND", `Apache Ivy was not found (looked for ${standard})`, { hint: IVY_HINT });
 }
 
 export function findJava(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,4 +1,4 @@
-import { EnvforgeError, hostAllowed, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, hostAllowed, type SourceLocation } from "@envforge/core/plugin-kit";
 
 /** What Spark and Ivy fall back to when a definition names no repository. */
 export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";
@@ -15,9 +15,7 @@ export function normalizeRepository(text: string, site: { location?: SourceLocat
   // Never echo a password: errors are printed, logged and sent to hosts.
   const shown = text.replace(/\/\/[^/@\s]*@/, "//***@");
   const refuse = (why: string, hint?: string) =>
-    new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `invalid repository URL ${JSON.stringify(shown)}: ${why}`,
+    createError("E_INVALID_VALUE", `invalid repository URL ${JSON.stringify(shown)}: ${why}`, {
       hint: hint ?? 'write an http(s) or file URL of a Maven-layout repository, e.g. "https://repo1.maven.org/maven2" or "file:///srv/maven"',
       location: site.location,
       field: site.field,
@@ -26,9 +24,7 @@ export function normalizeRepository(text: string, site: { location?: SourceLocat
   // Ivy replaces ${name} in its settings with its own and Java's properties (user.home, …):
   // nothing of the machine may be spliced into where a definition downloads from.
   if (trimmed.includes("${")) {
-    throw new EnvforgeError({
-      code: "E_ENV_NOT_ALLOWED",
-      message: `repository URL ${JSON.stringify(shown)} names a variable (\${…}); repository URLs are used as written`,
+    throw createError("E_ENV_NOT_ALLOWED", `repository URL ${JSON.stringify(shown)} names a variable (\${…}); repository URLs are used as written`, {
       hint: "write the URL itself; credentials go in the builder option spark.credentials",
       location: site.location,
       field: site.field,
@@ -63,9 +59,7 @@ export function checkRepositoryHost(repository: string, allowed: readonly string
   if (allowed === undefined) return;
   const url = new URL(repository);
   if (url.protocol === "file:" || hostAllowed(url.host, allowed)) return;
-  throw new EnvforgeError({
-    code: "E_POLICY",
-    message: `the repository ${repository} is on the host "${url.host}", which the host policy does not allow`,
+  throw createError("E_POLICY", `the repository ${repository} is on the host "${url.host}", which the host policy does not allow`, {
     location: site.location,
     field: site.field,
     hint: allowed.length === 0

@@ -3,7 +3,7 @@ import { createReadStream, existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { EnvforgeError, createRedactor, toolEnvironment, type SourceLocation, type WarningCode } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, createRedactor, toolEnvironment, type SourceLocation, type WarningCode } from "@envforge/core/plugin-kit";
 import { execa } from "execa";
 import { parseCoordinate } from "./coordinates.js";
 import {
@@ -108,7 +108,7 @@ export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedB
   };
   const ivyJar = options.ivyJar ?? findIvyJar();
   if (!existsSync(ivyJar)) {
-    throw new EnvforgeError({ code: "E_TOOL_NOT_FOUND", message: `the Ivy jar ${ivyJar} does not exist`, hint: IVY_HINT });
+    throw createError("E_TOOL_NOT_FOUND", `the Ivy jar ${ivyJar} does not exist`, { hint: IVY_HINT });
   }
   const args = [
     ...options.javaOptions,
@@ -147,7 +147,7 @@ export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedB
   const result = await subprocess;
   io.signal.throwIfAborted();
   if ((result as { code?: string }).code === "ENOENT") {
-    throw new EnvforgeError({ code: "E_TOOL_NOT_FOUND", message: `Java was not found (${options.java})`, hint: JAVA_HINT });
+    throw createError("E_TOOL_NOT_FOUND", `Java was not found (${options.java})`, { hint: JAVA_HINT });
   }
 
   const reportPath = path.join(reportsDir, reportFileName());
@@ -172,9 +172,7 @@ export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedB
     const name = retrievedName({ organisation: r.organisation, artifact: r.artifact.name, revision: r.revision, classifier: r.artifact.classifier, ext: r.artifact.ext });
     const file = path.join(io.jarsDir, name);
     if (!existsSync(file)) {
-      throw new EnvforgeError({
-        code: "E_BUILD_FAILED",
-        message: `Ivy resolved ${r.organisation}:${r.module}:${r.revision} but did not retrieve ${name}`,
+      throw createError("E_BUILD_FAILED", `Ivy resolved ${r.organisation}:${r.module}:${r.revision} but did not retrieve ${name}`, {
         hint: "this is unexpected; the build log has Ivy's output",
         details: { outputTail: tail.join("\n") },
       });
@@ -204,9 +202,7 @@ function failureError(
   const { repositories, tried, tail } = output;
   const details = { repositories, tried, outputTail: tail.join("\n"), failures };
   if (failures.length === 0) {
-    return new EnvforgeError({
-      code: "E_BUILD_FAILED",
-      message: `Ivy failed (exit code ${exitCode ?? "none"}) resolving Spark packages from ${repositories.join(", ")}`,
+    return createError("E_BUILD_FAILED", `Ivy failed (exit code ${exitCode ?? "none"}) resolving Spark packages from ${repositories.join(", ")}`, {
       hint: "the last lines of Ivy's output are below; the whole output is in the build log",
       details,
     });
@@ -219,9 +215,7 @@ function failureError(
     })
     .join("; ");
   const site = io.sites?.get(first.coordinate);
-  return new EnvforgeError({
-    code: "E_BUILD_FAILED",
-    message: `not found in any repository: ${what}; repositories tried: ${repositories.join(", ")}`,
+  return createError("E_BUILD_FAILED", `not found in any repository: ${what}; repositories tried: ${repositories.join(", ")}`, {
     hint: "check the coordinates (they are case-sensitive) and versions, or add the repository that publishes them to spark.repositories",
     location: site?.location,
     field: site?.field,

@@ -1,5 +1,5 @@
 import {
-  EnvforgeError,
+  createError,
   formatPath,
   type CanonicalValue,
   type ParseContext,
@@ -143,9 +143,7 @@ function checkOneVersionPerModule(packages: readonly SparkPackage[]): void {
     const versions = [...new Set(list.map((p) => p.coordinate.version))];
     if (versions.length < 2) continue;
     const second = list.find((p) => p.coordinate.version !== list[0]!.coordinate.version)!;
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `spark.packages lists ${module} in ${versions.length} versions (${sortMavenVersions(versions).join(", ")}); a classpath holds only one`,
+    throw createError("E_INVALID_VALUE", `spark.packages lists ${module} in ${versions.length} versions (${sortMavenVersions(versions).join(", ")}); a classpath holds only one`, {
       hint: `keep one version of ${module}`,
       location: second.location,
       field: second.field,
@@ -162,9 +160,7 @@ function checkExpressibleAsSparkPackages(p: SparkPackage): void {
         ? "Spark's spark.jars.packages is comma-separated, so it cannot hold a version range with a comma"
         : undefined;
   if (!why) return;
-  throw new EnvforgeError({
-    code: "E_INVALID_COORDINATE",
-    message: `Spark package ${p.text} cannot be left to Spark (precache: false): ${why}`,
+  throw createError("E_INVALID_COORDINATE", `Spark package ${p.text} cannot be left to Spark (precache: false): ${why}`, {
     hint: "set precache: true so envforge resolves the jars, or drop the classifier/range",
     location: p.location,
     field: p.field,

@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import type { SparkCanonical } from "./section.js";
 
 /**
@@ -20,9 +20,7 @@ export function sparkDefaultsConf(properties: Record<string, string>, header: st
 export function sparkJarsValue(paths: readonly string[]): string {
   const bad = paths.find((p) => p.includes(","));
   if (bad) {
-    throw new EnvforgeError({
-      code: "E_BUILD_FAILED",
-      message: `cannot list ${bad} in spark.jars: Spark splits that setting on commas`,
+    throw createError("E_BUILD_FAILED", `cannot list ${bad} in spark.jars: Spark splits that setting on commas`, {
       hint: "use a cache folder (--cache-dir) whose path has no comma",
     });
   }

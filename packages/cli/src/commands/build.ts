@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import type { Workspace, WorkspaceBuildResult } from "@envforge/workspace";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import { artifactPathOf, buildSummary } from "../build-summary.js";
 import { dryRun, dryRunSummary } from "../dry-run.js";
 import { builderOptionsOf, withBuildRequestFlags, type BuildRequestFlags } from "../build-request.js";
@@ -47,7 +47,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .action(async (ref: string, flags: BuildFlags) => {
       const timeoutMs = timeoutMsOf(flags.timeout);
       if (flags.printArtifactPath && (flags.json || flags.dryRun)) {
-        throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `--print-artifact-path prints only a path: it does not go with ${flags.json ? "--json" : "--dry-run"}`, field: "--print-artifact-path", hint: "--json has the artifact too (entry.artifact.path)" });
+        throw createError("E_INVALID_VALUE", `--print-artifact-path prints only a path: it does not go with ${flags.json ? "--json" : "--dry-run"}`, { field: "--print-artifact-path", hint: "--json has the artifact too (entry.artifact.path)" });
       }
       // A dry run registers nothing either: the read-only engine and no registration.
       const { workspace } = workspaceFor(ctx, flags.dryRun ? { ...flags, register: false } : flags, { readOnly: flags.dryRun === true });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, verifyEntry, type VerifyResult } from "@envforge/core/plugin-kit";
+import { createError, verifyEntry, type VerifyResult } from "@envforge/core/plugin-kit";
 import { listGenerations, Sizer } from "@envforge/workspace";
 import { engineFor, printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { EXIT } from "../exit-status.js";
@@ -15,7 +15,7 @@ interface GcFlags extends GlobalFlags {
 /** `10G`, `500M`, `1024` → bytes. */
 function bytesOf(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(text.trim());
-  if (!m) throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `--max-size ${JSON.stringify(text)} is not valid: give a number of bytes from 0, with an optional unit K, M, G or T`, field: "--max-size", hint: "e.g. --max-size 10G or --max-size 500M" });
+  if (!m) throw createError("E_INVALID_VALUE", `--max-size ${JSON.stringify(text)} is not valid: give a number of bytes from 0, with an optional unit K, M, G or T`, { field: "--max-size", hint: "e.g. --max-size 10G or --max-size 500M" });
   const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2]!.toUpperCase() as "" | "K" | "M" | "G" | "T"];
   return Math.round(Number(m[1]) * unit);
 }
@@ -109,7 +109,7 @@ export function registerCache(program: Command, ctx: CommandContext): void {
       const local = engine.cache.local;
       const entries = (await local.list()).filter((e) => (hash === undefined || e.hash.slice(5).startsWith(hash)) && (merged.target === undefined || e.target === merged.target));
       if (ref !== undefined && entries.length === 0) {
-        throw new EnvforgeError({ code: "E_NOT_FOUND", message: `no cache entry for ${ref}${merged.target ? ` (target ${merged.target})` : ""}`, hint: "envforge cache ls lists what is cached" });
+        throw createError("E_NOT_FOUND", `no cache entry for ${ref}${merged.target ? ` (target ${merged.target})` : ""}`, { hint: "envforge cache ls lists what is cached" });
       }
       const results: VerifyResult[] = [];
       for (const entry of entries) results.push(await verifyEntry(entry, local.root, local.manifestPath(entry, entry.generation)));

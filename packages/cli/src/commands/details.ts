@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, isHash, type CacheEntry, type Engine, type Hash } from "@envforge/core/plugin-kit";
+import { createError, isHash, type CacheEntry, type Engine, type Hash } from "@envforge/core/plugin-kit";
 import { Sizer } from "@envforge/workspace";
 import { printJson, workspaceFor, type CommandContext } from "../context.js";
 import { humanBytes } from "../human.js";
@@ -50,9 +50,7 @@ export function registerDetails(program: Command, ctx: CommandContext): void {
       }
       const entries = await entriesOf(engine, hash, flags.target);
       if (entries.length === 0) {
-        throw new EnvforgeError({
-          code: "E_NOT_FOUND",
-          message: `${what} is not built${flags.target ? ` for the target ${flags.target}` : ""} in ${engine.cache.local.root}`,
+        throw createError("E_NOT_FOUND", `${what} is not built${flags.target ? ` for the target ${flags.target}` : ""} in ${engine.cache.local.root}`, {
           hint: `build it first (envforge build ${what}${flags.target ? ` --target ${flags.target}` : ""}); envforge cache ls lists what is cached`,
         });
       }

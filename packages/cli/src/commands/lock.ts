@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import { importCondaFile, lockConda, type CondaCanonical } from "@envforge/plugin-conda";
 import { emitDefinition } from "../output.js";
 import { workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
@@ -30,7 +30,7 @@ export function registerLock(program: Command, ctx: CommandContext): void {
         const { parsed, result } = await engine.resolve(source);
         const conda = result.canonical.sections.conda as CondaCanonical | undefined;
         if (!conda) {
-          throw new EnvforgeError({ code: "E_MISSING_FIELD", message: `${file} has no conda dependencies to lock`, field: "python.conda", hint: "add python.conda or python.condaFile" });
+          throw createError("E_MISSING_FIELD", `${file} has no conda dependencies to lock`, { field: "python.conda", hint: "add python.conda or python.condaFile" });
         }
         const locked = await lockConda(conda, flags.channel.length > 0 ? flags.channel : undefined, {
           platforms: flags.platform.length > 0 ? flags.platform : undefined,

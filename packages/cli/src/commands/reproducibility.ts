@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError } from "@envforge/core/plugin-kit";
 import { EXIT } from "../exit-codes.js";
 import { numberFlag } from "../number-flag.js";
 import { printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
@@ -25,7 +25,7 @@ export function registerReproducibility(program: Command, ctx: CommandContext): 
         ctx.io.out(`${pinned.before} → ${pinned.after} (registered as ${registered})\n`);
         return;
       }
-      if (flags.label) throw new EnvforgeError({ code: "E_INVALID_VALUE", message: "--label applies to a registered or curated reference; a file is pinned in place", field: "--label", hint: "register the pinned file afterwards: envforge register FILE --label L" });
+      if (flags.label) throw createError("E_INVALID_VALUE", "--label applies to a registered or curated reference; a file is pinned in place", { field: "--label", hint: "register the pinned file afterwards: envforge register FILE --label L" });
       const pinned = await workspace.pinFile(resolved.path, { target: flags.target });
       if (flags.json) return printJson(ctx, { before: pinned.before, after: pinned.after, changes: pinned.changes, missing: pinned.missing, written: pinned.written });
       for (const c of pinned.changes) ctx.io.out(`pinned ${JSON.stringify(c)}\n`);

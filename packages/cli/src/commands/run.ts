@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, type Activation, type Engine, type ResolvedActivation } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, type Activation, type Engine, type ResolvedActivation } from "@envforge/core/plugin-kit";
 import type { WorkspaceBuildResult } from "@envforge/workspace";
 import { builderOptionsOf, withBuildRequestFlags, type BuildRequestFlags } from "../build-request.js";
 import { reportError } from "../exit-codes.js";
@@ -33,7 +33,7 @@ async function built(ctx: CommandContext, ref: string, flags: RunFlags, tty = fa
 
 function refuseJson(flags: RunFlags, command: string): void {
   if (flags.json) {
-    throw new EnvforgeError({ code: "E_INVALID_VALUE", message: `${command} has no --json: the command's own output is what it prints`, field: "--json", hint: "envforge activate REF --json gives the activation as JSON" });
+    throw createError("E_INVALID_VALUE", `${command} has no --json: the command's own output is what it prints`, { field: "--json", hint: "envforge activate REF --json gives the activation as JSON" });
   }
 }
 
@@ -134,9 +134,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       return;
     }
     if (activation.argvPrefix) {
-      throw new EnvforgeError({
-        code: "E_INVALID_VALUE",
-        message: `a ${entry.target} environment runs in a container: there is nothing to export into this shell`,
+      throw createError("E_INVALID_VALUE", `a ${entry.target} environment runs in a container: there is nothing to export into this shell`, {
         field: "--target",
         hint: `envforge run REF --target ${entry.target} -- CMD, or envforge shell REF --target ${entry.target} (--json shows the runner's argv)`,
       });

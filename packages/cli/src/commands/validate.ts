@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, formatError } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError, formatError } from "@envforge/core/plugin-kit";
 import { cliHint } from "../cli-hints.js";
 import { printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { EXIT, exitCodeOf } from "../exit-codes.js";
@@ -51,5 +51,5 @@ function reportProblems(ctx: CommandContext, problems: EnvforgeError[], json: bo
 }
 
 function withCliHint(error: EnvforgeError): EnvforgeError {
-  return new EnvforgeError({ code: error.code, message: error.message, hint: cliHint(error.hint), location: error.location, field: error.field, details: error.details });
+  return createError(error.code, error.message, { hint: cliHint(error.hint), location: error.location, field: error.field, details: error.details });
 }

@@ -1,5 +1,5 @@
 import { statfs } from "node:fs/promises";
-import { EnvforgeError } from "../errors.js";
+import { EnvforgeError, createError } from "../errors.js";
 
 const HINTS: Record<string, string> = {
   ENOSPC: "the filesystem holding the cache is full: free space there (remove old cache entries) or set the engine's cacheDir to a larger disk",
@@ -16,9 +16,7 @@ export function cacheIoError(cause: unknown, doing: string, details?: Record<str
   // Other envforge errors pass through; one wrapping a full disk (a plugin's) becomes E_CACHE_IO.
   if (cause instanceof EnvforgeError && (cause.code === "E_CACHE_IO" || !full)) return cause;
   const errno = errnoOf(cause) ?? (full ? "ENOSPC" : undefined);
-  return new EnvforgeError({
-    code: "E_CACHE_IO",
-    message: `cannot ${doing}: ${(cause as Error)?.message ?? String(cause)}`,
+  return createError("E_CACHE_IO", `cannot ${doing}: ${(cause as Error)?.message ?? String(cause)}`, {
     hint: (errno && HINTS[errno]) ?? "check that the cache folder exists, is writable and its disk has space",
     details: { ...details, ...(errno ? { errno } : {}) },
     cause,
@@ -36,9 +34,7 @@ export function errnoOf(cause: unknown): string | undefined {
 
 /** A build that failed while the cache's disk is full: that is what the user must fix first. */
 export function fullDiskBuildError(target: string, freeBytes: number, cause: unknown, details?: Record<string, unknown>): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_CACHE_IO",
-    message: `build of target "${target}" failed and the filesystem holding the cache is full (${freeBytes} bytes free): ${(cause as Error)?.message ?? String(cause)}`,
+  return createError("E_CACHE_IO", `build of target "${target}" failed and the filesystem holding the cache is full (${freeBytes} bytes free): ${(cause as Error)?.message ?? String(cause)}`, {
     hint: HINTS.ENOSPC,
     details: { ...details, errno: "ENOSPC", freeBytes },
     cause,

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { hashHex } from "../canonical.js";
-import { EnvforgeError } from "../errors.js";
+import { createError } from "../errors.js";
 import { NotAFileError, readRegularFile } from "../regular-file.js";
 import type { Hash } from "../spec.js";
 import { writeFileDurable } from "./atomic-write.js";
@@ -41,9 +41,7 @@ export class LocalStore {
 
   #safeTarget(target: string): string {
     if (!TARGET_NAME.test(target)) {
-      throw new EnvforgeError({
-        code: "E_INVALID_VALUE",
-        message: `invalid target name "${target}"`,
+      throw createError("E_INVALID_VALUE", `invalid target name "${target}"`, {
         hint: "target names are letters, digits, '.', '_' and '-'",
       });
     }

@@ -10,8 +10,10 @@ import { BUILTIN_ERRORS, BUILTIN_WARNINGS, type BuiltinErrorCode, type BuiltinWa
  * }
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by plugins (declaration merging)
 export interface ErrorCodeRegistry extends Record<BuiltinErrorCode, true> {}
 /** Every warning code, merged the same way as `ErrorCodeRegistry`. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by plugins (declaration merging)
 export interface WarningCodeRegistry extends Record<BuiltinWarningCode, true> {}
 
 export type ErrorCode = keyof ErrorCodeRegistry & string;

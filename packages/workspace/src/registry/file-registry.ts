@@ -2,7 +2,7 @@ import { mkdir, open, rename, truncate } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
-import { cacheIoError, EnvforgeError, NotAFileError, readRegularFile, writeFailure } from "@envforge/core/plugin-kit";
+import { cacheIoError, EnvforgeError, createError, NotAFileError, readRegularFile, writeFailure } from "@envforge/core/plugin-kit";
 import { recover, type Recovery } from "./recover.js";
 import { StateRegistry } from "./state-registry.js";
 import { applyOperation, type RegistryOperation, type RegistryState } from "./state.js";
@@ -189,9 +189,7 @@ export class FileRegistry extends StateRegistry {
     if (!this.#lost) return;
     const cause = this.#lost;
     this.#lost = undefined;
-    throw new EnvforgeError({
-      code: "E_TIMEOUT",
-      message: `lost the lock of the registry ${this.dir} while holding it (this process stalled): nothing was written`,
+    throw createError("E_TIMEOUT", `lost the lock of the registry ${this.dir} while holding it (this process stalled): nothing was written`, {
       hint: "retry the operation",
       cause,
     });
@@ -220,9 +218,7 @@ export class FileRegistry extends StateRegistry {
       } catch (cause) {
         if ((cause as NodeJS.ErrnoException).code !== "ELOCKED") throw unlockable(cause);
         if (Date.now() > deadline) {
-          throw new EnvforgeError({
-            code: "E_TIMEOUT",
-            message: `the registry ${this.dir} stayed locked by another process`,
+          throw createError("E_TIMEOUT", `the registry ${this.dir} stayed locked by another process`, {
             hint: "another envforge process is writing to it; retry, or remove registry.lock if no envforge process is running",
             cause,
           });
@@ -233,9 +229,7 @@ export class FileRegistry extends StateRegistry {
   }
 
   #lossyError(why: string): EnvforgeError {
-    return new EnvforgeError({
-      code: "E_REGISTRY_CORRUPT",
-      message: `the registry in ${this.dir} is damaged: ${why}`,
+    return createError("E_REGISTRY_CORRUPT", `the registry in ${this.dir} is damaged: ${why}`, {
       hint: "nothing was changed; repair it (accepting the loss) with `envforge registry repair` / FileRegistry.repair(), or restore registry.json from a backup",
     });
   }
@@ -252,9 +246,9 @@ async function readOrUndefined(file: string): Promise<string | undefined> {
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     // Never opened: a FIFO there would block every command that reads the registry.
     if (cause instanceof NotAFileError) {
-      throw new EnvforgeError({ code: "E_REGISTRY_CORRUPT", message: `the registry file ${cause.message}`, hint: `remove it; the registry rebuilds it from its other file (${SNAPSHOT} or ${JOURNAL})`, cause });
+      throw createError("E_REGISTRY_CORRUPT", `the registry file ${cause.message}`, { hint: `remove it; the registry rebuilds it from its other file (${SNAPSHOT} or ${JOURNAL})`, cause });
     }
-    throw new EnvforgeError({ code: "E_CACHE_IO", message: `cannot read ${file}: ${(cause as Error).message}`, cause });
+    throw createError("E_CACHE_IO", `cannot read ${file}: ${(cause as Error).message}`, { cause });
   }
 }
 

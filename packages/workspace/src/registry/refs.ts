@@ -1,4 +1,4 @@
-import { EnvforgeError } from "@envforge/core/plugin-kit";
+import { EnvforgeError, createError } from "@envforge/core/plugin-kit";
 
 /** The label the registry maintains itself: the newest non-archived version. */
 export const LATEST = "latest";
@@ -18,17 +18,13 @@ export type EnvironmentRef =
 
 export function checkName(name: string, options: { curated?: boolean | undefined } = {}): string {
   if (!NAME.test(name)) {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `invalid environment name "${name}"`,
+    throw createError("E_INVALID_VALUE", `invalid environment name "${name}"`, {
       field: "name",
       hint: "names are letters, digits, '.', '_' and '-' (at most 128), starting with a letter or digit",
     });
   }
   if (!options.curated && name.toLowerCase().startsWith(RESERVED_PREFIX)) {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `the name "${name}" is reserved: names beginning with "${RESERVED_PREFIX}" are for curated environments`,
+    throw createError("E_INVALID_VALUE", `the name "${name}" is reserved: names beginning with "${RESERVED_PREFIX}" are for curated environments`, {
       field: "name",
       hint: `choose another name; curated environments are used as curated:<name>`,
     });
@@ -38,9 +34,7 @@ export function checkName(name: string, options: { curated?: boolean | undefined
 
 export function checkVersion(version: string): string {
   if (!VERSION.test(version) || version === LATEST) {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `invalid environment version "${version}"`,
+    throw createError("E_INVALID_VALUE", `invalid environment version "${version}"`, {
       field: "version",
       hint: 'versions are letters, digits, ".", "_", "+" and "-" such as "3" or "1.2.0" ("latest" is a label)',
     });
@@ -50,16 +44,12 @@ export function checkVersion(version: string): string {
 
 export function checkLabel(label: string, options: { allowLatest?: boolean } = {}): string {
   if (!LABEL.test(label)) {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `invalid label "${label}"`,
+    throw createError("E_INVALID_VALUE", `invalid label "${label}"`, {
       hint: "labels are letters, digits, '.', '_' and '-', starting with a letter (e.g. prod, stable)",
     });
   }
   if (label === LATEST && !options.allowLatest) {
-    throw new EnvforgeError({
-      code: "E_INVALID_VALUE",
-      message: `the label "${LATEST}" is maintained by the registry and cannot be set`,
+    throw createError("E_INVALID_VALUE", `the label "${LATEST}" is maintained by the registry and cannot be set`, {
       hint: "it always points at the newest non-archived version; use another label such as prod",
     });
   }
@@ -95,9 +85,7 @@ export function formatRef(ref: EnvironmentRef): string {
 }
 
 function badRef(ref: string): EnvforgeError {
-  return new EnvforgeError({
-    code: "E_INVALID_VALUE",
-    message: `invalid environment reference "${ref}"`,
+  return createError("E_INVALID_VALUE", `invalid environment reference "${ref}"`, {
     hint: "write NAME (latest), NAME@VERSION (e.g. train@3) or NAME:LABEL (e.g. train:prod)",
   });
 }

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { EnvforgeError, type Hash } from "@envforge/core/plugin-kit";
+import { createError, type Hash } from "@envforge/core/plugin-kit";
 import { withIdentity, type EnvironmentDefinition } from "../definition.js";
 import { checkLabel, checkName, checkVersion, formatRef, LATEST, parseRef, type EnvironmentRef } from "./refs.js";
 import type { EnvironmentRecord, EnvironmentSummary, ListOptions, RegisterInput } from "./types.js";
@@ -89,9 +89,7 @@ export function planRegister(
     const existing = versions.find((v) => v.version === given);
     if (existing) {
       if (sameDefinition(existing, input.hash, input.definition)) return { record: toRecord(state, name, existing) };
-      throw new EnvforgeError({
-        code: "E_CONFLICT",
-        message: `${name}@${given} is already registered with a different definition (${existing.hash})`,
+      throw createError("E_CONFLICT", `${name}@${given} is already registered with a different definition (${existing.hash})`, {
         hint: "registered versions are immutable: register without a version to get the next one, or choose a new version",
       });
     }
@@ -162,9 +160,7 @@ export function resolveRef(state: RegistryState, ref: string | EnvironmentRef): 
   const env = state.environments[parsed.name];
   if (!env || env.versions.length === 0) {
     const known = Object.keys(state.environments).sort();
-    throw new EnvforgeError({
-      code: "E_NOT_FOUND",
-      message: `no environment named "${parsed.name}" is registered`,
+    throw createError("E_NOT_FOUND", `no environment named "${parsed.name}" is registered`, {
       hint: known.length > 0 ? `registered: ${known.slice(0, 20).join(", ")}` : "the registry is empty: register one first",
     });
   }
@@ -177,12 +173,9 @@ export function resolveRef(state: RegistryState, ref: string | EnvironmentRef): 
   }
   if (!stored) {
     const labels = [LATEST, ...Object.keys(env.labels).sort()];
-    throw new EnvforgeError({
-      code: "E_NOT_FOUND",
-      message:
-        parsed.kind === "latest"
+    throw createError("E_NOT_FOUND", parsed.kind === "latest"
           ? `every version of "${parsed.name}" is archived`
-          : `"${formatRef(parsed)}" is not registered`,
+          : `"${formatRef(parsed)}" is not registered`, {
       hint:
         parsed.kind === "latest"
           ? `restore one (versions: ${env.versions.map((v) => v.version).join(", ")}) or name a version with ${parsed.name}@VERSION`
@@ -196,7 +189,7 @@ export function planLabel(state: RegistryState, name: string, label: string, ver
   checkLabel(label);
   if (version === null) {
     if (state.environments[name]?.labels[label] === undefined) {
-      throw new EnvforgeError({ code: "E_NOT_FOUND", message: `"${name}" has no label "${label}"` });
+      throw createError("E_NOT_FOUND", `"${name}" has no label "${label}"`);
     }
   } else resolveRef(state, { name, kind: "version", version });
   return { op: "label", name, label, version };
@@ -218,9 +211,7 @@ export function planRename(state: RegistryState, from: string, to: string): Regi
   if (!state.environments[from]) resolveRef(state, { name: from, kind: "latest" });
   checkName(to);
   if (state.environments[to]) {
-    throw new EnvforgeError({
-      code: "E_CONFLICT",
-      message: `an environment named "${to}" is already registered`,
+    throw createError("E_CONFLICT", `an environment named "${to}" is already registered`, {
       hint: "choose a name that is not in use, or archive the other environment and pick a new name",
     });
   }
