@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine, EnvforgeError, type EngineEvent } from "@envforge/core/plugin-kit";
-import { dockerPlugin, LABEL_CANONICAL, LABEL_HASH } from "@envforge/plugin-docker";
+import { LABEL_CANONICAL, LABEL_HASH } from "@envforge/image";
+import { dockerPlugin } from "@envforge/plugin-docker";
 import { BASE_IMAGE, dockerSpy, legacyBuildkitCli, setUpDocker } from "../support/docker-harness.js";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
 

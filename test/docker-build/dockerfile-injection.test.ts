@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine, EnvforgeError } from "@envforge/core/plugin-kit";
-import { dockerPlugin, renderDockerfile } from "@envforge/plugin-docker";
+import { renderDockerfile } from "@envforge/image";
+import { dockerPlugin } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";
 
 // No docker needed: what reaches the generated Dockerfile from hostile definitions, with the real

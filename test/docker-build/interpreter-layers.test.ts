@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createEngine, type EngineEvent } from "@envforge/core/plugin-kit";
 import { condaPlugin } from "@envforge/plugin-conda";
 import { pipPlugin } from "@envforge/plugin-pip";
-import { dockerPlugin, renderDockerfile } from "@envforge/plugin-docker";
+import { renderDockerfile } from "@envforge/image";
+import { dockerPlugin } from "@envforge/plugin-docker";
 
 /**
  * In an image, `python.version` and a system-managed `python.interpreterPath` are never dropped:

@@ -2,7 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine, type BuilderOptions } from "@envforge/core/plugin-kit";
-import { dockerPlugin, imageDetails, LABEL_HASH } from "@envforge/plugin-docker";
+import { LABEL_HASH } from "@envforge/image";
+import { dockerPlugin, imageDetails } from "@envforge/plugin-docker";
 import { BASE_IMAGE, dockerSpy, setUpDocker } from "../support/docker-harness.js";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
 

@@ -2,7 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core/plugin-kit";
-import { dockerPlugin, LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/plugin-docker";
+import { LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/image";
+import { dockerEngines, dockerPlugin } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { MEDIA_OCI_MANIFEST, registryCachePlugin, registryDetails, type RegistryCacheOptions } from "@envforge/plugin-registry-cache";
 import { BASE_IMAGE, dockerSpy, setUpDocker } from "../support/docker-harness.js";
@@ -55,7 +56,7 @@ describe.skipIf(!setup.ok)(titleWithReason("registry cache with a real dockerd a
   const machine = (dockerd: Dockerd, options: Omit<RegistryCacheOptions, "docker">) => {
     const connection = { host: dockerd.host, dockerPath: spy.path };
     const engine = createEngine({
-      plugins: [pipPlugin(), dockerPlugin(connection), registryCachePlugin({ ...options, docker: connection })],
+      plugins: [pipPlugin(), dockerPlugin(connection), registryCachePlugin({ ...options, engines: { docker: dockerEngines(connection) } })],
       cacheDir: path.join(dir, `cache-${++n}`),
     });
     const events: EngineEvent[] = [];

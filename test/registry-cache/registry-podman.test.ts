@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type BuilderOptions, type EngineEvent } from "@envforge/core/plugin-kit";
-import { LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/plugin-docker";
-import { podmanPlugin, type PodmanPluginOptions } from "@envforge/plugin-podman";
+import { LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/image";
+import { podmanEngines, podmanPlugin, type PodmanPluginOptions } from "@envforge/plugin-podman";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { MEDIA_OCI_MANIFEST, registryCachePlugin, registryDetails, type RegistryCacheOptions } from "@envforge/plugin-registry-cache";
 import { dockerSpy } from "../support/docker-harness.js";
@@ -70,7 +70,7 @@ describe.skipIf(!setup.ok)(titleWithReason("registry cache with real podman and 
   };
   const machine = (storage: PodmanStorage, cache: Omit<RegistryCacheOptions, "podman">, podman: PodmanPluginOptions = {}) => {
     const engine = createEngine({
-      plugins: [pipPlugin(), podmanPlugin({ ...storage.connection, podmanPath: spy.path, ...podman }), registryCachePlugin({ ...cache, podman: { ...storage.connection, podmanPath: spy.path } })],
+      plugins: [pipPlugin(), podmanPlugin({ ...storage.connection, podmanPath: spy.path, ...podman }), registryCachePlugin({ ...cache, engines: { podman: podmanEngines({ ...storage.connection, podmanPath: spy.path }) } })],
       cacheDir: path.join(dir, `cache-${++n}`),
     });
     const events: EngineEvent[] = [];

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { createEngine, EnvforgeError, PluginError, type Engine, type EngineEvent, type EnginePlugin } from "@envforge/core/plugin-kit";
-import { dockerPlugin, renderDockerfile } from "@envforge/plugin-docker";
+import { renderDockerfile } from "@envforge/image";
+import { dockerPlugin } from "@envforge/plugin-docker";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { auditCache } from "../support/cache-audit.js";

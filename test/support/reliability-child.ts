@@ -11,6 +11,8 @@ import type { SparkPluginOptions } from "@envforge/plugin-spark";
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { probePlugin } from "./reliability-plugin.js";
+import { sharedTierPlugin } from "./shared-tier.js";
+import { redisCoordinatorPlugin, type RedisCoordinatorOptions } from "@envforge/plugin-redis";
 
 export type CrashPoint = "build-start" | "build-finished" | "before-store" | "after-store";
 
@@ -30,6 +32,8 @@ export interface ChildJob {
   startGate?: string;
   /** Each request starts after a random pause of up to this many ms (interleaves processes). */
   jitterMs?: number;
+  /** Another "machine": a Redis coordinator and a cache tier in a folder all machines share. */
+  farm?: { redis: RedisCoordinatorOptions; sharedDir: string };
 }
 
 const job = JSON.parse(process.argv[2] ?? "{}") as ChildJob;
@@ -45,6 +49,7 @@ const load: Record<ChildPlugin, () => Promise<EnginePlugin>> = {
 };
 const plugins: EnginePlugin[] = await Promise.all(job.plugins.map((p) => load[p]()));
 if (job.crashPoint) plugins.push(crashPlugin(job.crashPoint));
+if (job.farm) plugins.push(sharedTierPlugin(job.farm.sharedDir), redisCoordinatorPlugin(job.farm.redis));
 const engine = createEngine({ cacheDir: job.cacheDir, plugins, lockStaleMs: job.lockStaleMs, secrets: job.secrets });
 
 function crashPlugin(point: CrashPoint): EnginePlugin {

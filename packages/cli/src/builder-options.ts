@@ -13,7 +13,8 @@ export function parseBuilderOptions(pairs: readonly string[], into: BuilderOptio
         hint: "write -o plugin.key=value, e.g. -o pip.indexUrl=https://pypi.example/simple",
       });
     }
-    const [, plugin, key, raw] = match as unknown as [string, string, string, string];
+    // The pattern has three groups, all required: each matched.
+    const [plugin, key, raw] = [match[1]!, match[2]!, match[3]!];
     const value: unknown = raw === "true" ? true : raw === "false" ? false : raw;
     const group = (into[plugin] ??= {});
     const existing = group[key];

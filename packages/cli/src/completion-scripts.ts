@@ -36,7 +36,7 @@ function short(text: string): string {
 export function commandTree(program: Command): Node[] {
   const nodes: Node[] = [];
   const walk = (command: Command, path: string) => {
-    const subcommands = command.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
+    const subcommands = command.commands.filter((c) => !(c as { _hidden?: boolean })._hidden);
     nodes.push({
       path,
       subcommands: [

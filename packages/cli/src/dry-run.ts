@@ -6,9 +6,11 @@
  * Dockerfile (image targets) or pip requirements (venv) it would run from.
  */
 import { createError, type BuilderOptions, type CanonicalSpec, type CanonicalValue, type Engine, type ParsedSpec } from "@envforge/core/plugin-kit";
-import { DOCKER_TARGET, renderDockerfile } from "@envforge/plugin-docker";
+import { renderDockerfile } from "@envforge/image";
+import { DOCKER_TARGET } from "@envforge/plugin-docker";
 import { PODMAN_TARGET } from "@envforge/plugin-podman";
-import { pipInstallFiles, VENV_TARGET } from "@envforge/plugin-pip";
+import { VENV_TARGET } from "@envforge/plugin-pip";
+import { pipInstallFiles } from "@envforge/python";
 import type { Workspace } from "@envforge/workspace";
 
 export interface DryRunReport {

@@ -1,18 +1,24 @@
-import { EnvforgeError, createError, PluginError, formatError } from "@envforge/core/plugin-kit";
+import { createError, errorInfo, formatError, isEnvforgeError, isPluginError } from "@envforge/core/plugin-kit";
 import { cliHint } from "./cli-hints.js";
 import type { CliIO } from "./io.js";
 
-import { EXIT } from "./exit-status.js";
+import { EXIT, EXIT_OF_KIND } from "./exit-status.js";
 
 export { EXIT } from "./exit-status.js";
 
-const BUILD_CODES = new Set(["E_BUILD_FAILED", "E_TIMEOUT", "E_ABORTED", "E_TOOL_NOT_FOUND", "E_CACHE_IO"]);
-
+/**
+ * The exit status of an error: a plugin's fault and anything that is not an envforge error are
+ * internal; an envforge error's status is its code's kind (an unknown code counts as input).
+ * Errors are recognised by brand, so those of another copy of core are too.
+ */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof PluginError) return EXIT.internal;
-  if (error instanceof EnvforgeError) return BUILD_CODES.has(error.code) ? EXIT.build : EXIT.input;
+  if (isPluginError(error)) return EXIT.internal;
+  if (isEnvforgeError(error)) return EXIT_OF_KIND[error.kind];
   return EXIT.internal;
 }
+
+/** The JSON error output's code for what is not an envforge error (its meaning and hint are in the table). */
+const INTERNAL = "E_INTERNAL";
 
 /**
  * Prints an error without a stack trace (unless ENVFORGE_DEBUG is set) and returns the exit code.
@@ -21,19 +27,18 @@ export function exitCodeOf(error: unknown): number {
 export function reportError(error: unknown, io: CliIO, json: boolean): number {
   const code = exitCodeOf(error);
   if (json) {
-    const data =
-      error instanceof EnvforgeError
-        ? { ...error.toJSON(), hint: cliHint(error.hint) }
-        : { code: "E_INTERNAL", message: error instanceof Error ? error.message : String(error) };
+    const data = isEnvforgeError(error)
+      ? { ...error.toJSON(), hint: cliHint(error.hint) }
+      : { code: INTERNAL, message: error instanceof Error ? error.message : String(error) };
     io.out(`${JSON.stringify({ ok: false, error: data })}\n`);
-  } else if (error instanceof EnvforgeError) {
+  } else if (isEnvforgeError(error)) {
     io.err(`${formatError(createError(error.code, error.message, { hint: cliHint(error.hint), location: error.location, field: error.field }))}\n`);
     const tail = error.details?.outputTail;
     // Builders often put the tail in the message already: said once.
     if (typeof tail === "string" && tail && !error.message.includes(tail.trim())) io.err(`--- last output ---\n${tail}\n`);
   } else {
     io.err(`envforge: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    io.err("  hint: this is a bug; rerun with ENVFORGE_DEBUG=1 for a stack trace and report it\n");
+    io.err(`  hint: ${errorInfo(INTERNAL)?.hint}\n`);
   }
   if (io.env.ENVFORGE_DEBUG && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
   return code;

@@ -1,3 +1,5 @@
+import type { ErrorKind } from "@envforge/core/plugin-kit";
+
 /**
  * Exit codes (documented in the README):
  * 0 success; 1 invalid input or usage (the definition, a flag, a missing file: fix the input);
@@ -7,3 +9,6 @@
  * --exit-code` exits 1 when the definitions differ, as `git diff --exit-code` does.
  */
 export const EXIT = { ok: 0, input: 1, build: 2, internal: 3, check: 4 } as const;
+
+/** The exit status of each kind of fault: core's table gives every code its kind (errors/codes.ts). */
+export const EXIT_OF_KIND: Readonly<Record<ErrorKind, number>> = Object.freeze({ input: EXIT.input, build: EXIT.build, internal: EXIT.internal });

@@ -20,8 +20,8 @@ import { environmentHelp } from "./environment.js";
 import { EXIT, reportError } from "./exit-codes.js";
 import { Interrupt, signalExitCode } from "./interrupt.js";
 import { processIO, type CliIO } from "./io.js";
-import { collectList } from "./policy-flags.js";
-import { PROGRESS_STYLES } from "./render.js";
+import { addFlags } from "./flag-options.js";
+import { GLOBAL_FLAGS } from "./flag-table.js";
 import { versionAnswer } from "./version.js";
 
 /** How `--version` shows in `envforge --help` (and in completion scripts, as a root flag). */
@@ -32,28 +32,12 @@ export interface MainOptions {
   plugins?: EnginePlugin[];
 }
 
-const GLOBAL_OPTIONS = [
-  "cacheDir",
-  "json",
-  "quiet",
-  "progress",
-  "allowOutsideFiles",
-  "registryCache",
-  "registryInsecure",
-  "registryCredentials",
-  "registryPush",
-  // The host policy (policy-flags.ts); quick-build.ts reads the same flags.
-  "strict",
-  "passEnv",
-  "allowIndexHost",
-  "allowRegistry",
-  "allowDockerSteps",
-  "allowUserManaged",
-  "allowVariable",
-] as const;
+/** The program's flags by option name (`cacheDir`, `registryPush`), handed to the command that runs. */
+const GLOBAL_OPTIONS = GLOBAL_FLAGS.map((spec) => new Option(spec.flags, spec.description).attributeName());
 
 export function createProgram(ctx: CommandContext): Command {
-  const program = new Command("envforge")
+  // The global flags come from flag-table.ts, which the quick path reads too.
+  const program = addFlags(new Command("envforge"), GLOBAL_FLAGS)
     .description("reproducible environments: hash a definition, reuse its cached build, build only on a miss")
     // `--version` is answered before parsing (versionAnswer), not by commander: the program's
     // options are read after any command too, and `register --version V` is register's own.
@@ -63,22 +47,6 @@ export function createProgram(ctx: CommandContext): Command {
         return command.parent === null ? [VERSION_OPTION, ...options] : options;
       },
     })
-    .option("--cache-dir <dir>", "local cache folder (default: $ENVFORGE_CACHE_DIR or ~/.cache/envforge)")
-    .option("--json", "machine-readable output: the result as JSON on stdout, events as JSON lines on stderr")
-    .option("-q, --quiet", "only warnings and the result")
-    .addOption(new Option("--progress <style>", "events on stderr: tty (a live view of stages and steps), plain (lines), json (JSON lines); auto: tty on a terminal, else plain").choices(PROGRESS_STYLES).default("auto"))
-    .option("--allow-outside-files", "let definitions reference files outside their own folder")
-    .option("--strict", "definitions from strangers: start from the strict host policy (no custom steps, user-managed interpreters, package sources or registries not allowed below, variables like LD_PRELOAD)")
-    .option("--pass-env <name>", "a host variable a ${NAME} in a definition may expand to (repeatable, or comma-separated)", collectList)
-    .option("--allow-index-host <host>", "under --strict: a package index / find-links / channel host definitions may name (repeatable)", collectList)
-    .option("--allow-registry <registry>", "under --strict: a registry base images may come from, e.g. docker.io (repeatable)", collectList)
-    .option("--allow-docker-steps", "under --strict: allow docker.steps and docker.baseDockerfile")
-    .option("--allow-user-managed", "under --strict: allow user-managed interpreters (python.userManaged)")
-    .option("--allow-variable <name>", "under --strict: let definitions set this variable (or pattern, e.g. 'PIP_*') (repeatable)", collectList)
-    .option("--registry-cache <host/repo>", "shared image cache in an OCI registry (or ENVFORGE_REGISTRY_CACHE); credentials from ENVFORGE_REGISTRY_USERNAME/PASSWORD")
-    .option("--registry-insecure", "the registry speaks plain HTTP (a local registry)")
-    .option("--registry-credentials <config.json>", "docker config.json with the registry's credentials")
-    .option("--no-registry-push", "only pull from the registry cache, never push")
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
     .exitOverride()
     .showHelpAfterError("(run envforge --help for usage)")

@@ -1,8 +1,8 @@
 import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { condaPlugin } from "@envforge/plugin-conda";
-import { dockerPlugin } from "@envforge/plugin-docker";
+import { dockerEngines, dockerPlugin } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";
-import { podmanPlugin } from "@envforge/plugin-podman";
+import { podmanEngines, podmanPlugin } from "@envforge/plugin-podman";
 import { registryCachePlugin } from "@envforge/plugin-registry-cache";
 import { sparkPlugin } from "@envforge/plugin-spark";
 import { curatedPlugin } from "@envforge/workspace";
@@ -31,6 +31,8 @@ function registryPlugin(remote: RemoteCacheSettings): EnginePlugin {
     credentialsFile: remote.credentialsFile,
     credentials: remote.username && remote.password ? { username: remote.username, password: remote.password } : undefined,
     push: remote.push,
+    // The engines the image builders use (the CLI's default connections; a build's own builder options pick the host).
+    engines: { docker: dockerEngines(), podman: podmanEngines() },
   });
 }
 

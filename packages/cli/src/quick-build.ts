@@ -23,77 +23,71 @@ import { readReceipt } from "./registration-receipt.js";
 import { createRenderer, renderMode } from "./render.js";
 import { resolvePath } from "./paths.js";
 import { collectList, policyFromFlags, type PolicyFlags } from "./policy-flags.js";
+import { BUILD_FLAGS, BUILD_REQUEST_FLAGS, GLOBAL_FLAGS, flagNames, type QuickSettings, type QuickUse } from "./flag-table.js";
 
-interface QuickFlags {
+interface QuickFlags extends QuickSettings {
   ref: string;
   target: string;
-  cacheDir?: string | undefined;
   quiet: boolean;
   register: boolean;
-  /** `--print-artifact-path`: only the artifact's path on stdout. */
   printArtifactPath: boolean;
-  /** `--progress`: auto, tty or plain (json goes to the full CLI: its events carry times). */
-  progress?: string | undefined;
   /** The host policy's flags: the memo is keyed by the policy they make, as the engine's is. */
   policy: PolicyFlags;
 }
 
-const WITH_VALUE = new Map<string, "target" | "cacheDir" | "progress" | "ignored">([
-  ["-t", "target"],
-  ["--target", "target"],
-  ["--cache-dir", "cacheDir"],
-  ["--progress", "progress"],
-  // Builder options: used by a build, never by a hit, and not checked before one.
-  ["--find-links", "ignored"],
-  ["--index-url", "ignored"],
-]);
+interface QuickFlag {
+  use: QuickUse;
+  takesValue: boolean;
+  /** A `--no-` flag sets its toggle false. */
+  negated: boolean;
+}
 
-/** Repeatable policy flags with a value (comma-separated values too), as main.ts declares them. */
-const POLICY_LISTS = new Map<string, "passEnv" | "allowIndexHost" | "allowRegistry" | "allowVariable">([
-  ["--pass-env", "passEnv"],
-  ["--allow-index-host", "allowIndexHost"],
-  ["--allow-registry", "allowRegistry"],
-  ["--allow-variable", "allowVariable"],
-]);
-
-const POLICY_SWITCHES = new Map<string, "strict" | "allowOutsideFiles" | "allowDockerSteps" | "allowUserManaged">([
-  ["--strict", "strict"],
-  ["--allow-outside-files", "allowOutsideFiles"],
-  ["--allow-docker-steps", "allowDockerSteps"],
-  ["--allow-user-managed", "allowUserManaged"],
-]);
+/**
+ * Every flag `build` accepts that a hit may be answered under, by name (`-t` and `--target`),
+ * from the tables the full CLI declares its options from (flag-table.ts). A flag not here
+ * (--json, --rebuild, -o, --timeout, --dry-run, the registry cache's…) leaves it to the full CLI.
+ */
+const QUICK_FLAGS: ReadonlyMap<string, QuickFlag> = new Map(
+  [...GLOBAL_FLAGS, ...BUILD_REQUEST_FLAGS, ...BUILD_FLAGS].flatMap(({ quick: use, ...spec }) => {
+    if (use === undefined) return [];
+    const { names, takesValue, negated } = flagNames(spec);
+    return names.map((name): [string, QuickFlag] => [name, { use, takesValue, negated }]);
+  }),
+);
 
 /** The flags of a plain `build FILE`, or `undefined` for anything this path does not take. */
 export function quickBuildFlags(argv: readonly string[]): QuickFlags | undefined {
+  const settings: QuickSettings = {};
   const policy: PolicyFlags = {};
-  const flags: Partial<QuickFlags> & { quiet: boolean; register: boolean; printArtifactPath: boolean; policy: PolicyFlags } = { quiet: false, register: true, printArtifactPath: false, policy };
   let command: string | undefined;
+  let ref: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const name = eq === -1 ? arg : arg.slice(0, eq);
-    const key = WITH_VALUE.get(name);
-    const list = POLICY_LISTS.get(name);
-    const toggle = eq === -1 ? POLICY_SWITCHES.get(arg) : undefined;
-    if (key !== undefined || list !== undefined) {
+    const flag = QUICK_FLAGS.get(eq === -1 ? arg : arg.slice(0, eq));
+    if (flag?.takesValue) {
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined || value === "" || (eq === -1 && value.startsWith("-"))) return undefined;
-      if (list !== undefined) policy[list] = collectList(value, policy[list]);
-      else if (key !== "ignored") flags[key!] = value;
-    } else if (toggle !== undefined) policy[toggle] = true;
-    else if (arg === "-q" || arg === "--quiet") flags.quiet = true;
-    else if (arg === "--no-register") flags.register = false;
-    else if (arg === "--print-artifact-path") flags.printArtifactPath = true;
-    else if (arg === "--no-index") continue;
+      take(flag.use, value, settings, policy);
+    } else if (flag !== undefined && eq === -1) take(flag.use, !flag.negated, settings, policy);
     else if (arg.startsWith("-")) return undefined;
     else if (command === undefined) command = arg;
-    else if (flags.ref === undefined) flags.ref = arg;
+    else if (ref === undefined) ref = arg;
     else return undefined;
   }
-  if (command !== "build" || flags.ref === undefined) return undefined;
+  if (command !== "build" || ref === undefined) return undefined;
   // Unknown styles are the full CLI's to refuse; JSON lines are its to write (with times).
-  if (flags.progress !== undefined && !["auto", "tty", "plain"].includes(flags.progress)) return undefined;
-  return { target: "venv", ...flags, ref: flags.ref };
+  if (settings.progress !== undefined && !["auto", "tty", "plain"].includes(settings.progress)) return undefined;
+  return { target: "venv", quiet: false, register: true, printArtifactPath: false, ...settings, ref, policy };
+}
+
+/** One flag into the settings or the policy, as commander sets it: a value, or a switch's `true` (`false` for `--no-`). */
+function take(use: QuickUse, value: string | boolean, settings: QuickSettings, policy: PolicyFlags): void {
+  if (use === "ignored") return;
+  if ("value" in use && typeof value === "string") settings[use.value] = value;
+  else if ("policyList" in use && typeof value === "string") policy[use.policyList] = collectList(value, policy[use.policyList]);
+  else if ("toggle" in use && typeof value === "boolean") settings[use.toggle] = value;
+  else if ("policyToggle" in use && typeof value === "boolean") policy[use.policyToggle] = value;
 }
 
 /**

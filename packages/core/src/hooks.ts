@@ -6,13 +6,15 @@ import {
   SyncHook,
   SyncWaterfallHook,
 } from "tapable";
-import type { Activation, ActivationContext } from "./activation.js";
-import type { BuildContext, BuildOutput } from "./build-types.js";
+import type { Activation, ActivationContext } from "./run/activation.js";
+import type { BuildContext, BuildOutput } from "./build/build-types.js";
 import type { CacheEntry, CacheHit, CacheKey } from "./cache/types.js";
-import type { EngineEvent } from "./events.js";
-import type { ImageFragment, ImageFragmentContext } from "./image-types.js";
-import type { CanonicalizeContext, ParseContext, SchemaBuilder, SectionFields } from "./sections.js";
-import type { CanonicalSpec, CanonicalValue, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./spec.js";
+import type { Claim, CoordinateContext } from "./build/coordinate-types.js";
+import type { EngineEvent } from "./engine/events.js";
+import type { ImageFragment, ImageFragmentContext } from "./build/image-types.js";
+import type { CanonicalizeContext, ParseContext, SchemaBuilder, SectionFields } from "./definition/sections.js";
+import type { CanonicalSpec, CanonicalValue, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./definition/spec.js";
+import type { ImportRequest, ImportResult, PinContext, PinOutcome, PinRequest } from "./workspace-hooks-types.js";
 
 /**
  * Every hook of the engine, in pipeline order. Declared once here; `engine.hooks` is frozen.
@@ -90,6 +92,15 @@ export function createHooks() {
     verify: new HookMap(() => new AsyncSeriesBailHook<[entry: CacheEntry], string | undefined>(["entry"])),
 
     /**
+     * AsyncSeriesBailHook — on a miss, under this machine's lock for (hash, target), before
+     * building: a coordinator shared by many machines (plugin-redis) decides who builds. A `build`
+     * claim builds here (released when the build ends); `released` means another machine built
+     * or gave up, so the engine looks up again first. `undefined` (no coordinator, or one that
+     * cannot be reached) builds with the local lock only.
+     */
+    coordinate: new AsyncSeriesBailHook<[key: CacheKey, ctx: CoordinateContext], Claim | undefined>(["key", "ctx"]),
+
+    /**
      * HookMap of AsyncSeriesBailHook, keyed by target — build on a miss. The first tap returning a
      * `BuildOutput` wins; no tap for a target is `E_NO_BUILDER`.
      */
@@ -127,6 +138,26 @@ export function createHooks() {
 
     /** SyncHook — every event the engine emits (see `EngineEvent`). Progress is rendered from here. */
     event: new SyncHook<[event: EngineEvent]>(["event"]),
+
+    // Workspace hooks: not stages of a build. `envforge pin` and `envforge import` call them, so
+    // that the workspace knows no ecosystem (workspace-hooks-types.ts).
+
+    /**
+     * HookMap of AsyncSeriesBailHook, keyed by section — fix the section's unpinned packages to
+     * the versions a build's lock records (`ctx.lock`), editing the definition and its files
+     * through `ctx` (comments and layout kept). Returns what it changed and what the lock does
+     * not know, in the order it met them; `undefined` means "nothing of mine to pin".
+     */
+    pin: new HookMap(
+      () => new AsyncSeriesBailHook<[request: PinRequest, ctx: PinContext], PinOutcome | undefined>(["request", "ctx"]),
+    ),
+
+    /**
+     * HookMap of AsyncSeriesBailHook, keyed by format (`requirements`, `conda`) — turn a file of
+     * that format into a definition's fields. The first `ImportResult` wins; no tap for a format
+     * means no loaded plugin imports it (`E_NO_PLUGIN`).
+     */
+    import: new HookMap(() => new AsyncSeriesBailHook<[request: ImportRequest], ImportResult | undefined>(["request"])),
   });
 }
 

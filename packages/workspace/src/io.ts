@@ -1,7 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { createError, type Engine } from "@envforge/core/plugin-kit";
-import { importRequirementsFile } from "@envforge/plugin-pip";
+import { createError, type Engine, type ImportResult } from "@envforge/core/plugin-kit";
 import { captureDefinition, DEFINITION_FILE, writeDefinition, type CapturedDefinition, type EnvironmentDefinition } from "./definition.js";
 
 export interface SaveOptions {
@@ -31,27 +30,40 @@ export interface ImportOptions {
 }
 
 /**
+ * Imports a file of a format a plugin reads (`requirements`, `conda`): the format's `import` tap
+ * says which fields of the definition hold it.
+ */
+export async function importFile(engine: Engine, format: string, file: string, options: ImportOptions & { inline?: boolean | undefined } = {}): Promise<CapturedDefinition> {
+  const absolute = path.resolve(file);
+  const imported = await importFields(engine, format, absolute, options.inline ?? false);
+  return capture(engine, { ...identity(options), ...imported.fields }, path.dirname(absolute), absolute);
+}
+
+/** What the format's `import` tap makes of a file; `E_NO_PLUGIN` when no loaded plugin reads the format. */
+export async function importFields(engine: Engine, format: string, file: string, inline: boolean): Promise<ImportResult> {
+  const hook = engine.hooks.import.get(format);
+  const result = hook?.isUsed() ? await hook.promise({ file: path.resolve(file), inline }) : undefined;
+  if (result === undefined) {
+    throw createError("E_NO_PLUGIN", `no loaded plugin imports "${format}" files`, {
+      hint: "load the plugin that reads them (pip reads requirements files, conda its environment files)",
+    });
+  }
+  return result;
+}
+
+/**
  * Imports a pip requirements file. By default the definition refers to the file
  * (`pipRequirements:`), carried along with every `-r`/`-c` file it includes, comments and all;
  * `inline: true` writes the canonical requirements into `pip:` instead (not possible with
  * constraints files, which pip only reads from files). Both hash alike.
  */
 export async function importRequirements(engine: Engine, file: string, options: ImportOptions & { inline?: boolean | undefined } = {}): Promise<CapturedDefinition> {
-  const absolute = path.resolve(file);
-  if (options.inline) {
-    const imported = await importRequirementsFile(absolute);
-    if (imported.constraints.length === 0) {
-      return capture(engine, { ...identity(options), python: { pip: imported.pip } }, path.dirname(absolute), absolute);
-    }
-    // Constraints only exist as files: fall through to the referencing form.
-  }
-  return capture(engine, { ...identity(options), python: { pipRequirements: path.basename(absolute) } }, path.dirname(absolute), absolute);
+  return importFile(engine, "requirements", file, options);
 }
 
-/** Imports a conda environment file (its `pip:` sub-list included). */
+/** Imports a conda environment file (its `pip:` sub-list included), by reference. */
 export async function importCondaFile(engine: Engine, file: string, options: ImportOptions = {}): Promise<CapturedDefinition> {
-  const absolute = path.resolve(file);
-  return capture(engine, { ...identity(options), python: { condaFile: path.basename(absolute) } }, path.dirname(absolute), absolute);
+  return importFile(engine, "conda", file, { name: options.name });
 }
 
 /** Imports a Dockerfile as the environment's base (its content is hashed, not its path). */

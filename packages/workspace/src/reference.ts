@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { didYouMean, EnvforgeError, createError, kindOf, type SpecSource } from "@envforge/core/plugin-kit";
+import { didYouMean, createError, isEnvforgeError, kindOf, type EnvforgeError, type SpecSource } from "@envforge/core/plugin-kit";
 import { CURATED_SCHEME, curatedEnvironment, isCuratedRef, listCurated } from "./curated.js";
 import { parseRef } from "./registry/refs.js";
 import type { EnvironmentRecord, EnvironmentRegistry } from "./registry/types.js";
@@ -52,7 +52,7 @@ function curated(ref: string): Resolved {
     const found = curatedEnvironment(ref);
     return { kind: "curated", name: found.name, source: { path: found.path } };
   } catch (error) {
-    if (!(error instanceof EnvforgeError)) throw error;
+    if (!isEnvforgeError(error)) throw error;
     const name = ref.slice(CURATED_SCHEME.length);
     const all = listCurated().map((c) => c.name);
     const near = didYouMean(name, all);

@@ -1,8 +1,9 @@
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import {
-  EnvforgeError,
   createError,
+  isEnvforgeError,
+  type EnvforgeError,
   readOnlyWarning,
   type BuildRequest,
   type BuildResult,
@@ -74,7 +75,7 @@ export class Workspace {
 
   constructor(options: WorkspaceOptions) {
     this.engine = options.engine;
-    this.cacheDir = path.dirname(options.engine.cache.local.root);
+    this.cacheDir = options.engine.cacheDir;
     const onWarning =
       options.onWarning ?? ((w: RegistryWarning) => this.engine.emit({ type: "warning", code: w.code, message: w.message, hint: w.hint }));
     this.registry = options.registry ?? FileRegistry.beside(this.cacheDir, { onWarning });
@@ -156,7 +157,7 @@ export class Workspace {
           const captured = await definitionOf(parsed, hashed, source);
           out.record = (await this.register(resolved.path, {}, { definition: captured.definition, hash: hashed.hash })).record;
         } catch (error) {
-          if (!(error instanceof EnvforgeError)) throw error;
+          if (!isEnvforgeError(error)) throw error;
           out.registerError = error;
           const errno = error.code === "E_CACHE_IO" ? error.details?.errno : undefined;
           if (errno === "EROFS" || errno === "EACCES") {
@@ -179,7 +180,7 @@ export class Workspace {
   async pinFile(file: string, options: { target?: string | undefined; lock?: Lock | undefined } = {}): Promise<PinResult & { before: Hash; after: Hash; written: string[] }> {
     const captured = await captureDefinition(this.engine, { path: path.resolve(file) });
     const lock = options.lock ?? (await this.#lockOf(captured.result.hash, options.target));
-    const pinned = await pin(captured.definition, lock);
+    const pinned = await pin(this.engine, captured.definition, lock);
     const dir = captured.parsed.loaded.dir;
     const written: string[] = [];
     for (const [rel, content] of Object.entries(pinned.definition.files)) {
@@ -210,7 +211,7 @@ export class Workspace {
     if (resolved.kind === "file") throw new Error(`pinRegistered: ${ref} is a file; use pinFile`);
     const { definition, hash } = await this.definition(ref);
     const lock = await this.#lockOf(hash, options.target);
-    const pinned = await pin(definition, lock);
+    const pinned = await pin(this.engine, definition, lock);
     const label = resolved.kind === "registry" ? `${resolved.record.name}@${resolved.record.version}` : ref;
     const after = await withDefinitionSource(pinned.definition, (source) => this.engine.hash(source), `${label} (pinned)`);
     const name = resolved.kind === "registry" ? resolved.record.name : curatedEnvironment(ref).registryName;

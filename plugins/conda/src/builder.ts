@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { EnvforgeError, createError, toolEnvironment, type BuildContext, type BuildOutput, type LockedPackage } from "@envforge/core/plugin-kit";
+import { createError, toolEnvironment, type BuildContext, type BuildOutput, type EnvforgeError, type LockedPackage } from "@envforge/core/plugin-kit";
+import { canonicalName, lockedPackages, parseFreeze, pythonCanonical } from "@envforge/python";
 import { z } from "zod";
-import { canonicalName, lockedPackages, parseFreeze } from "@envforge/plugin-pip";
 import { parseExplicit } from "./lock-output.js";
 import { hasPipPart, preparePipPart } from "./pip-part.js";
 import { parseMatchSpec, prepareMatchSpecs } from "./matchspec.js";
@@ -62,8 +62,8 @@ export interface CondaPlan {
 
 export async function planBuild(canonical: BuildContext["canonical"], options: CondaBuilderOptions = {}): Promise<CondaPlan> {
   await prepareMatchSpecs();
-  const conda = (canonical.sections.conda as unknown as CondaCanonical | undefined) ?? { channels: [], dependencies: [] };
-  const python = canonical.sections.python as { version?: string } | undefined;
+  const conda: CondaCanonical = canonical.sections.conda ?? { channels: [], dependencies: [] };
+  const python = pythonCanonical(canonical.sections.python);
   const specs = [...conda.dependencies];
   const names = new Set(specs.map((s) => parseMatchSpec(s).name));
   const added: string[] = [];
@@ -75,7 +75,7 @@ export async function planBuild(canonical: BuildContext["canonical"], options: C
     added.push(parsed.canonical);
   };
   // python.version is the interpreter the definition asks for; the conda list may not name it.
-  if (python?.version !== undefined) add(`python=${python.version}`);
+  if (python.version !== undefined) add(`python=${python.version}`);
   if (hasPipPart({ canonical })) {
     add("python");
     add("pip");

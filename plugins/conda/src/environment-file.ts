@@ -1,4 +1,4 @@
-import { didYouMean, EnvforgeError, createError, type FieldPath, type SourceLocation } from "@envforge/core/plugin-kit";
+import { didYouMean, createError, isEnvforgeError, type EnvforgeError, type FieldPath, type SourceLocation } from "@envforge/core/plugin-kit";
 import { MatchSpecError, parseMatchSpec, type MatchSpec } from "./matchspec.js";
 
 /**
@@ -104,7 +104,7 @@ export function readEnvironment(source: EnvironmentSource): EnvironmentContent {
       try {
         dependencies.push({ spec: matchSpecAt(source, path, item), text: item, location: at(path) });
       } catch (error) {
-        if (!(error instanceof EnvforgeError)) throw error;
+        if (!isEnvforgeError(error)) throw error;
         fail(error);
       }
       continue;

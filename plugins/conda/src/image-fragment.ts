@@ -1,9 +1,10 @@
-import type { CanonicalValue, ImageFragment } from "@envforge/core/plugin-kit";
+import type { ImageFragment } from "@envforge/core/plugin-kit";
+import { IMAGE_CONDA_PREFIX } from "@envforge/python";
 import type { CondaCanonical } from "./section.js";
 import { createArgs, TOOL_ORDER, type ToolKind } from "./tool.js";
 
-/** Where the environment lives in an image; the pip part installs into it (see plugin-docker). */
-export const IMAGE_CONDA_PREFIX = "/opt/envforge/conda-env";
+/** Where the environment lives in an image; the pip part installs into it (`@envforge/python`). */
+export { IMAGE_CONDA_PREFIX };
 export const CONDA_FRAGMENT_ORDER = 30;
 
 const CONTEXT_DIR = "envforge/conda";
@@ -51,8 +52,7 @@ export function condaCreateScript(conda: CondaCanonical): string {
  * The environment is created with the base image's own conda tool; its `bin` goes first on PATH,
  * and the pip part of the definition installs into it.
  */
-export function condaImageFragment(value: CanonicalValue): ImageFragment | undefined {
-  const conda = value as unknown as CondaCanonical;
+export function condaImageFragment(conda: CondaCanonical): ImageFragment | undefined {
   if (!conda || conda.dependencies.length === 0) return undefined;
   const files: Record<string, string> = { [`${CONTEXT_DIR}/create.sh`]: condaCreateScript(conda) };
   const instructions = [`COPY ${CONTEXT_DIR} ${IMAGE_DIR}`, `RUN ["/bin/sh", "${IMAGE_DIR}/create.sh"]`];

@@ -2,7 +2,7 @@ import type { LockedPackage } from "@envforge/core/plugin-kit";
 
 /**
  * Reads conda's explicit spec of a built prefix into lock entries: one package URL per line,
- * optionally followed by `#<md5>` or `#sha256:<hex>` (`pip freeze` is read by the pip plugin).
+ * optionally followed by `#<md5>` or `#sha256:<hex>` (`pip freeze` is read by `@envforge/python`).
  */
 export interface ExplicitPackage extends LockedPackage {
   ecosystem: "conda";

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { BuildContext } from "@envforge/core/plugin-kit";
-import { pipCanonicalParts, pipIndexSetup, pipInstallFiles, readBuilderOptions } from "@envforge/plugin-pip";
+import { pipCanonicalParts, pipIndexSetup, pipInstallFiles, readBuilderOptions } from "@envforge/python";
 
 /**
  * The pip part of a conda build: the pip section's canonical requirements (inline `pip:`,
@@ -34,7 +34,7 @@ export async function preparePipPart(ctx: BuildContext, extraArgs: readonly stri
   await writeFile(requirementsFile, files.requirements);
   if (files.constraints !== undefined) await writeFile(path.join(ctx.workDir, "constraints.txt"), files.constraints);
 
-  // Where pip looks and what it sees are the venv target's (plugin-pip index-setup.ts): index
+  // Where pip looks and what it sees are the venv target's (`@envforge/python` index-setup.ts): index
   // options from the definition expand only variables the host passes, and pip runs with the
   // tool allowlist, passed variables and the builder options' env, never the host's whole one.
   const options = readBuilderOptions(ctx.options.pip);

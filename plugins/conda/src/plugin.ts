@@ -1,8 +1,10 @@
-import type { EnginePlugin } from "@envforge/core/plugin-kit";
+import { definePlugin, defineSection, type EnginePlugin } from "@envforge/core";
 import { buildCondaPrefix, TARGET, type CondaBuilderOptions } from "./builder.js";
 import { condaImageFragment } from "./image-fragment.js";
 import { activateCondaPrefix } from "./activate.js";
 import { canonicalCondaSection, declareFields, parseCondaSection, SECTION } from "./section.js";
+import { pinConda } from "./pin-tap.js";
+import { CONDA_FORMAT, importConda } from "./import-tap.js";
 
 export const PLUGIN = "conda";
 
@@ -18,17 +20,23 @@ export interface CondaPluginOptions extends CondaBuilderOptions {
  */
 export function condaPlugin(options: CondaPluginOptions = {}): EnginePlugin {
   const { warnUnpinned, ...builderDefaults } = options;
-  return {
+  const section = defineSection({
+    name: SECTION,
+    schema: declareFields,
+    parse: (fields, ctx) => parseCondaSection(fields, ctx, { warnUnpinned }),
+    canonicalize: canonicalCondaSection,
+    imageFragment: condaImageFragment,
+  });
+  return definePlugin({
     name: PLUGIN,
+    sections: [section],
     apply(engine) {
-      engine.hooks.schema.tap(PLUGIN, declareFields);
-      engine.hooks.parseSection.for(SECTION).tapPromise(PLUGIN, (fields, ctx) => parseCondaSection(fields, ctx, { warnUnpinned }));
-      engine.hooks.canonicalizeSection.for(SECTION).tap(PLUGIN, canonicalCondaSection);
       engine.hooks.build.for(TARGET).tapPromise(PLUGIN, (ctx) => buildCondaPrefix(ctx, builderDefaults));
       // A prefix holds the conda packages, its interpreter and the pip part.
       engine.targets.declare({ name: TARGET, carries: [SECTION, "python", "pip"] });
       engine.hooks.activate.for(TARGET).tap(PLUGIN, (entry) => activateCondaPrefix(entry));
-      engine.hooks.imageFragment.for(SECTION).tap(PLUGIN, (value) => condaImageFragment(value));
+      engine.hooks.pin.for(SECTION).tapPromise(PLUGIN, pinConda);
+      engine.hooks.import.for(CONDA_FORMAT).tapPromise(PLUGIN, importConda);
     },
-  };
+  });
 }

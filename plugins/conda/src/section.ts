@@ -1,5 +1,5 @@
 import path from "node:path";
-import { createError, type CanonicalValue, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, type FieldPath, canonicalSet, frozenCopy } from "@envforge/core/plugin-kit";
+import { createError, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, type FieldPath, canonicalSet, frozenCopy } from "@envforge/core/plugin-kit";
 import { z } from "zod";
 import { checkChannel } from "./channel-policy.js";
 import { confineChannel } from "./confine.js";
@@ -26,11 +26,18 @@ export interface CondaSection {
  * The canonical conda section, as hashed and as builders read it: channels in priority order as
  * written, dependencies as a sorted set of canonical MatchSpecs, and the environment's variables
  * (absent when there are none; they are written into the prefix, so they change the build).
+ * A JSON shape (a type, not an interface): it is hashed.
  */
-export interface CondaCanonical {
+export type CondaCanonical = {
   channels: string[];
   dependencies: string[];
   variables?: Record<string, string>;
+};
+
+declare module "@envforge/core" {
+  interface SectionTypes {
+    conda: { parsed: CondaSection; canonical: CondaCanonical };
+  }
 }
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -145,8 +152,7 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
   return { channels: content.channels, dependencies: content.dependencies, variables: content.variables, name: content.name, file };
 }
 
-export function canonicalCondaSection(parsed: unknown): CanonicalValue | undefined {
-  const section = parsed as CondaSection;
+export function canonicalCondaSection(section: CondaSection): CondaCanonical | undefined {
   const dependencies = canonicalSet(section.dependencies.map((d) => d.spec.canonical));
   const variables = section.variables;
   const hasVariables = Object.keys(variables).length > 0;
@@ -155,5 +161,5 @@ export function canonicalCondaSection(parsed: unknown): CanonicalValue | undefin
   // has nothing left to walk and freeze on the hot path of every hash.
   const out: CondaCanonical = { channels: frozenCopy(section.channels), dependencies };
   if (hasVariables) out.variables = Object.isFrozen(variables) ? variables : Object.freeze({ ...variables });
-  return Object.freeze(out) as unknown as CanonicalValue;
+  return Object.freeze(out);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createEngine, EnvforgeError, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
 import { dockerActivation } from "./activate.js";
-import { imageToRun } from "./image-run.js";
+import { imageToRun } from "@envforge/image";
 import { dockerPlugin } from "./plugin.js";
 
 const ID = `sha256:${"ab".repeat(32)}`;

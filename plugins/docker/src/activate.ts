@@ -1,6 +1,6 @@
 import { createError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
 import { DockerCli } from "./docker-cli.js";
-import { imageRunActivation } from "./image-run.js";
+import { imageRunActivation } from "@envforge/image";
 import { resolveBuildOptions, type DockerBuildOptions } from "./options.js";
 
 /**

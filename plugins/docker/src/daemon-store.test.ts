@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine, EnvforgeError, type EngineEvent, type Hash } from "@envforge/core/plugin-kit";
-import { imageTags } from "./builder.js";
+import { imageTags } from "@envforge/image";
 import { resolveBuildOptions } from "./options.js";
 import { dockerPlugin } from "./plugin.js";
 

@@ -1,9 +1,6 @@
-import { existsSync } from "node:fs";
-import { mkdir, symlink, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { execa } from "execa";
-import { EnvforgeError, createError } from "@envforge/core/plugin-kit";
+import { createError, type EnvforgeError } from "@envforge/core/plugin-kit";
+import type { ImageInfo } from "@envforge/image";
 
 /** How to reach a Docker engine. None of it is hashed: the same image can be built anywhere. */
 export interface DockerConnection {
@@ -15,16 +12,7 @@ export interface DockerConnection {
   context?: string | undefined;
 }
 
-/** Credentials for a registry the build pulls from. Never hashed, logged, labelled or put in a layer. */
-export interface RegistryCredentials {
-  registry: string;
-  username: string;
-  password: string;
-}
-
 export type BuildkitMode = "buildx" | "buildkit" | "classic";
-
-const DEFAULT_DOCKER_CONFIG = () => process.env.DOCKER_CONFIG ?? path.join(os.homedir(), ".docker");
 
 /**
  * A docker CLI bound to one engine. Every process goes through execa; `env` adds to the
@@ -137,19 +125,16 @@ export interface DockerImageInspect {
   RootFS?: { Layers?: string[] };
 }
 
-/**
- * A private DOCKER_CONFIG for one build holding only the given credentials, so they reach the
- * engine through the CLI's own auth mechanism and never a command line, a build argument, a
- * label or a layer. The user's contexts stay visible through a link.
- */
-export async function writeDockerConfig(dir: string, credentials: RegistryCredentials[]): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const auths: Record<string, { auth: string }> = {};
-  for (const c of credentials) {
-    auths[c.registry] = { auth: Buffer.from(`${c.username}:${c.password}`).toString("base64") };
-  }
-  await writeFile(path.join(dir, "config.json"), JSON.stringify({ auths }), { mode: 0o600 });
-  const contexts = path.join(DEFAULT_DOCKER_CONFIG(), "contexts");
-  if (existsSync(contexts)) await symlink(contexts, path.join(dir, "contexts")).catch(() => undefined);
-  return dir;
+/** `docker image inspect` in the engine-neutral shape. */
+export function dockerImageInfo(inspect: DockerImageInspect): ImageInfo {
+  return {
+    id: inspect.Id,
+    tags: inspect.RepoTags ?? [],
+    repoDigests: inspect.RepoDigests ?? [],
+    created: inspect.Created,
+    sizeBytes: inspect.Size,
+    platform: `${inspect.Os ?? "linux"}/${inspect.Architecture ?? "unknown"}${inspect.Variant ? `/${inspect.Variant}` : ""}`,
+    labels: inspect.Config?.Labels ?? {},
+    layers: inspect.RootFS?.Layers ?? [],
+  };
 }

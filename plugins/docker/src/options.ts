@@ -1,5 +1,6 @@
 import { createError, type BuilderOptions } from "@envforge/core/plugin-kit";
-import type { DockerConnection, RegistryCredentials } from "./docker-cli.js";
+import type { RegistryCredentials } from "@envforge/image";
+import type { DockerConnection } from "./docker-cli.js";
 
 /**
  * How the docker builder runs. Set once on the plugin (`dockerPlugin(options)`) and per build

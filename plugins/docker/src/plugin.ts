@@ -1,12 +1,13 @@
 import type { EnginePlugin } from "@envforge/core/plugin-kit";
+import { imageTargetPlugin } from "@envforge/image";
 import { dockerActivation } from "./activate.js";
-import { buildDockerImage, DOCKER_TARGET } from "./builder.js";
-import { tapDaemonStore, tapDaemonVerify } from "./daemon-store.js";
-import type { DockerBuildOptions } from "./options.js";
-import { applyDockerSection } from "./section.js";
-import { imageCarries } from "./fragments.js";
+import { createDockerEngine, DOCKER_RECORD } from "./docker-engine.js";
+import { resolveBuildOptions, type DockerBuildOptions } from "./options.js";
 
 export const DOCKER_PLUGIN = "docker";
+export const DOCKER_TARGET = "docker";
+/** Name of the store that answers from the engine's images. */
+export const DAEMON_STORE = DOCKER_RECORD.store;
 
 export interface DockerPluginOptions extends DockerBuildOptions {
   /** Register only the `docker` section (parsing and hashing), not the builder and daemon cache. */
@@ -16,16 +17,17 @@ export interface DockerPluginOptions extends DockerBuildOptions {
 /** The `docker` section, the `docker` build target and the engine's images as a cache store. */
 export function dockerPlugin(options: DockerPluginOptions = {}): EnginePlugin {
   const { sectionOnly, ...buildOptions } = options;
-  return {
+  return imageTargetPlugin({
     name: DOCKER_PLUGIN,
-    apply(engine) {
-      applyDockerSection(engine);
-      if (sectionOnly) return;
-      engine.hooks.build.for(DOCKER_TARGET).tapPromise(DOCKER_PLUGIN, (ctx) => buildDockerImage(engine, ctx, buildOptions));
-      engine.hooks.activate.for(DOCKER_TARGET).tap(DOCKER_PLUGIN, (entry, ctx) => dockerActivation(entry, ctx, buildOptions));
-      engine.targets.declare({ name: DOCKER_TARGET, carries: imageCarries(engine) });
-      if (buildOptions.daemonCache !== false) tapDaemonStore(engine, DOCKER_TARGET, buildOptions);
-      tapDaemonVerify(engine, DOCKER_TARGET, buildOptions);
+    target: DOCKER_TARGET,
+    record: DOCKER_RECORD,
+    sectionOnly,
+    storeCache: buildOptions.daemonCache !== false,
+    storeEngine: () => createDockerEngine(buildOptions),
+    buildWith: (ctx) => {
+      const resolved = resolveBuildOptions(buildOptions, ctx.options);
+      return { images: createDockerEngine(resolved), settings: { credentials: resolved.credentials } };
     },
-  };
+    activate: (entry, ctx) => dockerActivation(entry, ctx, buildOptions),
+  });
 }

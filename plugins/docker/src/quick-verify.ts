@@ -1,5 +1,5 @@
 /**
- * `@envforge/plugin-docker/quick-verify`: is an image still in the local docker engine, asked over
+ * The docker plugin's `quick-verify` entry: is an image still in the local docker engine, asked over
  * the engine's unix socket without starting the docker CLI (which alone takes longer than a whole
  * quick hit). For the CLI's quick path: it answers only when it is sure it asks the engine the
  * docker CLI would ask — the default socket or a `unix://` DOCKER_HOST, no context chosen — and

@@ -1,35 +1,15 @@
 import path from "node:path";
-import { EnvforgeError, createError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, isEnvforgeError, type EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import type { BuildOptionLine, RequirementsBuildOptions } from "@envforge/python";
 import type { HashedOption } from "./options.js";
 import { interpretRequirement, type PipRequirement } from "./requirement.js";
-import { logicalLines, parseLine, type BuildOptionName, type RequirementsLine } from "./requirements-file.js";
+import { logicalLines, parseLine, type RequirementsLine } from "./requirements-file.js";
 
 /** Reads a file a requirements line includes (`-r`, `-c`), relative to `baseDir`. */
 export type IncludeReader = (
   request: string,
   from: { location: SourceLocation; baseDir: string; field: string },
 ) => Promise<{ absolutePath: string; content: string }>;
-
-/** An option that tells pip where to look, not what to install: never hashed. */
-export interface BuildOptionLine {
-  name: BuildOptionName;
-  flag: string;
-  value: string | undefined;
-  location: SourceLocation;
-  /** Folder a relative `--find-links` path is read against (the requirements file's). */
-  baseDir: string;
-  /** Dotted spec field the line came from, for errors. */
-  field: string;
-}
-
-/** Index options found in requirements files and inline lists, for the builder. */
-export interface RequirementsBuildOptions {
-  indexUrl?: string | undefined;
-  extraIndexUrls: string[];
-  findLinks: string[];
-  trustedHosts: string[];
-  noIndex: boolean;
-}
 
 /** The pip section after parsing: everything that is hashed, plus the build options beside it. */
 export interface PipParsed {
@@ -84,7 +64,7 @@ export class PipCollector {
       try {
         for (const line of parseLine(logical)) await this.#line(line, source, constraint, chain);
       } catch (cause) {
-        if (!(cause instanceof EnvforgeError)) throw cause;
+        if (!isEnvforgeError(cause)) throw cause;
         this.report(cause);
       }
     }

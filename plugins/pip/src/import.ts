@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createError } from "@envforge/core/plugin-kit";
-import { sortedUnique } from "./canonical.js";
-import { PipCollector, type RequirementsBuildOptions } from "./collect.js";
+import { sortedUnique, type RequirementsBuildOptions } from "@envforge/python";
+import { PipCollector } from "./collect.js";
 import { canonicalOptions } from "./options.js";
 
 /** A requirements file turned into items for a definition's `python.pip:` list. */

@@ -1,5 +1,5 @@
 import { createError, type SourceLocation } from "@envforge/core/plugin-kit";
-import { canonicalName, sortedUnique } from "./canonical.js";
+import { canonicalName, sortedUnique } from "@envforge/python";
 import type { HashedOptionName } from "./requirements-file.js";
 
 export interface HashedOption {

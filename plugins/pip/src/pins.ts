@@ -1,5 +1,5 @@
 import path from "node:path";
-import { EnvforgeError, createError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, type EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
 import type { PipRequirement } from "./requirement.js";
 
 const HINT =

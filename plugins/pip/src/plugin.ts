@@ -1,8 +1,10 @@
-import type { EnginePlugin } from "@envforge/core/plugin-kit";
+import { definePlugin, defineSection, type EnginePlugin } from "@envforge/core";
 import { canonicalPipSection, declarePipFields, parsePipSection, PIP_SECTION } from "./section.js";
-import type { PipParsed } from "./collect.js";
 import { buildVenv, VENV_CARRIES, VENV_PYTHON_ONLY_LEAVES_OUT } from "./venv.js";
 import { activateVenv } from "./activate.js";
+import { pipImageFragment } from "./image-layer.js";
+import { pinPip } from "./pin-tap.js";
+import { importRequirements, REQUIREMENTS_FORMAT } from "./import-tap.js";
 
 export const PIP_PLUGIN = "pip";
 export const VENV_TARGET = "venv";
@@ -12,20 +14,26 @@ export interface PipPluginOptions {
   python?: string | undefined;
 }
 
-/**
- * The pip section (`python.pip`, `python.pipRequirements`, and `pip:` lists forwarded by conda)
- * and the local `venv` target.
- */
+/** The pip section: `python.pip`, `python.pipRequirements`, and `pip:` lists forwarded by conda. */
+export const pipSection = defineSection({
+  name: PIP_SECTION,
+  schema: declarePipFields,
+  parse: parsePipSection,
+  canonicalize: canonicalPipSection,
+  imageFragment: pipImageFragment,
+});
+
+/** The pip section and the local `venv` target. */
 export function pipPlugin(options: PipPluginOptions = {}): EnginePlugin {
-  return {
+  return definePlugin({
     name: PIP_PLUGIN,
+    sections: [pipSection],
     apply(engine) {
-      engine.hooks.schema.tap(PIP_PLUGIN, declarePipFields);
-      engine.hooks.parseSection.for(PIP_SECTION).tapPromise(PIP_PLUGIN, parsePipSection);
-      engine.hooks.canonicalizeSection.for(PIP_SECTION).tap(PIP_PLUGIN, (parsed) => canonicalPipSection(parsed as PipParsed));
       engine.hooks.build.for(VENV_TARGET).tapPromise(PIP_PLUGIN, (ctx) => buildVenv(ctx, options.python));
       engine.targets.declare({ name: VENV_TARGET, carries: VENV_CARRIES, pythonOnlyLeavesOut: VENV_PYTHON_ONLY_LEAVES_OUT });
       engine.hooks.activate.for(VENV_TARGET).tap(PIP_PLUGIN, (entry) => activateVenv(entry));
+      engine.hooks.pin.for(PIP_SECTION).tapPromise(PIP_PLUGIN, pinPip);
+      engine.hooks.import.for(REQUIREMENTS_FORMAT).tapPromise(PIP_PLUGIN, importRequirements);
     },
-  };
+  });
 }

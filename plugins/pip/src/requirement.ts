@@ -1,7 +1,15 @@
-import { EnvforgeError, createError, type SourceLocation } from "@envforge/core/plugin-kit";
-import { CanonicalizeError, canonicalName, formatMarker, formatRequirement, sortedUnique } from "./canonical.js";
-import { normalizeVersion } from "./pep440.js";
-import { parsePep508, Pep508SyntaxError, type Pep508Requirement } from "./pep508.js";
+import { createError, type EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import {
+  CanonicalizeError,
+  canonicalName,
+  formatMarker,
+  formatRequirement,
+  normalizeVersion,
+  parsePep508,
+  Pep508SyntaxError,
+  sortedUnique,
+  type Pep508Requirement,
+} from "@envforge/python";
 import type { Positioner } from "./requirements-file.js";
 
 /** One requirement as the pip section keeps it: its canonical line and what the warnings need. */

@@ -1,4 +1,5 @@
-import { EnvforgeError, createError, type SourceLocation } from "@envforge/core/plugin-kit";
+import { createError, type EnvforgeError, type SourceLocation } from "@envforge/core/plugin-kit";
+import type { BuildOptionName } from "@envforge/python";
 
 /**
  * The line syntax of pip requirements files (pip's `req_file.py`): `\` continuations, comments
@@ -36,7 +37,6 @@ export const LINE_OPTIONS = {
 /** Options allowed after a requirement on the same line. */
 const REQUIREMENT_OPTIONS = new Set(["--hash", "--config-settings"]);
 
-export type BuildOptionName = "index-url" | "extra-index-url" | "no-index" | "find-links" | "trusted-host";
 export type HashedOptionName = "pre" | "no-binary" | "only-binary" | "prefer-binary" | "require-hashes" | "use-feature";
 
 export type RequirementsLine =

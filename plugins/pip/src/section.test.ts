@@ -3,7 +3,6 @@ import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { importRequirementsFile } from "./import.js";
-import { pipInstallFiles } from "./section.js";
 import { canonicalOf, env, envFile, hashTree, pipEngine, refusal, writeTree } from "./test-support.js";
 
 describe("pip section: what hashes equal", () => {
@@ -212,15 +211,7 @@ describe("pip section: warnings", () => {
   });
 });
 
-describe("install files and import", () => {
-  it("pipInstallFiles writes options, the constraints reference, then requirements", () => {
-    expect(pipInstallFiles(["a==1", "b==2"])).toEqual({ requirements: "a==1\nb==2\n" });
-    expect(pipInstallFiles({ requirements: ["a==1"], constraints: ["c<2"], options: ["--pre"] })).toEqual({
-      requirements: "--pre\n-c constraints.txt\na==1\n",
-      constraints: "c<2\n",
-    });
-  });
-
+describe("import", () => {
   it("an imported requirements file, written inline, hashes like the file itself", async () => {
     const files = {
       "requirements.txt": "# a comment\n--index-url https://pypi.example/simple\n--pre\nNumPy == 1.26.0\n-r extra.txt\n",

@@ -1,13 +1,20 @@
 import path from "node:path";
 import { z } from "zod";
-import { canonicalSet, EnvforgeError, createError, frozenCopy, type CanonicalValue, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core/plugin-kit";
+import { canonicalSet, createError, frozenCopy, isEnvforgeError, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core/plugin-kit";
+import { redactUrl, type PipCanonical } from "@envforge/python";
 import { PipCollector, type PipParsed } from "./collect.js";
 import { canonicalOptions } from "./options.js";
 import { conflictingPins } from "./pins.js";
-import { redactUrl } from "./redact.js";
 import { checkPipSources } from "./sources.js";
 
 export const PIP_SECTION = "pip";
+
+declare module "@envforge/core" {
+  interface SectionTypes {
+    /** Parsed: requirements, constraints, options and the index lines beside them; canonical: `@envforge/python`'s `PipCanonical`. */
+    pip: { parsed: PipParsed; canonical: PipCanonical };
+  }
+}
 
 export function declarePipFields(schema: SchemaBuilder): void {
   schema.field({
@@ -42,7 +49,7 @@ export async function parsePipSection(fields: SectionFields, ctx: ParseContext):
   if (file !== undefined) {
     const location = ctx.locate(["python", "pipRequirements"]);
     const read = await ctx.readFile(file, { field: "python.pipRequirements", location }).catch((cause: unknown) => {
-      if (!(cause instanceof EnvforgeError)) throw cause;
+      if (!isEnvforgeError(cause)) throw cause;
       ctx.report(cause);
       return undefined;
     });
@@ -117,46 +124,14 @@ function warnBuildOptions(parsed: PipParsed, ctx: ParseContext): void {
  * an object `{ requirements, constraints?, options? }` when constraints or install-changing
  * options are present. Nothing to install hashes like no pip section at all.
  */
-export function canonicalPipSection(parsed: PipParsed): CanonicalValue | undefined {
+export function canonicalPipSection(parsed: PipParsed): PipCanonical | undefined {
   const requirements = canonicalSet(parsed.requirements.map((r) => r.canonical));
   if (requirements.length === 0) return undefined;
   const constraints = canonicalSet(parsed.constraints.map((r) => r.canonical));
   const options = canonicalOptions(parsed.options);
   if (constraints.length === 0 && options.length === 0) return requirements;
-  const out: Record<string, CanonicalValue> = { requirements };
+  const out: Exclude<PipCanonical, string[]> = { requirements };
   if (constraints.length > 0) out.constraints = constraints;
   if (options.length > 0) out.options = frozenCopy(options);
   return Object.freeze(out);
-}
-
-/** The canonical pip section in one shape, whichever form it was hashed in. */
-export interface PipCanonicalParts {
-  requirements: string[];
-  constraints: string[];
-  options: string[];
-}
-
-export function pipCanonicalParts(value: CanonicalValue | undefined): PipCanonicalParts {
-  if (value === undefined || value === null) return { requirements: [], constraints: [], options: [] };
-  if (Array.isArray(value)) return { requirements: value as string[], constraints: [], options: [] };
-  const v = value as Record<string, CanonicalValue>;
-  return {
-    requirements: (v.requirements as string[] | undefined) ?? [],
-    constraints: (v.constraints as string[] | undefined) ?? [],
-    options: (v.options as string[] | undefined) ?? [],
-  };
-}
-
-/**
- * The files pip installs a canonical section from: `requirements.txt` (options, then requirements)
- * and, when there are constraints, `constraints.txt` — referenced from the first by `-c`.
- */
-export function pipInstallFiles(value: CanonicalValue | undefined, constraintsName = "constraints.txt"): { requirements: string; constraints?: string } {
-  const parts = pipCanonicalParts(value);
-  const lines = [...parts.options];
-  if (parts.constraints.length > 0) lines.push(`-c ${constraintsName}`);
-  lines.push(...parts.requirements);
-  const out: { requirements: string; constraints?: string } = { requirements: `${lines.join("\n")}\n` };
-  if (parts.constraints.length > 0) out.constraints = `${parts.constraints.join("\n")}\n`;
-  return out;
 }

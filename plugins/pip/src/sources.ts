@@ -1,10 +1,8 @@
 import { stat } from "node:fs/promises";
-import { EnvforgeError, createError, hostAllowed, type ParseContext } from "@envforge/core/plugin-kit";
-import type { BuildOptionLine, PipParsed } from "./collect.js";
-import { confineFindLinks, localFindLinks } from "./confine.js";
-import { envReferences, type EnvSite } from "./env-refs.js";
+import { createError, hostAllowed, isEnvforgeError, type EnvforgeError, type ParseContext } from "@envforge/core/plugin-kit";
+import { confineFindLinks, envReferences, localFindLinks, redactUrl, type BuildOptionLine, type EnvSite } from "@envforge/python";
+import type { PipParsed } from "./collect.js";
 import type { PipRequirement } from "./requirement.js";
-import { redactUrl } from "./redact.js";
 
 const URL_IN_TEXT = /([a-z][a-z0-9+.-]*):\/\/([^\s;]*)/i;
 
@@ -50,7 +48,7 @@ export async function checkPipSources(parsed: PipParsed, ctx: ParseContext): Pro
     try {
       await check();
     } catch (cause) {
-      if (!(cause instanceof EnvforgeError)) throw cause;
+      if (!isEnvforgeError(cause)) throw cause;
       ctx.report(cause);
     }
   };

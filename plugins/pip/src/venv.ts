@@ -1,16 +1,13 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvforgeError, createError, type BuildContext, type BuildOutput } from "@envforge/core/plugin-kit";
-import { readBuilderOptions } from "./builder-options.js";
-import { canonicalName } from "./canonical.js";
+import { createError, type BuildContext, type BuildOutput, type EnvforgeError } from "@envforge/core/plugin-kit";
+import { assertNoVariables, canonicalName, lockedPackages, parseFreeze, pipCanonicalParts, pipIndexSetup, pipInstallFiles, readBuilderOptions } from "@envforge/python";
 import type { PipParsed } from "./collect.js";
-import { lockedPackages, parseFreeze } from "./freeze.js";
 import { runLogged, runQuiet, type RunResult } from "./process.js";
-import { assertNoVariables, pipIndexSetup } from "./index-setup.js";
 import { recognisePython } from "./interpreter-check.js";
 import { findInterpreter, probe, versionMatches, type Interpreter } from "./interpreter-discovery.js";
-import { PIP_SECTION, pipCanonicalParts, pipInstallFiles } from "./section.js";
+import { PIP_SECTION } from "./section.js";
 
 export interface PythonSection {
   version?: string | undefined;
@@ -52,7 +49,7 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
   const { interpreter, chosenBy } = await baseInterpreter(ctx, python, options.python ?? pluginPython, baseEnv);
   if (ctx.leftOut.length > 0) ctx.log(`python-only: building the Python part of the definition; left out: ${ctx.leftOut.join(", ")}`, "info");
 
-  const parsed = ctx.spec.sections[PIP_SECTION] as PipParsed | undefined;
+  const parsed = ctx.spec.sections[PIP_SECTION];
   const run = (file: string, args: string[]) => {
     ctx.log(`$ ${[file, ...args].join(" ")}`, "info");
     return runLogged(file, args, ctx, { env, cwd: ctx.workDir, redact });

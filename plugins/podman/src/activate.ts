@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { createError, type Activation, type ActivationContext, type CacheEntry } from "@envforge/core/plugin-kit";
-import { imageRunActivation } from "@envforge/plugin-docker";
+import { imageRunActivation } from "@envforge/image";
 import { resolvePodmanOptions, type PodmanBuildOptions } from "./options.js";
 import { PodmanCli } from "./podman-cli.js";
 

@@ -1,5 +1,5 @@
 import { createError, type BuilderOptions } from "@envforge/core/plugin-kit";
-import type { RegistryCredentials } from "@envforge/plugin-docker";
+import type { RegistryCredentials } from "@envforge/image";
 
 /**
  * How to reach podman and its image storage. None of it is hashed: the same image can be built

@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine, EnvforgeError, STRICT_POLICY, type EngineEvent, type EnginePlugin, type Hash } from "@envforge/core/plugin-kit";
-import { DOCKER_SECTION_TAP, dockerPlugin } from "@envforge/plugin-docker";
 import { podmanPlugin } from "./plugin.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "envforge-podman-unit-"));
@@ -19,20 +18,6 @@ const engineWith = (plugins: EnginePlugin[]) => {
 };
 
 describe("podman plugin", () => {
-  it("registers the docker section once when loaded with the docker plugin, in either order, and hashes alike", async () => {
-    const alone = engineWith([podmanPlugin()]);
-    const both = engineWith([dockerPlugin(), podmanPlugin()]);
-    const reversed = engineWith([podmanPlugin(), dockerPlugin()]);
-    const hashes = await Promise.all([alone, both, reversed].map(({ engine }) => engine.hash(spec)));
-    expect(new Set(hashes.map((h) => h.hash)).size).toBe(1);
-    for (const { engine } of [both, reversed]) {
-      expect(engine.hooks.schema.taps.filter((t) => t.name === DOCKER_SECTION_TAP)).toHaveLength(1);
-      expect(engine.fields().filter((f) => f.path === "docker.baseImage")).toHaveLength(1);
-    }
-    expect(both.engine.hooks.build.get("podman")?.isUsed()).toBe(true);
-    expect(both.engine.hooks.build.get("docker")?.isUsed()).toBe(true);
-  });
-
   it("taps podman's storage at the daemon stage unless turned off; sectionOnly adds no builder", () => {
     const on = engineWith([podmanPlugin()]).engine;
     expect(on.hooks.lookup.taps.find((t) => t.name === "podman:podman-storage")?.stage).toBe(15);

@@ -1,11 +1,13 @@
-import type { EnginePlugin } from "@envforge/core/plugin-kit";
-import { applyDockerSection, imageCarries } from "@envforge/plugin-docker";
+import { createRedactor, type EnginePlugin } from "@envforge/core/plugin-kit";
+import { imageTargetPlugin } from "@envforge/image";
 import { podmanActivation } from "./activate.js";
-import { buildPodmanImage, PODMAN_TARGET } from "./builder.js";
-import { checkConnection, type PodmanBuildOptions } from "./options.js";
-import { tapPodmanStore, tapPodmanVerify } from "./store.js";
+import { checkConnection, resolvePodmanOptions, type PodmanBuildOptions } from "./options.js";
+import { createPodmanEngine, PODMAN_RECORD } from "./podman-engine.js";
 
 export const PODMAN_PLUGIN = "podman";
+export const PODMAN_TARGET = "podman";
+/** Name of the store that answers from podman's image storage. */
+export const PODMAN_STORE = PODMAN_RECORD.store;
 
 export interface PodmanPluginOptions extends PodmanBuildOptions {
   /** Register only the `docker` section (parsing and hashing), not the builder and storage cache. */
@@ -18,17 +20,22 @@ export interface PodmanPluginOptions extends PodmanBuildOptions {
  */
 export function podmanPlugin(options: PodmanPluginOptions = {}): EnginePlugin {
   const { sectionOnly, ...buildOptions } = options;
-  return {
+  let connection: ReturnType<typeof checkConnection> | undefined;
+  return imageTargetPlugin({
     name: PODMAN_PLUGIN,
-    apply(engine) {
-      applyDockerSection(engine);
-      if (sectionOnly) return;
-      const connection = checkConnection(buildOptions);
-      engine.hooks.build.for(PODMAN_TARGET).tapPromise(PODMAN_PLUGIN, (ctx) => buildPodmanImage(engine, ctx, buildOptions));
-      engine.hooks.activate.for(PODMAN_TARGET).tap(PODMAN_PLUGIN, (entry, ctx) => podmanActivation(entry, ctx, buildOptions));
-      engine.targets.declare({ name: PODMAN_TARGET, carries: imageCarries(engine) });
-      if (buildOptions.storageCache !== false) tapPodmanStore(engine, PODMAN_TARGET, connection);
-      tapPodmanVerify(engine, PODMAN_TARGET, connection);
+    target: PODMAN_TARGET,
+    record: PODMAN_RECORD,
+    sectionOnly,
+    storeCache: buildOptions.storageCache !== false,
+    check: () => void (connection = checkConnection(buildOptions)),
+    storeEngine: () => createPodmanEngine(connection),
+    buildWith: (ctx) => {
+      const resolved = resolvePodmanOptions(buildOptions, ctx.options);
+      const credentials = resolved.credentials ?? [];
+      // Passwords must not reach the log even if a tool echoes one back; the engine only knows flat options.
+      const redact = createRedactor(credentials.map((c) => c.password));
+      return { images: createPodmanEngine(resolved), settings: { credentials, redact: (line) => redact.text(line) } };
     },
-  };
+    activate: (entry, ctx) => podmanActivation(entry, ctx, buildOptions),
+  });
 }

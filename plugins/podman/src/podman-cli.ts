@@ -1,6 +1,6 @@
 import { execa } from "execa";
-import { EnvforgeError, createError, type Hash } from "@envforge/core/plugin-kit";
-import { LABEL_HASH } from "@envforge/plugin-docker";
+import { createError, type EnvforgeError } from "@envforge/core/plugin-kit";
+import type { ImageInfo } from "@envforge/image";
 import type { PodmanConnection } from "./options.js";
 
 /** The part of `podman image inspect` envforge reads. */
@@ -111,23 +111,6 @@ export class PodmanCli {
     if (/no such image|image not known|not found/i.test(result.stderr)) return undefined;
     throw this.toError(result, ["image"]);
   }
-
-  /** The image carrying `dev.envforge.hash=<hash>`, or undefined. Throws when podman cannot answer. */
-  async findImageByHash(hash: Hash, signal?: AbortSignal): Promise<PodmanImageInspect | undefined> {
-    const listed = await execa(this.command, [...this.globalArgs, "images", "--quiet", "--no-trunc", "--filter", `label=${LABEL_HASH}=${hash}`], {
-      env: this.env,
-      reject: false,
-      cancelSignal: signal,
-      timeout: 30_000,
-    });
-    if (listed.failed) throw this.toError(listed, ["images"]);
-    const ids = [...new Set(listed.stdout.split("\n").map((l) => l.trim()).filter(Boolean))];
-    for (const id of ids) {
-      const inspect = await this.inspectImage(id, signal);
-      if (labelsOf(inspect)[LABEL_HASH] === hash) return inspect;
-    }
-    return undefined;
-  }
 }
 
 /** An image's labels, wherever this podman version puts them. */
@@ -143,4 +126,19 @@ export function platformOf(inspect: PodmanImageInspect): string {
 /** Image IDs as `sha256:…`, the form docker and the OCI specs use. */
 export function imageIdOf(inspect: PodmanImageInspect): string {
   return inspect.Id.startsWith("sha256:") ? inspect.Id : `sha256:${inspect.Id}`;
+}
+
+/** `podman image inspect` in the engine-neutral shape. */
+export function podmanImageInfo(inspect: PodmanImageInspect): ImageInfo {
+  return {
+    id: imageIdOf(inspect),
+    manifestDigest: inspect.Digest,
+    tags: inspect.RepoTags ?? [],
+    repoDigests: inspect.RepoDigests ?? [],
+    created: inspect.Created,
+    sizeBytes: inspect.Size,
+    platform: platformOf(inspect),
+    labels: labelsOf(inspect),
+    layers: inspect.RootFS?.Layers ?? [],
+  };
 }

@@ -1,5 +1,5 @@
 import type { CacheEntry } from "@envforge/core/plugin-kit";
-import { LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/plugin-docker";
+import { LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "@envforge/image";
 import { MEDIA_DOCKER_MANIFEST, MEDIA_OCI_MANIFEST, type RegistryClient } from "./client.js";
 
 const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";

@@ -1,24 +1,12 @@
-import { createRedactor, hashHex, serializeCanonical, type BuildContext, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine, type WarningCode } from "@envforge/core/plugin-kit";
-import type { DockerConnection } from "@envforge/plugin-docker";
-import type { PodmanConnection } from "@envforge/plugin-podman";
+import { createRedactor, hashHex, serializeCanonical, type BuildContext, type BuilderOptions, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine, type WarningCode } from "@envforge/core/plugin-kit";
 import { annotateManifest, manifestAnnotations } from "./annotations.js";
 import { RegistryClient, RegistryError, type RegistryAuth } from "./client.js";
 import { resolveAuth, secretsOf } from "./credentials.js";
 import type { ResolvedRegistryOptions } from "./options.js";
-import { dockerTransport, podmanTransport, REGISTRY_STORE, type ImageTransport } from "./transport.js";
+import { imageTransport, REGISTRY_STORE, type ImageTransport } from "./transport.js";
 
 /** After the registry failed to answer, it is not asked again for this long (a build asks twice: lookup and push). */
 const DOWN_FOR_MS = 30_000;
-
-const DOCKER_KEYS = ["dockerPath", "host", "context"] as const;
-const PODMAN_KEYS = ["podmanPath", "url", "connection", "identity", "root", "runroot", "storageDriver", "storageConf"] as const;
-
-/** Connection keys of a build's own builder options: push from the engine that built the image. */
-function pick<T extends object>(keys: readonly string[], base: T, perBuild: Record<string, unknown> | undefined): T {
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const k of keys) if (typeof perBuild?.[k] === "string") out[k] = perBuild[k];
-  return out as T;
-}
 
 /**
  * The remote tier: an OCI registry where the tag is the hash. A hit is pulled into the local
@@ -89,7 +77,7 @@ export class RegistryCache {
       ctx.log(`${remote} is already in the registry cache; not pushing`, "info");
       return;
     }
-    const transport = this.#transport(entry.target, ctx.options as Record<string, Record<string, unknown> | undefined>);
+    const transport = this.#transport(entry.target, ctx.options);
     try {
       await transport.push(entry.artifact.reference, remote, ctx.signal);
     } catch (cause) {
@@ -145,7 +133,7 @@ export class RegistryCache {
     return this.#client;
   }
 
-  #transport(target: string, builderOptions: Record<string, Record<string, unknown> | undefined> | undefined): ImageTransport {
+  #transport(target: string, builderOptions: BuilderOptions | undefined): ImageTransport {
     const settings = {
       registry: this.#o.registry,
       insecure: this.#o.insecure,
@@ -153,14 +141,19 @@ export class RegistryCache {
       timeoutMs: this.#o.transferTimeoutMs,
       note: (message: string) => this.#warn("W_REGISTRY_CREDENTIALS", message, "give username and password for podman"),
     };
-    return target === "podman"
-      ? podmanTransport(pick<PodmanConnection>(PODMAN_KEYS, this.#o.podman, builderOptions?.podman), settings)
-      : dockerTransport(pick<DockerConnection>(DOCKER_KEYS, this.#o.docker, builderOptions?.docker), settings);
+    const engineFor = this.#o.engines[target];
+    return engineFor ? imageTransport(engineFor(builderOptions), settings) : missingEngine(target);
   }
 
   #warn(code: WarningCode, message: string, hint?: string): void {
     this.#engine.emit({ type: "warning", code, message: this.#redact.text(message), hint });
   }
+}
+
+/** The transport of a target the host gave no image engine for: every transfer fails (a warning, then a miss or an unpushed image). */
+function missingEngine(target: string): ImageTransport {
+  const refuse = () => Promise.reject(new Error(`the registry cache was given no image engine for the target ${target}`));
+  return { describe: () => `no ${target} engine`, pull: refuse, push: refuse };
 }
 
 /** What a dry run reports of an image that is in the registry but not pulled. */

@@ -6,14 +6,17 @@
  * push/pull, never through here.
  */
 
+import type { RegistryAuth } from "@envforge/image";
+
+/** Username/password (Basic, or exchanged for a token), or a ready bearer token (`@envforge/image`'s type). Never logged. */
+export type { RegistryAuth };
+
 export const MEDIA_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 export const MEDIA_OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 export const MEDIA_DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
 export const MEDIA_DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
 const ACCEPT = [MEDIA_OCI_MANIFEST, MEDIA_DOCKER_MANIFEST, MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST].join(", ");
 
-/** Username/password (Basic, or exchanged for a token), or a ready bearer token. Never logged. */
-export type RegistryAuth = { username: string; password: string } | { token: string };
 
 export interface RegistryClientOptions {
   /** `host[:port]`, e.g. `ghcr.io` or `127.0.0.1:5000`. */

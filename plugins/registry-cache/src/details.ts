@@ -1,5 +1,5 @@
 import { hashHex, type Hash } from "@envforge/core/plugin-kit";
-import { LABEL_HASH } from "@envforge/plugin-docker";
+import { LABEL_HASH } from "@envforge/image";
 import { MEDIA_DOCKER_LIST, MEDIA_OCI_INDEX, RegistryClient, RegistryError } from "./client.js";
 import { resolveAuth } from "./credentials.js";
 import { resolveRegistryOptions, type RegistryCacheOptions } from "./options.js";

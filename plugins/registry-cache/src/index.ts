@@ -17,4 +17,4 @@ export { resolveAuth } from "./credentials.js";
 export { registryDetails, type RegistryDetails } from "./details.js";
 export { credentialsFromDockerConfig, resolveRegistryOptions, type RegistryCacheOptions, type ResolvedRegistryOptions } from "./options.js";
 export { REGISTRY_CACHE_PLUGIN, registryCachePlugin } from "./plugin.js";
-export { dockerTransport, podmanTransport, REGISTRY_STORE, type ImageTransport, type TransportSettings } from "./transport.js";
+export { imageTransport, REGISTRY_STORE, type ImageTransport, type TransportSettings } from "./transport.js";

@@ -1,8 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { createError } from "@envforge/core/plugin-kit";
-import type { DockerConnection } from "@envforge/plugin-docker";
-import type { PodmanConnection } from "@envforge/plugin-podman";
-import type { RegistryAuth } from "./client.js";
+import type { ImageEngineFor, RegistryAuth } from "@envforge/image";
 
 export interface RegistryCacheOptions {
   /** `host[:port]` of any OCI registry: `127.0.0.1:5000`, `ghcr.io`, `myacr.azurecr.io`. */
@@ -26,10 +24,12 @@ export interface RegistryCacheOptions {
   timeoutMs?: number | undefined;
   /** Per image push or pull. Default 10 minutes. */
   transferTimeoutMs?: number | undefined;
-  /** The docker engine to pull into and push from (the one the docker builder uses). */
-  docker?: DockerConnection | undefined;
-  /** The podman (storage or service) to pull into and push from. */
-  podman?: PodmanConnection | undefined;
+  /**
+   * The image engine of each target, to pull into and push from (the one its builder uses): the
+   * host hands them in (`dockerEngines(connection)`, `podmanEngines(connection)`), so the cache
+   * speaks only to `ImageEngine`. A target without one is not served.
+   */
+  engines?: Readonly<Record<string, ImageEngineFor>> | undefined;
 }
 
 export interface ResolvedRegistryOptions {
@@ -40,8 +40,7 @@ export interface ResolvedRegistryOptions {
   push: boolean;
   timeoutMs: number;
   transferTimeoutMs: number;
-  docker: DockerConnection;
-  podman: PodmanConnection;
+  engines: Readonly<Record<string, ImageEngineFor>>;
   credentials: RegistryAuth | undefined;
   credentialsFile: string | undefined;
 }
@@ -96,8 +95,7 @@ export function resolveRegistryOptions(options: RegistryCacheOptions): ResolvedR
     push: options.push !== false,
     timeoutMs: positive(options.timeoutMs, 5000, "timeoutMs"),
     transferTimeoutMs: positive(options.transferTimeoutMs, 10 * 60_000, "transferTimeoutMs"),
-    docker: options.docker ?? {},
-    podman: options.podman ?? {},
+    engines: options.engines ?? {},
     credentials: options.credentials,
     credentialsFile: options.credentialsFile,
   };

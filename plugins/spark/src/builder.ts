@@ -3,16 +3,16 @@ import path from "node:path";
 import type { BuildContext, BuildOutput, Lock, SourceLocation } from "@envforge/core/plugin-kit";
 import { resolveBuilderOptions, type SparkBuilderOptions } from "./options.js";
 import { resolveSparkJars, type ResolvedJar } from "./resolve.js";
-import { SPARK_SECTION, readSparkCanonical, type SparkSection } from "./section.js";
+import { SPARK_SECTION, type SparkSection } from "./section.js";
 import { sparkDefaultsConf, sparkJarsValue, sparkPackagesProperties } from "./spark-conf.js";
 
 export const SPARK_TARGET = "spark";
 export const ARTIFACT_KIND = "spark-jars";
 
 /** Locations of the definition's packages, so a missing one is reported where it was written. */
-export function packageSites(parsed: unknown): Map<string, { location: SourceLocation; field: string }> {
+export function packageSites(parsed: SparkSection | undefined): Map<string, { location: SourceLocation; field: string }> {
   const sites = new Map<string, { location: SourceLocation; field: string }>();
-  for (const p of (parsed as SparkSection | undefined)?.packages ?? []) {
+  for (const p of parsed?.packages ?? []) {
     if (!sites.has(p.text)) sites.set(p.text, { location: p.location, field: p.field });
     // Ivy reports a missing module without its classifier.
     const base = `${p.coordinate.group}:${p.coordinate.artifact}:${p.coordinate.version}`;
@@ -40,7 +40,7 @@ export function lockOf(jars: readonly ResolvedJar[]): Lock {
  * packages and Spark resolves them itself at startup.
  */
 export async function buildSpark(ctx: BuildContext, defaults: SparkBuilderOptions): Promise<BuildOutput> {
-  const spark = readSparkCanonical(ctx.canonical.sections[SPARK_SECTION]);
+  const spark = ctx.canonical.sections[SPARK_SECTION];
   const confDir = path.join(ctx.artifactDir, "conf");
   const confFile = path.join(confDir, "spark-defaults.conf");
   await mkdir(confDir, { recursive: true });

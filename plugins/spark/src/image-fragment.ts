@@ -1,9 +1,9 @@
 import path from "node:path";
-import { createError, type CanonicalValue, type ImageFragment, type ImageFragmentContext } from "@envforge/core/plugin-kit";
+import { createError, type ImageFragment, type ImageFragmentContext } from "@envforge/core/plugin-kit";
 import { packageSites } from "./builder.js";
 import { resolveBuilderOptions, type SparkBuilderOptions } from "./options.js";
 import { resolveSparkJars } from "./resolve.js";
-import { SPARK_SECTION, readSparkCanonical } from "./section.js";
+import { SPARK_SECTION, type SparkCanonical } from "./section.js";
 import { sparkDefaultsConf, sparkJarsValue, sparkPackagesProperties } from "./spark-conf.js";
 
 /** After conda (30) and pip (40): a Spark change rebuilds only the layers from here on. */
@@ -40,13 +40,12 @@ function offlineNote(root: string, count: number): string {
  * Offline (`ctx.offline`) nothing is resolved: Spark resolves the packages at first use.
  */
 export async function sparkImageFragment(
-  value: CanonicalValue,
+  spark: SparkCanonical,
   ctx: ImageFragmentContext,
   defaults: SparkBuilderOptions,
   imageRoot = DEFAULT_IMAGE_ROOT,
 ): Promise<ImageFragment | undefined> {
-  const spark = readSparkCanonical(value);
-  if (!spark || spark.packages.length === 0) return undefined;
+  if (spark.packages.length === 0) return undefined;
   const root = checkImageRoot(imageRoot);
   const header = `written by envforge for ${ctx.hash}`;
   const confInstructions = [

@@ -1,4 +1,4 @@
-import type { EnginePlugin } from "@envforge/core/plugin-kit";
+import { defineSection, definePlugin, type EnginePlugin } from "@envforge/core";
 import { SPARK_TARGET, buildSpark } from "./builder.js";
 import { activateSpark } from "./activate.js";
 import { DEFAULT_IMAGE_ROOT, checkImageRoot, sparkImageFragment } from "./image-fragment.js";
@@ -15,19 +15,21 @@ const PLUGIN = "spark";
 export function sparkPlugin(options: SparkPluginOptions = {}): EnginePlugin {
   const { imageRoot = DEFAULT_IMAGE_ROOT, ...builderDefaults } = options;
   const root = checkImageRoot(imageRoot);
-  return {
+  const section = defineSection({
+    name: SPARK_SECTION,
+    schema: declareSparkSchema,
+    parse: parseSparkSection,
+    canonicalize: canonicalizeSparkSection,
+    imageFragment: (value, ctx) => sparkImageFragment(value, ctx, builderDefaults, root),
+  });
+  return definePlugin({
     name: PLUGIN,
+    sections: [section],
     apply(engine) {
-      engine.hooks.schema.tap(PLUGIN, declareSparkSchema);
-      engine.hooks.parseSection.for(SPARK_SECTION).tapPromise(PLUGIN, parseSparkSection);
-      engine.hooks.canonicalizeSection.for(SPARK_SECTION).tap(PLUGIN, canonicalizeSparkSection);
       engine.hooks.build.for(SPARK_TARGET).tapPromise(PLUGIN, (ctx) => buildSpark(ctx, builderDefaults));
       // Jars and their configuration only: no interpreter, no Python packages.
       engine.targets.declare({ name: SPARK_TARGET, carries: [SPARK_SECTION] });
       engine.hooks.activate.for(SPARK_TARGET).tap(PLUGIN, (entry) => activateSpark(entry));
-      engine.hooks.imageFragment
-        .for(SPARK_SECTION)
-        .tapPromise(PLUGIN, (value, ctx) => sparkImageFragment(value, ctx, builderDefaults, root));
     },
-  };
+  });
 }

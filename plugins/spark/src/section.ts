@@ -40,13 +40,19 @@ export interface SparkSection {
   precache: boolean;
 }
 
-/** The canonical (hashed) form; builders work from this alone. */
-export interface SparkCanonical {
+/** The canonical (hashed) form; builders work from this alone. A JSON shape (a type, not an interface): it is hashed. */
+export type SparkCanonical = {
   /** Sorted, deduplicated `group:artifact:version[:classifier]`, case kept. */
   packages: string[];
   /** As written (normalized URLs): the order is the lookup order. */
   repositories: string[];
   precache: boolean;
+};
+
+declare module "@envforge/core" {
+  interface SectionTypes {
+    spark: { parsed: SparkSection; canonical: SparkCanonical };
+  }
 }
 
 /**
@@ -167,8 +173,7 @@ function checkExpressibleAsSparkPackages(p: SparkPackage): void {
   });
 }
 
-export function canonicalizeSparkSection(parsed: unknown): CanonicalValue | undefined {
-  const section = parsed as SparkSection;
+export function canonicalizeSparkSection(section: SparkSection): SparkCanonical | undefined {
   // Without packages nothing is resolved and no setting has an effect: the section contributes
   // nothing, so `spark: {}` hashes like no spark section at all.
   if (section.packages.length === 0) return undefined;
@@ -179,10 +184,13 @@ export function canonicalizeSparkSection(parsed: unknown): CanonicalValue | unde
     repositories: frozenCopy(section.repositories),
   };
   // Frozen here (and its parts): nothing left for the engine to walk on the hot path of every hash.
-  return Object.freeze(canonical) as unknown as CanonicalValue;
+  return Object.freeze(canonical);
 }
 
-/** Reads the canonical section back (from a canonical spec or an image build's hook value). */
+/**
+ * Reads a canonical section back from an untyped value (canonical JSON a host read from disk);
+ * the plugin's own hooks get `SparkCanonical` typed (`SectionTypes`).
+ */
 export function readSparkCanonical(value: CanonicalValue | undefined): SparkCanonical | undefined {
   if (value === undefined || value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
   const v = value as Record<string, CanonicalValue>;

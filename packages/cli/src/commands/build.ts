@@ -4,6 +4,8 @@ import type { Workspace, WorkspaceBuildResult } from "@envforge/workspace";
 import { createError } from "@envforge/core/plugin-kit";
 import { artifactPathOf, buildSummary } from "../build-summary.js";
 import { dryRun, dryRunSummary } from "../dry-run.js";
+import { addFlags } from "../flag-options.js";
+import { BUILD_FLAGS } from "../flag-table.js";
 import { builderOptionsOf, withBuildRequestFlags, type BuildRequestFlags } from "../build-request.js";
 import { CLI_PIPELINE_ID } from "../pipeline.js";
 import { registryStamp, writeReceipt } from "../registration-receipt.js";
@@ -31,20 +33,19 @@ async function recordRegistration(workspace: Workspace, file: string, out: Works
 }
 
 export function registerBuild(program: Command, ctx: CommandContext): void {
-  withBuildRequestFlags(
-    program
-      .command("build")
-      .description("build a definition for a target, or reuse the cached build of the same hash")
-      .argument("<ref>", "definition file or folder, registered NAME[@VERSION|:LABEL], or curated:NAME"),
-    {
-      rebuild: "build a new generation even on a cache hit; shows what moved (the old one stays until collected)",
-      timeout: "kill the build (and every process it started) after this long (above 0, at most 604800 = 7 days)",
-    },
-  )
-    .option("--dry-run", "say whether the build would hit and which store would answer, or what a miss would build; writes nothing")
-    .option("--python-only", "venv: build the Python part of a definition that also has docker: or spark: sections (they are left out, and the build says so)")
-    .option("--print-artifact-path", "print only the artifact's path (an image: its reference) on stdout, for $(envforge build --print-artifact-path FILE)")
-    .action(async (ref: string, flags: BuildFlags) => {
+  addFlags(
+    withBuildRequestFlags(
+      program
+        .command("build")
+        .description("build a definition for a target, or reuse the cached build of the same hash")
+        .argument("<ref>", "definition file or folder, registered NAME[@VERSION|:LABEL], or curated:NAME"),
+      {
+        rebuild: "build a new generation even on a cache hit; shows what moved (the old one stays until collected)",
+        timeout: "kill the build (and every process it started) after this long (above 0, at most 604800 = 7 days)",
+      },
+    ),
+    BUILD_FLAGS,
+  ).action(async (ref: string, flags: BuildFlags) => {
       const timeoutMs = timeoutMsOf(flags.timeout);
       if (flags.printArtifactPath && (flags.json || flags.dryRun)) {
         throw createError("E_INVALID_VALUE", `--print-artifact-path prints only a path: it does not go with ${flags.json ? "--json" : "--dry-run"}`, { field: "--print-artifact-path", hint: "--json has the artifact too (entry.artifact.path)" });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { contextEntries, prepareContextDir, renderDockerfile, writeBuildContext, type ContextEntry } from "@envforge/plugin-docker";
+import { contextEntries, prepareContextDir, renderDockerfile, writeBuildContext, type ContextEntry } from "@envforge/image";
 import { parseBuilderOptions } from "../builder-options.js";
 import { printJson, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 

@@ -4,7 +4,7 @@ import { FileRegistry } from "@envforge/workspace";
 import { cacheDirOf, printJson, resolvePath, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { describeDifference } from "./explain.js";
 import { describeVariableChange, runtimeVariables, variableChanges } from "../variables-diff.js";
-import { defaultCacheDir } from "@envforge/core/plugin-kit";
+import { createError, defaultCacheDir } from "@envforge/core/plugin-kit";
 
 interface RegisterFlags extends GlobalFlags {
   name?: string;
@@ -114,7 +114,7 @@ export function registerEnvCommands(program: Command, ctx: CommandContext): void
         ctx.io.out(`removed ${name}:${label}\n`);
         return;
       }
-      if (!version) throw new (await import("@envforge/core")).EnvforgeError({ code: "E_MISSING_FIELD", message: "which version should the label point at?", hint: `envforge env label ${name} ${label} VERSION` });
+      if (!version) throw createError("E_MISSING_FIELD", "which version should the label point at?", { hint: `envforge env label ${name} ${label} VERSION` });
       const r = await workspace.registry.setLabel(name, label, version);
       ctx.io.out(`${name}:${label} → ${r.version}\n`);
     });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { EnvforgeError, isHash, type Engine, type Hash } from "@envforge/core/plugin-kit";
-import { imageDetails, type ImageDetails } from "@envforge/plugin-docker";
+import { isEnvforgeError, isHash, type Engine, type Hash } from "@envforge/core/plugin-kit";
+import type { ImageDetails } from "@envforge/image";
+import { imageDetails } from "@envforge/plugin-docker";
 import { podmanImageDetails } from "@envforge/plugin-podman";
 import { registryDetails, type RegistryDetails } from "@envforge/plugin-registry-cache";
 import { printJson, remoteOf, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
@@ -42,7 +43,7 @@ export async function showImageDetails(ctx: CommandContext, engine: Engine, hash
         ? await podmanImageDetails(engine, hash, { target: "podman" })
         : await imageDetails(engine, hash, { target: flags.target, host: flags.host });
   } catch (error) {
-    if (!(error instanceof EnvforgeError && error.code === "E_NOT_FOUND" && registry?.status === "found")) throw error;
+    if (!(isEnvforgeError(error) && error.code === "E_NOT_FOUND" && registry?.status === "found")) throw error;
   }
   const cachedIn = [...(details?.cachedIn ?? []), ...(registry?.status === "found" ? ["registry"] : [])];
   if (flags.json) {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, createError, type Activation, type Engine, type ResolvedActivation } from "@envforge/core/plugin-kit";
+import { createError, isEnvforgeError, type Activation, type Engine, type ResolvedActivation } from "@envforge/core/plugin-kit";
 import type { WorkspaceBuildResult } from "@envforge/workspace";
 import { builderOptionsOf, withBuildRequestFlags, type BuildRequestFlags } from "../build-request.js";
 import { reportError } from "../exit-codes.js";
@@ -71,7 +71,7 @@ async function runInside(ctx: CommandContext, ref: string, command: string[] | (
     });
     ctx.exitCode = result.exitCode;
   } catch (error) {
-    const status = error instanceof EnvforgeError ? error.details?.exitCode : undefined;
+    const status = isEnvforgeError(error) ? error.details?.exitCode : undefined;
     if (typeof status !== "number") throw error;
     // A command not found (127) or not runnable (126): the shell's statuses, said on stderr.
     reportError(error, ctx.io, false);

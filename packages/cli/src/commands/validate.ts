@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EnvforgeError, createError, formatError } from "@envforge/core/plugin-kit";
+import { createError, formatError, isEnvforgeError, type EnvforgeError } from "@envforge/core/plugin-kit";
 import { cliHint } from "../cli-hints.js";
 import { printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { EXIT, exitCodeOf } from "../exit-codes.js";
@@ -16,7 +16,7 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
       const { engine, workspace } = workspaceFor(ctx, flags);
       // A reference that names nothing is a problem like the others (same output shape).
       const validation = await workspace.withSource(ref, (source) => engine.validate(source)).catch((cause: unknown) => {
-        if (cause instanceof EnvforgeError) return { ok: false as const, problems: [cause] };
+        if (isEnvforgeError(cause)) return { ok: false as const, problems: [cause] };
         throw cause;
       });
       if (!validation.ok) {

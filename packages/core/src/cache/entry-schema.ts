@@ -1,4 +1,4 @@
-import { isHash } from "../hash-format.js";
+import { isHash } from "../hash/hash-format.js";
 import type { Artifact, ArtifactSeal, CacheEntry, ContentDigest, Lock } from "./types.js";
 
 /**
@@ -17,7 +17,7 @@ export function parseEntry(text: string): CacheEntry | undefined {
     return undefined;
   }
   if (!isRecord(data)) return undefined;
-  const { schema, hash, target, generation, builder, artifact, lock, logPath, timings, canonicalText, name, seal, contentDigest } = data;
+  const { schema, hash, target, generation, builder, artifact, lock, logPath, timings, canonicalText, name, seal, contentDigest, coordination } = data;
   if (schema !== 1) return undefined;
   if (typeof hash !== "string" || !isHash(hash)) return undefined;
   if (typeof target !== "string" || target.length === 0) return undefined;
@@ -29,12 +29,14 @@ export function parseEntry(text: string): CacheEntry | undefined {
   // Written before seals existed: both absent (sealed on the first hit, see seal.ts).
   if (seal !== undefined && !isSeal(seal)) return undefined;
   if (contentDigest !== undefined && !isContentDigest(contentDigest)) return undefined;
+  if (coordination !== undefined && !(isRecord(coordination) && typeof coordination.fence === "number" && typeof coordination.holder === "string")) return undefined;
   const entry: CacheEntry = { schema, hash, target, generation, builder, artifact, timings, canonicalText };
   if (lock !== undefined) entry.lock = lock;
   if (logPath !== undefined) entry.logPath = logPath as string;
   if (name !== undefined) entry.name = name as string;
   if (seal !== undefined) entry.seal = seal;
   if (contentDigest !== undefined) entry.contentDigest = contentDigest;
+  if (coordination !== undefined) entry.coordination = coordination as { fence: number; holder: string };
   return entry;
 }
 

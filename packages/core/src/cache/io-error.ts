@@ -1,5 +1,6 @@
 import { statfs } from "node:fs/promises";
-import { EnvforgeError, createError } from "../errors.js";
+import { isEnvforgeError, type EnvforgeError } from "../errors/envforge-error.js";
+import { createError } from "../errors/factories.js";
 
 const HINTS: Record<string, string> = {
   ENOSPC: "the filesystem holding the cache is full: free space there (remove old cache entries) or set the engine's cacheDir to a larger disk",
@@ -14,7 +15,7 @@ const HINTS: Record<string, string> = {
 export function cacheIoError(cause: unknown, doing: string, details?: Record<string, unknown>): EnvforgeError {
   const full = isDiskFull(cause);
   // Other envforge errors pass through; one wrapping a full disk (a plugin's) becomes E_CACHE_IO.
-  if (cause instanceof EnvforgeError && (cause.code === "E_CACHE_IO" || !full)) return cause;
+  if (isEnvforgeError(cause) && (cause.code === "E_CACHE_IO" || !full)) return cause;
   const errno = errnoOf(cause) ?? (full ? "ENOSPC" : undefined);
   return createError("E_CACHE_IO", `cannot ${doing}: ${(cause as Error)?.message ?? String(cause)}`, {
     hint: (errno && HINTS[errno]) ?? "check that the cache folder exists, is writable and its disk has space",

@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { hashHex } from "../canonical.js";
+import { hashHex } from "../hash/hash-format.js";
 import type { CacheKey } from "./types.js";
 import { acquireLock, isDeadHere, recordName } from "./lock.js";
 

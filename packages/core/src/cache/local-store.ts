@@ -1,9 +1,8 @@
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { hashHex } from "../canonical.js";
-import { createError } from "../errors.js";
-import { NotAFileError, readRegularFile } from "../regular-file.js";
-import type { Hash } from "../spec.js";
+import { hashHex } from "../hash/hash-format.js";
+import { createError } from "../errors/factories.js";
+import { NotAFileError, readRegularFile } from "../files/regular-file.js";
 import { writeFileDurable } from "./atomic-write.js";
 import { parseEntry } from "./entry-schema.js";
 import { entryFile, LAYOUT, readEntryFile, TARGET_NAME, type LocalMiss } from "./read-entry.js";
@@ -187,8 +186,4 @@ export class LocalStore {
       throw cacheIoError(writeFailure(cause, this.root), `lock ${file}`);
     }
   }
-}
-
-export function entryKey(hash: Hash, target: string): CacheKey {
-  return { hash, target };
 }

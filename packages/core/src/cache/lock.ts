@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { readRegularFile } from "../regular-file.js";
+import { readRegularFile } from "../files/regular-file.js";
 
 // Loaded on the first lock, i.e. on the first cache miss: a process that only finds cache hits
 // never pays for proper-lockfile and graceful-fs (~20 ms of start-up here).

@@ -1,4 +1,4 @@
-import { deepFreeze } from "../freeze.js";
+import { deepFreeze } from "../hash/freeze.js";
 import type { CacheEntry, CacheKey } from "./types.js";
 
 /** How long a checked entry is served without checking it again (the seal's lstat calls). */

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
-import { hashHex } from "../hash-format.js";
-import { NotAFileError, readRegularFileSync } from "../regular-file.js";
+import { hashHex } from "../hash/hash-format.js";
+import { NotAFileError, readRegularFileSync } from "../files/regular-file.js";
 import { parseEntry } from "./entry-schema.js";
 import type { CacheEntry, CacheKey } from "./types.js";
 

@@ -9,7 +9,7 @@
  */
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
-import type { EngineEvent } from "../events.js";
+import type { EngineEvent } from "../engine/events.js";
 
 export type ReadOnlyErrno = "EROFS" | "EACCES";
 

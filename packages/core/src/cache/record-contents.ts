@@ -1,4 +1,4 @@
-import type { BuildOutput } from "../build-types.js";
+import type { BuildOutput } from "../build/build-types.js";
 import { writeFileDurable } from "./atomic-write.js";
 import { digestTree } from "./content-digest.js";
 import { takeSeal } from "./seal.js";

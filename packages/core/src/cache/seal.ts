@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fdatasyncSync, lstatSync, openSync, renameSync, rmSync, writeSync, type Stats } from "node:fs";
 import path from "node:path";
-import { isInside } from "../inside.js";
-import { readRegularFileSync } from "../regular-file.js";
+import { isInside } from "../files/inside.js";
+import { readRegularFileSync } from "../files/regular-file.js";
 import { parseEntry } from "./entry-schema.js";
 import type { LocalMiss } from "./read-entry.js";
 import type { ArtifactSeal, CacheEntry, SealStamp } from "./types.js";

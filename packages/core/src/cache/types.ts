@@ -1,4 +1,4 @@
-import type { Hash } from "../spec.js";
+import type { Hash } from "../definition/spec.js";
 
 /** What a builder produced. Only `kind` is required; the rest depends on the target. */
 export interface Artifact {
@@ -59,6 +59,11 @@ export interface CacheEntry {
   seal?: ArtifactSeal | undefined;
   /** The digest of the artifact's files at build time, for `envforge cache verify` (content-digest.ts). */
   contentDigest?: ContentDigest | undefined;
+  /**
+   * The lease this build held from a coordinator across machines (`hooks.coordinate`): its fencing
+   * token grows with every lease, so a record left by a holder that lost its lease is the older one.
+   */
+  coordination?: { fence: number; holder: string } | undefined;
 }
 
 /** Stamps of an artifact folder taken right after its build: cheap to compare (one lstat each). */

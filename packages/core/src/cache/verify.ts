@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { isInside } from "../inside.js";
+import { isInside } from "../files/inside.js";
 import { diffManifests, digestTree, TREE_ALGORITHM } from "./content-digest.js";
 import { artifactsRoot, checkSeal } from "./seal.js";
 import type { CacheEntry } from "./types.js";

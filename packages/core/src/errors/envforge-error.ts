@@ -1,4 +1,4 @@
-import type { SourceLocation } from "../location.js";
+import type { SourceLocation } from "../definition/location.js";
 import type { ErrorKind } from "./codes.js";
 import { errorInfo, type ErrorCode } from "./registry.js";
 

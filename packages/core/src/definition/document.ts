@@ -1,0 +1,106 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { createError } from "../errors/factories.js";
+import type { FieldPath, Locator, SourceLocation } from "./location.js";
+
+/** A YAML or JSON document with a locator for error positions. */
+export interface SourceDocument {
+  data: unknown;
+  locator: Locator;
+}
+
+/**
+ * Parses YAML or JSON (JSON is YAML 1.2) keeping node positions, so that any error about any field
+ * can name the line and column where the user wrote it. Duplicate keys are errors: silently
+ * keeping the last of two `pip:` lists would hash something the user did not mean.
+ */
+export function parseSourceDocument(text: string, file: string): SourceDocument {
+  const lineCounter = new LineCounter();
+  let doc: Document.Parsed;
+  try {
+    // logLevel "error": the library must not print warnings from inside an embedded engine.
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: "error" });
+  } catch (cause) {
+    throw createError("E_INVALID_YAML", `cannot parse ${file}: ${(cause as Error).message}`, {
+      location: { file, line: 1, column: 1 },
+      hint: "check the file is valid YAML or JSON",
+    });
+  }
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    throw createError("E_INVALID_YAML", `invalid YAML: ${firstLine(first.message)}`, {
+      location: { file, line: pos.line, column: pos.col },
+      hint:
+        first.code === "DUPLICATE_KEY"
+          ? "each key may appear once in a mapping; merge the two entries"
+          : "check indentation, quoting and that every list item starts with '- '",
+    });
+  }
+  const locate = (path: FieldPath, key = false): SourceLocation => {
+    const range = rangeOf(doc, path, key);
+    const pos = lineCounter.linePos(range ?? 0);
+    return { file, line: pos.line, column: pos.col };
+  };
+  // A list, mapping or binary as a key (`? [a, b]: c`) has no JSON form: the yaml library would
+  // stringify it. A definition has plain keys only.
+  let collectionKey: Node | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      // A scalar can hold an object too: `!!binary` gives bytes.
+      if (key !== null && (!isScalar(key) || (typeof key.value === "object" && key.value !== null))) {
+        collectionKey = pair.key as Node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (collectionKey) {
+    const pos = lineCounter.linePos(collectionKey.range?.[0] ?? 0);
+    throw createError("E_INVALID_YAML", "a list, mapping or binary value is used as a key", {
+      location: { file, line: pos.line, column: pos.col },
+      hint: "keys are plain names such as `python:` or `pip:`",
+    });
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (cause) {
+    throw createError("E_INVALID_YAML", `cannot read ${file}: ${(cause as Error).message}`, {
+      location: { file, line: 1, column: 1 },
+      hint: "YAML aliases are limited to 100 to bound the document's expanded size",
+    });
+  }
+  return { data: data ?? {}, locator: { file, locate } };
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0] ?? message;
+}
+
+/** Offset of the deepest node on `path` that exists (so a missing field points at its parent). */
+function rangeOf(doc: Document.Parsed, path: FieldPath, key: boolean): number | undefined {
+  let node: unknown = doc.contents;
+  let best = (node as Node | null)?.range?.[0];
+  for (let i = 0; i < path.length; i++) {
+    const part = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(part));
+      if (!pair) return best;
+      const last = i === path.length - 1;
+      const keyNode = pair.key as Node | null;
+      if (last && key && keyNode?.range) return keyNode.range[0];
+      node = pair.value;
+      const start = (node as Node | null)?.range?.[0] ?? keyNode?.range?.[0];
+      if (start !== undefined) best = start;
+    } else if (isSeq(node) && typeof part === "number") {
+      const item = node.items[part] as Node | undefined;
+      if (!item) return best;
+      node = item;
+      if (item.range) best = item.range[0];
+    } else {
+      return best;
+    }
+  }
+  return best;
+}

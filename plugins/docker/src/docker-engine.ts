@@ -1,0 +1,138 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import type { BuilderOptions } from "@envforge/core/plugin-kit";
+import {
+  BuildOutputTracker,
+  buildFailedError,
+  DOCKER_OUTPUT,
+  withAuthDir,
+  writeDockerConfig,
+  type ImageBuildRequest,
+  type ImageBuildResult,
+  type ImageEngine,
+  type ImageEngineFor,
+  type ImageRecordTraits,
+} from "@envforge/image";
+import { DockerCli, dockerImageInfo, type BuildkitMode, type DockerConnection } from "./docker-cli.js";
+import type { DockerBuildOptions } from "./options.js";
+
+/** How docker's images are recorded in cache entries, and its image store. */
+export const DOCKER_RECORD: ImageRecordTraits = Object.freeze<ImageRecordTraits>({
+  store: "docker-daemon",
+  foundPlatform: false,
+  builtTags: "given",
+  unreachable: {
+    code: "W_DAEMON_UNREACHABLE",
+    subject: "the engine",
+    hint: "start the engine or set the docker plugin's host/context; set daemonCache: false to skip this store",
+  },
+});
+
+/** One docker engine (a host, a context, or the default) as an `ImageEngine`, over the docker CLI. */
+export function createDockerEngine(options: DockerBuildOptions = {}, cli: DockerCli = new DockerCli(options)): ImageEngine {
+  const run = (args: string[], call: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}) => cli.run(args, { signal: call.signal, timeoutMs: call.timeoutMs });
+  const withConfig = (dir: string | undefined) => (dir ? cli.withEnv({ DOCKER_CONFIG: dir }) : cli);
+  return {
+    name: "docker",
+    remote: options.host !== undefined || options.context !== undefined,
+    record: DOCKER_RECORD,
+    describe: () => cli.describe(),
+    ping: (signal) => run(["version", "--format", "{{.Server.Version}}"], { signal, timeoutMs: 60_000 }),
+    build: (request) => dockerBuild(cli, options, request),
+    inspect: async (reference, signal) => {
+      const inspect = await cli.inspectImage(reference, signal);
+      return inspect && dockerImageInfo(inspect);
+    },
+    withLabel: async (name, value, signal) => {
+      const listed = await execa(cli.command, [...cli.globalArgs, "image", "ls", "--no-trunc", "--quiet", "--filter", `label=${name}=${value}`], {
+        env: cli.env,
+        reject: false,
+        cancelSignal: signal,
+        timeout: 15_000,
+      });
+      if (listed.failed) throw cli.toError(listed, ["image"]);
+      return listed.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+    },
+    tag: async (source, target, call) => void (await run(["tag", source, target], call)),
+    push: (local, remote, transfer) =>
+      withAuthDir(transfer.registry, transfer.auth, async (dir) => {
+        const withAuth = withConfig(dir);
+        await withAuth.run(["tag", local, remote], { signal: transfer.signal, timeoutMs: 60_000 });
+        await withAuth.run(["push", "--quiet", remote], { signal: transfer.signal, timeoutMs: transfer.timeoutMs });
+      }),
+    pull: (remote, transfer) =>
+      withAuthDir(transfer.registry, transfer.auth, async (dir) => {
+        await withConfig(dir).run(["pull", "--quiet", remote], { signal: transfer.signal, timeoutMs: transfer.timeoutMs });
+      }),
+    remove: async (reference, call) => void (await run(["image", "rm", reference], call)),
+    runner: () => cli,
+    withCredentials: async (credentials, dir) =>
+      createDockerEngine(options, cli.withEnv({ DOCKER_CONFIG: await writeDockerConfig(path.join(dir, "docker-config"), credentials) })),
+  };
+}
+
+/** Connection options a build's own `docker` builder options may set: push from the engine that built the image. */
+const CONNECTION_KEYS = ["dockerPath", "host", "context"] as const;
+
+/** The docker engine of a build (its builder options' connection over `connection`), for the registry cache. */
+export function dockerEngines(connection: DockerConnection = {}): ImageEngineFor {
+  return (builderOptions?: BuilderOptions) => {
+    const chosen: DockerConnection = { ...connection };
+    const perBuild = builderOptions?.docker;
+    for (const key of CONNECTION_KEYS) {
+      const value = perBuild?.[key];
+      if (typeof value === "string") chosen[key] = value;
+    }
+    return createDockerEngine(chosen);
+  };
+}
+
+/**
+ * `docker build` of a generated context: BuildKit when available, every output line to the build
+ * log, the image ID from `--iidfile`.
+ */
+async function dockerBuild(cli: DockerCli, options: DockerBuildOptions, request: ImageBuildRequest): Promise<ImageBuildResult> {
+  const mode = await cli.buildkitMode(options.buildkit ?? "auto", request.signal);
+  const iidFile = path.join(request.workDir, "image-id");
+  const args = ["build", "--file", request.dockerfile, "--iidfile", iidFile];
+  for (const tag of request.tags) args.push("--tag", tag);
+  for (const [name, value] of Object.entries(request.labels)) args.push("--label", `${name}=${value}`);
+  for (const [name, value] of Object.entries(request.buildArgs)) args.push("--build-arg", `${name}=${value}`);
+  if (request.platform !== undefined) args.push("--platform", request.platform);
+  if (options.network !== undefined) args.push("--network", options.network);
+  if (options.pull) args.push("--pull");
+  if (mode === "classic") args.push("--force-rm");
+  else args.push("--progress", "plain");
+  // A buildx builder with a container driver keeps results to itself unless asked to load them.
+  if (mode === "buildx") args.push("--load");
+  args.push(request.contextDir);
+
+  request.log(`docker build (${mode === "classic" ? "classic builder" : "BuildKit"}) on ${cli.describe()} (engine ${request.engineVersion})`, "info");
+  const tracker = await runBuild(cli, args, mode, request);
+  const imageId = (await readFile(iidFile, "utf8")).trim();
+  return { imageId, cachedSteps: tracker.cachedSteps(), details: { buildkit: mode !== "classic" } };
+}
+
+async function runBuild(cli: DockerCli, args: string[], mode: BuildkitMode, request: ImageBuildRequest): Promise<BuildOutputTracker> {
+  const tracker = new BuildOutputTracker(DOCKER_OUTPUT);
+  const subprocess = execa(cli.command, [...cli.globalArgs, ...args], {
+    env: { ...cli.env, DOCKER_BUILDKIT: mode === "classic" ? "0" : "1", BUILDKIT_PROGRESS: "plain" },
+    all: true,
+    buffer: false,
+    reject: false,
+    cancelSignal: request.signal,
+    forceKillAfterDelay: 5000,
+  });
+  for await (const line of subprocess.iterable({ from: "all" })) {
+    tracker.feed(line);
+    request.log(line, "stdout");
+  }
+  const result = await subprocess;
+  request.signal.throwIfAborted();
+  if (result.failed) {
+    if ((result as { code?: string }).code === "ENOENT") throw cli.toError(result, args);
+    throw buildFailedError("docker", tracker.failure(), "check that the docker engine is reachable and the base image exists");
+  }
+  return tracker;
+}

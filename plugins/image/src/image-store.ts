@@ -1,0 +1,105 @@
+import { serializeCanonical, STAGE_DAEMON, type CacheEntry, type CacheHit, type CanonicalSpec, type Engine, type Hash } from "@envforge/core/plugin-kit";
+import type { ImageEngine, ImageInfo, ImageRecordTraits } from "./engine.js";
+import { LABEL_BUILDER, LABEL_CANONICAL, LABEL_HASH } from "./generator.js";
+
+/** The tag every envforge image has in its engine, by full hash (`localhost/` is podman's prefix). */
+const CACHE_TAG = /^(localhost\/)?envforge\/cache:/;
+
+/** The cache tag among an image's tags, if it has one. */
+export function cacheTagOf(tags: readonly string[]): string | undefined {
+  return tags.find((t) => CACHE_TAG.test(t));
+}
+
+/** The image carrying `dev.envforge.hash=<hash>` in the engine, or undefined. Throws when the engine cannot answer. */
+export async function findImageByHash(engine: ImageEngine, hash: Hash, signal?: AbortSignal): Promise<ImageInfo | undefined> {
+  const ids = [...new Set(await engine.withLabel(LABEL_HASH, hash, signal))];
+  for (const id of ids) {
+    const info = await engine.inspect(id, signal);
+    if (info?.labels[LABEL_HASH] === hash) return info;
+  }
+  return undefined;
+}
+
+/** The cache entry an image in the engine stands for. */
+export function entryFromImage(
+  engine: ImageEngine,
+  info: ImageInfo,
+  hash: Hash,
+  target: string,
+  canonical: CanonicalSpec | undefined,
+  foundBy = engine.record.store,
+): CacheEntry {
+  const labels = info.labels;
+  const canonicalText =
+    labels[LABEL_CANONICAL] ?? (canonical && Object.keys(canonical.sections).length > 0 ? serializeCanonical(canonical) : "");
+  return {
+    schema: 1,
+    hash,
+    target,
+    generation: 1,
+    builder: labels[LABEL_BUILDER] ?? target,
+    artifact: {
+      kind: `${engine.name}-image`,
+      reference: cacheTagOf(info.tags) ?? info.tags[0] ?? info.id,
+      digest: info.id,
+      sizeBytes: info.sizeBytes,
+      details: {
+        tags: info.tags,
+        repoDigests: info.repoDigests,
+        ...(info.manifestDigest !== undefined ? { manifestDigest: info.manifestDigest } : {}),
+        created: info.created,
+        ...(engine.record.foundPlatform ? { platform: info.platform } : {}),
+        engine: engine.describe(),
+        foundBy,
+      },
+    },
+    timings: { startedAt: info.created, finishedAt: info.created, durationMs: 0 },
+    canonicalText,
+  };
+}
+
+/**
+ * The engine's image storage as a cache store: an image labelled with the hash is a hit, even when
+ * the local cache folder is new (another checkout, a wiped cache). A store never fails a build: an
+ * engine that cannot answer is one warning, then a miss.
+ */
+export function tapImageStore(engine: Engine, target: string, record: ImageRecordTraits, imageEngine: () => ImageEngine): void {
+  let warned = false;
+  const { store, unreachable } = record;
+  engine.hooks.lookup.tapPromise({ name: `${target}:${store}`, stage: STAGE_DAEMON }, async (key, canonical) => {
+    if (key.target !== target) return undefined;
+    try {
+      const images = imageEngine();
+      const info = await findImageByHash(images, key.hash);
+      if (!info) return undefined;
+      const hit: CacheHit = { entry: entryFromImage(images, info, key.hash, target, canonical), store };
+      return hit;
+    } catch (cause) {
+      if (!warned) {
+        warned = true;
+        engine.emit({
+          type: "warning",
+          code: unreachable.code,
+          message: `the ${store} cache store cannot ask ${unreachable.subject}: ${(cause as Error).message}; treating it as a miss`,
+          hint: unreachable.hint,
+        });
+      }
+      return undefined;
+    }
+  });
+}
+
+/**
+ * Checks that an image the local cache recorded is still in the engine (`docker rmi` leaves the
+ * entry behind). An engine that cannot answer says nothing: the build could not run there either.
+ */
+export function tapImageVerify(engine: Engine, target: string, store: string, imageEngine: () => ImageEngine): void {
+  engine.hooks.verify.for(target).tapPromise(`${target}:${store}`, async (entry) => {
+    const reference = entry.artifact.digest ?? entry.artifact.reference;
+    if (!reference) return undefined;
+    const images = imageEngine();
+    const info = await images.inspect(reference).catch(() => "unreachable" as const);
+    if (info === "unreachable" || info !== undefined) return undefined;
+    return `the image ${entry.artifact.reference ?? reference} is no longer in ${images.describe()}`;
+  });
+}

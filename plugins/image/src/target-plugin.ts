@@ -1,0 +1,51 @@
+import type { Activation, ActivationContext, BuildContext, CacheEntry, EnginePlugin } from "@envforge/core/plugin-kit";
+import { buildImage, type ImageBuildSettings } from "./build-image.js";
+import type { ImageEngine, ImageRecordTraits } from "./engine.js";
+import { imageCarries } from "./fragments.js";
+import { tapImageStore, tapImageVerify } from "./image-store.js";
+import { applyDockerSection } from "./section.js";
+
+/** What an engine adapter (the docker or podman plugin) gives the shared image target. */
+export interface ImageTargetSpec {
+  /** The plugin's name: its taps are made under it. */
+  name: string;
+  /** The build target it serves (`docker`, `podman`). */
+  target: string;
+  record: ImageRecordTraits;
+  /** Register only the `docker` section (parsing and hashing), not the builder and the store. */
+  sectionOnly?: boolean | undefined;
+  /** Treat the engine's images as a cache store (lookup at the daemon stage). */
+  storeCache: boolean;
+  /** Checks the plugin's own options when it is applied (a typo fails at startup). */
+  check?: (() => void) | undefined;
+  /** The engine the image store and `verify` ask: the plugin's options only. */
+  storeEngine(): ImageEngine;
+  /** The engine of one build (its builder options over the plugin's) and what it builds with. */
+  buildWith(ctx: BuildContext): { images: ImageEngine; settings: Omit<ImageBuildSettings, "target"> };
+  /** How `envforge run`/`shell`/`activate` run a command in an image of this target. */
+  activate(entry: CacheEntry, ctx: ActivationContext): Activation;
+}
+
+/**
+ * An image target from an engine adapter: the `docker` section (declared once however many image
+ * plugins load), the build, the activation, the target's declaration (what an image carries), the
+ * engine's image storage as a cache store and the `verify` of recorded images.
+ */
+export function imageTargetPlugin(spec: ImageTargetSpec): EnginePlugin {
+  return {
+    name: spec.name,
+    apply(engine) {
+      applyDockerSection(engine);
+      if (spec.sectionOnly) return;
+      spec.check?.();
+      engine.hooks.build.for(spec.target).tapPromise(spec.name, async (ctx) => {
+        const { images, settings } = spec.buildWith(ctx);
+        return buildImage(images, engine, ctx, { ...settings, target: spec.target });
+      });
+      engine.hooks.activate.for(spec.target).tap(spec.name, (entry, ctx) => spec.activate(entry, ctx));
+      engine.targets.declare({ name: spec.target, carries: imageCarries(engine) });
+      if (spec.storeCache) tapImageStore(engine, spec.target, spec.record, () => spec.storeEngine());
+      tapImageVerify(engine, spec.target, spec.record.store, () => spec.storeEngine());
+    },
+  };
+}

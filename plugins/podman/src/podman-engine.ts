@@ -1,0 +1,135 @@
+import path from "node:path";
+import { execa } from "execa";
+import type { BuilderOptions } from "@envforge/core/plugin-kit";
+import {
+  BuildOutputTracker,
+  buildFailedError,
+  PODMAN_OUTPUT,
+  withAuthDir,
+  writeDockerConfig,
+  type ImageBuildRequest,
+  type ImageBuildResult,
+  type ImageEngine,
+  type ImageEngineFor,
+  type ImageRecordTraits,
+  type ImageTransfer,
+} from "@envforge/image";
+import type { PodmanBuildOptions, PodmanConnection } from "./options.js";
+import { PodmanCli, podmanImageInfo } from "./podman-cli.js";
+
+/** How podman's images are recorded in cache entries, and its image store. */
+export const PODMAN_RECORD: ImageRecordTraits = Object.freeze<ImageRecordTraits>({
+  store: "podman-storage",
+  foundPlatform: true,
+  builtTags: "listed",
+  unreachable: {
+    code: "W_PODMAN_UNREACHABLE",
+    subject: "podman",
+    hint: "install podman or fix the podman plugin's connection options; set storageCache: false to skip this store",
+  },
+});
+
+/**
+ * One podman (a storage, or a remote service) as an `ImageEngine`, over the podman CLI. `authFile`
+ * is a build's own credentials file (`withCredentials`).
+ */
+export function createPodmanEngine(options: PodmanBuildOptions = {}, cli: PodmanCli = new PodmanCli(options), authFile?: string): ImageEngine {
+  const run = (args: string[], call: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}) => cli.run(args, { signal: call.signal, timeoutMs: call.timeoutMs });
+  return {
+    name: "podman",
+    remote: cli.remote,
+    record: PODMAN_RECORD,
+    describe: () => cli.describe(),
+    ping: (signal) => run(["info", "--format", "{{.Version.Version}}"], { signal, timeoutMs: 60_000 }),
+    build: (request) => podmanBuild(cli, options, authFile, request),
+    inspect: async (reference, signal) => {
+      const inspect = await cli.inspectImage(reference, signal);
+      return inspect && podmanImageInfo(inspect);
+    },
+    withLabel: async (name, value, signal) => {
+      const listed = await execa(cli.command, [...cli.globalArgs, "images", "--quiet", "--no-trunc", "--filter", `label=${name}=${value}`], {
+        env: cli.env,
+        reject: false,
+        cancelSignal: signal,
+        timeout: 30_000,
+      });
+      if (listed.failed) throw cli.toError(listed, ["images"]);
+      return listed.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+    },
+    tag: async (source, target, call) => void (await run(["tag", source, target], call)),
+    push: (local, remote, transfer) =>
+      withTransferAuth(transfer, async (flags) => void (await run(["push", "--quiet", ...flags, local, remote], transfer))),
+    pull: (remote, transfer) => withTransferAuth(transfer, async (flags) => void (await run(["pull", "--quiet", ...flags, remote], transfer))),
+    remove: async (reference, call) => void (await run(["image", "rm", reference], call)),
+    runner: () => cli,
+    withCredentials: async (credentials, dir) => {
+      // podman reads the same auths format as docker's config.json; the file lives in the scratch dir.
+      const file = path.join(await writeDockerConfig(path.join(dir, "auth"), credentials), "config.json");
+      return createPodmanEngine(options, cli.withEnv({ REGISTRY_AUTH_FILE: file }), file);
+    },
+  };
+}
+
+/** `--tls-verify=false` for a plain-HTTP registry, `--authfile` for a transfer's credentials (a token cannot be used). */
+function withTransferAuth(transfer: ImageTransfer, work: (flags: string[]) => Promise<void>): Promise<void> {
+  let auth = transfer.auth;
+  if (auth && "token" in auth) {
+    transfer.note?.("podman takes registry credentials as username and password only; pushing and pulling without the token");
+    auth = undefined;
+  }
+  return withAuthDir(transfer.registry, auth, (dir) =>
+    work([...(transfer.insecure ? ["--tls-verify=false"] : []), ...(dir ? [`--authfile=${path.join(dir, "config.json")}`] : [])]),
+  );
+}
+
+/** Connection options a build's own `podman` builder options may set: push from the podman that built the image. */
+const CONNECTION_KEYS = ["podmanPath", "url", "connection", "identity", "root", "runroot", "storageDriver", "storageConf"] as const;
+
+/** The podman of a build (its builder options' connection over `connection`), for the registry cache. */
+export function podmanEngines(connection: PodmanConnection = {}): ImageEngineFor {
+  return (builderOptions?: BuilderOptions) => {
+    const chosen: PodmanConnection = { ...connection };
+    const perBuild = builderOptions?.podman;
+    for (const key of CONNECTION_KEYS) {
+      const value = perBuild?.[key];
+      if (typeof value === "string") chosen[key] = value;
+    }
+    return createPodmanEngine(chosen);
+  };
+}
+
+/** `podman build` of a generated context: buildah's own layer cache, every output line to the build log. */
+async function podmanBuild(cli: PodmanCli, options: PodmanBuildOptions, authFile: string | undefined, request: ImageBuildRequest): Promise<ImageBuildResult> {
+  const isolation = options.isolation ?? "chroot";
+  const args = ["build", `--file=${request.dockerfile}`];
+  for (const tag of request.tags) args.push(`--tag=${tag}`);
+  for (const [name, value] of Object.entries(request.labels)) args.push(`--label=${name}=${value}`);
+  args.push(`--isolation=${isolation}`, "--layers=true", `--pull=${options.pull ? "always" : "missing"}`);
+  for (const [name, value] of Object.entries(request.buildArgs)) args.push(`--build-arg=${name}=${value}`);
+  if (request.platform !== undefined) args.push(`--platform=${request.platform}`);
+  if (options.network !== undefined) args.push(`--network=${options.network}`);
+  if (authFile !== undefined) args.push(`--authfile=${authFile}`);
+  args.push(request.contextDir);
+
+  request.log(`podman build (isolation ${isolation}) on ${cli.describe()} (podman ${request.engineVersion})`, "info");
+  const tracker = new BuildOutputTracker(PODMAN_OUTPUT);
+  const subprocess = execa(cli.command, [...cli.globalArgs, ...args], {
+    env: cli.env,
+    all: true,
+    buffer: false,
+    reject: false,
+    cancelSignal: request.signal,
+    forceKillAfterDelay: 5000,
+  });
+  for await (const line of subprocess.iterable({ from: "all" })) {
+    tracker.feed(line);
+    request.log(line, "stdout");
+  }
+  const result = await subprocess;
+  request.signal.throwIfAborted();
+  if (result.failed) {
+    if ((result as { code?: string }).code === "ENOENT") throw cli.toError(result, args);
+    throw buildFailedError("podman", tracker.failure(), "check that podman can reach its storage (or service) and that the base image exists");
+  }
+  return { cachedSteps: tracker.cachedSteps(), details: { isolation } };
+}
