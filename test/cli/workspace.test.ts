@@ -58,6 +58,6 @@ describe("envforge workspace commands", () => {
     expect(rebuilt.stdout).toContain("built (generation 2)");
     expect(rebuilt.stdout).toContain("drift: none");
     const generations = await cli("cache", "generations", "v2.yaml");
-    expect(generations.stdout.trim().split("\n")).toHaveLength(2);
+    expect(generations.stdout.trim().split("\n")).toHaveLength(3); // the header and two generations
   }, 300_000);
 });

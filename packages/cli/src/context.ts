@@ -6,6 +6,7 @@ import { resolvePath } from "./paths.js";
 import { PolicyFlagError, policyFromFlags, type PolicyFlags } from "./policy-flags.js";
 import { CLI_PIPELINE_ID } from "./pipeline.js";
 import { bundledPlugins, type RemoteCacheSettings } from "./plugins.js";
+import { coordinatorOf, coordinatorPlugin } from "./coordinator.js";
 import { cliEvents } from "./cli-events.js";
 import { createRenderer, renderMode, type RenderMode } from "./render.js";
 
@@ -20,16 +21,23 @@ export interface GlobalFlags extends PolicyFlags {
   registryInsecure?: boolean;
   registryCredentials?: string;
   registryPush?: boolean;
+  /** `--coordinator redis://HOST:PORT` (coordinator.ts). */
+  coordinator?: string;
 }
 
 export interface CommandContext {
   io: CliIO;
-  /** Extra plugins a host embedding the CLI adds (tests use it for fault injection). */
+  /**
+   * Extra plugins: a host embedding the CLI adds them (tests use it for fault injection), and
+   * envforge.config.* / --plugin add theirs before the command runs (config-plugins.ts).
+   */
   extraPlugins: EnginePlugin[];
   /** The exit code a command wants when it did not throw. */
   exitCode: number;
   /** SIGINT/SIGTERM: a command that stops cleanly takes `interrupt.signal()` (interrupt.ts). */
   interrupt: Interrupt;
+  /** Run by main.ts when the command ends: connections that would keep the process alive (the coordinator's). */
+  closers?: Array<() => Promise<void>>;
 }
 
 export { resolvePath } from "./paths.js";
@@ -56,11 +64,17 @@ export function remoteOf(ctx: CommandContext, flags: GlobalFlags): RemoteCacheSe
 /** An engine with the bundled plugins, whose events are rendered according to the flags. */
 export function engineFor(ctx: CommandContext, flags: GlobalFlags, more: { readOnly?: boolean } = {}): { engine: Engine; mode: RenderMode } {
   const mode = renderMode(ctx.io, flags);
+  // A dry run never builds, so it never asks the coordinator.
+  const coordinator = more.readOnly ? undefined : coordinatorOf(ctx, flags);
   const engine = createEngine({
     // A dry run: the engine writes nothing (no memo, seal, backfill, pull) and never builds.
     readOnly: more.readOnly,
-    plugins: [...bundledPlugins(remoteOf(ctx, flags)), ...ctx.extraPlugins],
+    plugins: [...bundledPlugins(remoteOf(ctx, flags)), ...(coordinator ? [coordinatorPlugin(ctx, coordinator)] : []), ...ctx.extraPlugins],
+    // The coordinator's password is masked in every event and log line, as a builder secret is.
+    secrets: coordinator?.password ? [coordinator.password] : undefined,
     cacheDir: cacheDirOf(ctx, flags),
+    // Relative paths in builder options (-o pip.findLinks=./wheels) are the user's, as the flags' are.
+    baseDir: ctx.io.cwd,
     policy: policyOf(flags),
     // Extra plugins (a host's, a test's) are not what the pipeline id names: no source memo then.
     pipelineId: ctx.extraPlugins.length === 0 ? CLI_PIPELINE_ID : undefined,

@@ -75,11 +75,15 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = Object.freeze([
   { flags: "--allow-docker-steps", description: "under --strict: allow docker.steps and docker.baseDockerfile", quick: { policyToggle: "allowDockerSteps" } },
   { flags: "--allow-user-managed", description: "under --strict: allow user-managed interpreters (python.userManaged)", quick: { policyToggle: "allowUserManaged" } },
   { flags: "--allow-variable <name>", description: "under --strict: let definitions set this variable (or pattern, e.g. 'PIP_*') (repeatable)", repeat: "commas", quick: { policyList: "allowVariable" } },
+  // Plugins from outside (config-plugins.ts): another pipeline than the one the memo names.
+  { flags: "--plugin <name-or-path>", description: "load a plugin into the command: an installed package's name or a module's path (repeatable; also envforge.config.{mjs,js,json})", repeat: "each", default: [] },
   // The registry cache tier answers from the registry: the quick path reads only the local cache.
   { flags: "--registry-cache <host/repo>", description: "shared image cache in an OCI registry (or ENVFORGE_REGISTRY_CACHE); credentials from ENVFORGE_REGISTRY_USERNAME/PASSWORD" },
   { flags: "--registry-insecure", description: "the registry speaks plain HTTP (a local registry)" },
   { flags: "--registry-credentials <config.json>", description: "docker config.json with the registry's credentials" },
   { flags: "--no-registry-push", description: "only pull from the registry cache, never push" },
+  // Coordinates builds, never hits: a cached build needs no coordinator, yet the quick path leaves it to the full CLI.
+  { flags: "--coordinator <redis-url>", description: "one build per hash across machines: leases in Redis at redis://HOST:PORT (or ENVFORGE_COORDINATOR); needs --registry-cache; credentials from ENVFORGE_COORDINATOR_USERNAME/PASSWORD" },
 ]);
 
 /** How to build on a miss: `build`'s, and `run`/`shell`/`activate`'s (build-request.ts). */
@@ -101,6 +105,8 @@ export const BUILD_REQUEST_FLAGS: readonly FlagSpec[] = Object.freeze([
 export const BUILD_FLAGS: readonly FlagSpec[] = Object.freeze([
   { flags: "--dry-run", description: "say whether the build would hit and which store would answer, or what a miss would build; writes nothing" },
   { flags: "--python-only", description: "venv: build the Python part of a definition that also has docker: or spark: sections (they are left out, and the build says so)" },
+  // Rollback: a replaced generation is served by the full CLI (the quick path reads only the current entry).
+  { flags: "--generation <n>", description: "serve generation N of this hash and target (envforge cache generations lists them); never builds" },
   {
     flags: "--print-artifact-path",
     description: "print only the artifact's path (an image: its reference) on stdout, for $(envforge build --print-artifact-path FILE)",

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Help, Option } from "commander";
 import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { registerBuild } from "./commands/build.js";
+import { registerBuildAll } from "./commands/build-all.js";
 import { registerCache } from "./commands/cache.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDockerfile } from "./commands/dockerfile.js";
@@ -11,10 +12,12 @@ import { registerImageDetails } from "./commands/image-details.js";
 import { registerDetails } from "./commands/details.js";
 import { registerImport } from "./commands/import.js";
 import { registerLock } from "./commands/lock.js";
+import { registerLog } from "./commands/log.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerHash } from "./commands/hash.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerValidate } from "./commands/validate.js";
+import { loadConfiguredPlugins } from "./config-plugins.js";
 import type { CommandContext } from "./context.js";
 import { environmentHelp } from "./environment.js";
 import { EXIT, reportError } from "./exit-codes.js";
@@ -58,15 +61,21 @@ export function createProgram(ctx: CommandContext): Command {
       if (value !== undefined && action.getOptionValue(key) === undefined) action.setOptionValue(key, value);
     }
   });
+  // Plugins from outside (envforge.config.*, --plugin) join every command's engine; a broken one is an input error.
+  program.hook("preAction", async (root) => {
+    ctx.extraPlugins.push(...(await loadConfiguredPlugins(ctx.io, (root.getOptionValue("plugin") as string[] | undefined) ?? [])));
+  });
   registerHash(program, ctx);
   registerValidate(program, ctx);
   registerExplain(program, ctx);
   registerBuild(program, ctx);
+  registerBuildAll(program, ctx);
   registerRun(program, ctx);
   registerCache(program, ctx);
   registerSchema(program, ctx);
   registerDockerfile(program, ctx);
   registerDetails(program, ctx);
+  registerLog(program, ctx);
   registerImageDetails(program, ctx);
   registerImport(program, ctx);
   registerLock(program, ctx);
@@ -98,5 +107,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     return ctx.interrupt.received ? signalExitCode(ctx.interrupt.received) : code;
   } finally {
     stopListening();
+    // Connections a command opened (the coordinator's) must not keep the process alive.
+    await Promise.all((ctx.closers ?? []).map((close) => close().catch(() => undefined)));
   }
 }

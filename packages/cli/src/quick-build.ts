@@ -3,7 +3,8 @@
  * its argument parser — most of a cached build's time is loading that code, not using it.
  *
  * Only the plain case is taken: a definition file, flags this module understands (anything else,
- * including --json, --rebuild and -o, goes to the full CLI), no registry cache configured, and a
+ * including --json, --rebuild, -o and --plugin, goes to the full CLI), no registry cache and no
+ * config file (envforge.config.*: plugins from outside) configured, and a
  * hit that `@envforge/core/quick` can vouch for (see source-memo.ts in core). The host policy's
  * flags (--strict, --allow-…) are taken: the memo is keyed by the whole policy, so a hit is only
  * ever answered from a memo a run under the very same policy recorded. Otherwise it returns
@@ -16,6 +17,7 @@ import type { CacheEntry } from "@envforge/core/plugin-kit";
 import { quickHit, readOnlyWarning } from "@envforge/core/quick";
 import { artifactPathOf, buildSummary } from "./build-summary.js";
 import { cliEvents } from "./cli-events.js";
+import { findConfigFile } from "./config-file.js";
 import { EXIT } from "./exit-status.js";
 import type { CliIO } from "./io.js";
 import { CLI_PIPELINE_ID } from "./pipeline.js";
@@ -106,7 +108,11 @@ const VERIFIERS: Record<string, (entry: CacheEntry, env: NodeJS.ProcessEnv) => P
 /** The exit code when the cache answered, `undefined` when the full CLI must run. */
 export async function quickBuild(argv: readonly string[], io: CliIO): Promise<number | undefined> {
   const env = io.env;
-  if (env.ENVFORGE_QUICK === "0" || env.ENVFORGE_REGISTRY_CACHE) return undefined;
+  // A coordinator (which needs the registry cache) is the full CLI's: it checks the pair.
+  if (env.ENVFORGE_QUICK === "0" || env.ENVFORGE_REGISTRY_CACHE || env.ENVFORGE_COORDINATOR) return undefined;
+  // Plugins from a config file change the pipeline the memo stands for: the full CLI answers
+  // (`--plugin` is not a flag this path takes, so it never gets here).
+  if (findConfigFile(io.cwd, env) !== undefined) return undefined;
   const flags = quickBuildFlags(argv);
   if (!flags || flags.ref.startsWith("curated:")) return undefined;
   const file = resolvePath(io, flags.ref);

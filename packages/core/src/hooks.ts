@@ -8,7 +8,7 @@ import {
 } from "tapable";
 import type { Activation, ActivationContext } from "./run/activation.js";
 import type { BuildContext, BuildOutput } from "./build/build-types.js";
-import type { CacheEntry, CacheHit, CacheKey } from "./cache/types.js";
+import type { CacheEntry, CacheHit, CacheKey, DiscardContext } from "./cache/types.js";
 import type { Claim, CoordinateContext } from "./build/coordinate-types.js";
 import type { EngineEvent } from "./engine/events.js";
 import type { ImageFragment, ImageFragmentContext } from "./build/image-types.js";
@@ -90,6 +90,15 @@ export function createHooks() {
      * the entry then counts as a miss. `undefined` means "present, or I cannot tell".
      */
     verify: new HookMap(() => new AsyncSeriesBailHook<[entry: CacheEntry], string | undefined>(["entry"])),
+
+    /**
+     * HookMap of AsyncSeriesHook, keyed by target — an entry (or a replaced generation) was
+     * removed from the local store (`cache gc`, `cache rm`): remove what it made outside the cache
+     * folder (the image in its engine; with `ctx.registry`, its registry tags). Called after the
+     * entry file is gone, under the key's build lock, and only for an artifact no kept entry
+     * shares. A tap that fails throws: the caller reports it, the entry stays removed.
+     */
+    discard: new HookMap(() => new AsyncSeriesHook<[entry: CacheEntry, ctx: DiscardContext]>(["entry", "ctx"])),
 
     /**
      * AsyncSeriesBailHook — on a miss, under this machine's lock for (hash, target), before

@@ -1,6 +1,7 @@
 // What hosts that embed envforge and authors of plugins need; the parts plugins build with are on
 // `@envforge/core/plugin-kit`, the first-hit path on `@envforge/core/quick`.
 export { createEngine, type Engine, type EngineOptions, type EnginePlugin, type ResolvedSpec } from "./engine/engine.js";
+export type { GenerationInfo } from "./engine/generations.js";
 export { defineSection, definePlugin, type SectionDefinition, type PluginDefinition } from "./definition/define.js";
 export type { SectionTypes, SectionName, ParsedSection, CanonicalSection, ParsedSections, CanonicalSections } from "./definition/section-types.js";
 export { EnvforgeError, PluginError, isEnvforgeError, formatError, type EnvforgeErrorData } from "./errors/envforge-error.js";
@@ -17,6 +18,7 @@ export { DEFAULT_LIMITS, type InputLimits } from "./policy/limits.js";
 export { SCHEMA_ID } from "./definition/json-schema.js";
 export type { EngineEvent, EngineEventType, StageName } from "./engine/events.js";
 export type { BuildContext, BuildOutput, BuildRequest, BuildResult, BuilderOptions } from "./build/build-types.js";
+export type { BatchError, BatchItem, BatchItemResult, BatchLaneSummary, BatchRequest, BatchResult, BuildLane } from "./build/batch-types.js";
 export type { CacheEntry, CacheHit, CacheKey, Artifact, Lock } from "./cache/types.js";
 export type { Activation, ActivationContext, ResolvedActivation } from "./run/activation.js";
 export type { ActivationRequest, RunRequest, RunResult } from "./run/run.js";

@@ -16,6 +16,7 @@ export { verifyEntry, type VerifyResult } from "./cache/verify.js";
 export { leaseHeld } from "./cache/lease.js";
 export { kindOf, NotAFileError, readRegularFile, readRegularFileSync } from "./files/regular-file.js";
 export { isInside } from "./files/inside.js";
+export { hostPath, hostProgram } from "./files/host-path.js";
 export { outsideRoot } from "./files/outside-root.js";
 export { hashHex } from "./hash/hash-format.js";
 export { serializeCanonical } from "./hash/canonical.js";
@@ -36,3 +37,4 @@ export { DANGEROUS_VARIABLES, hostAllowed, matchesName, resolvePolicy } from "./
 export { TOOL_ENV_ALLOWLIST, toolEnvSecrets, toolEnvironment } from "./policy/tool-env.js";
 export { z } from "zod";
 export type { Claim, CoordinateContext } from "./build/coordinate-types.js";
+export { pythonVersionCheck } from "./definition/python-version-check.js";

@@ -1,4 +1,4 @@
-import { createError, toolEnvironment, toolEnvSecrets, type BuildContext } from "@envforge/core/plugin-kit";
+import { createError, hostPath, toolEnvironment, toolEnvSecrets, type BuildContext } from "@envforge/core/plugin-kit";
 import { expandVars, type PipBuilderOptions } from "./builder-options.js";
 import type { BuildOptionLine } from "./index-options.js";
 import { confineFindLinks, localFindLinks } from "./find-links.js";
@@ -24,7 +24,8 @@ export interface PipIndexSetup {
  * names the host passes (`policy.passEnv`) or sets in `pip.env`; any other name is
  * `E_ENV_NOT_ALLOWED` at the line that wrote it, before anything runs. A find-links folder they
  * name is checked again after expansion, symlinks in it included. Builder options are the host's
- * own: they expand over the host's environment, as they always did.
+ * own: they expand over the host's environment, as they always did, and a relative find-links
+ * folder among them is read against the engine's `baseDir` (the host's working directory).
  *
  * pip runs with the tool allowlist (core's tool-env.ts), passed variables, and `pip.env`: a
  * `${NAME}` pip itself expands in a requirements file can only reach those.
@@ -64,7 +65,8 @@ export async function pipIndexSetup(ctx: BuildContext, options: PipBuilderOption
   const unique = (xs: string[]) => [...new Set(xs)];
   const indexUrl = options.indexUrl !== undefined ? expandVars(options.indexUrl, hostEnv) : def.indexUrl;
   const extraIndexUrls = unique([...host(options.extraIndexUrls), ...def.extraIndexUrls]);
-  const findLinks = unique([...host(options.findLinks), ...def.findLinks]);
+  // The host's relative folders are its own (engine baseDir), not the scratch folder pip runs in.
+  const findLinks = unique([...host(options.findLinks).map((x) => hostPath(ctx.baseDir, x)), ...def.findLinks]);
   const trustedHosts = unique([...host(options.trustedHosts), ...def.trustedHosts]);
   const noIndex = options.noIndex ?? def.noIndex;
 

@@ -7,7 +7,8 @@ export { FileRegistry, type FileRegistryOptions } from "./registry/file-registry
 export * from "./curated.js";
 export * from "./check.js";
 export * from "./drift.js";
-export { gc, type GcItem, type GcOptions, type GcReason, type GcReport } from "./gc/gc.js";
+export { gc, type Discarder, type GcItem, type GcOptions, type GcReason, type GcReport } from "./gc/gc.js";
+export { removeEntry, type RemoveEntryOptions, type RemoveEntryReport } from "./gc/remove-entry.js";
 export { Sizer, type CacheUnit, type UnitKind } from "./gc/scan.js";
 export * from "./io.js";
 export * from "./pin.js";

@@ -7,6 +7,7 @@ import {
   readOnlyWarning,
   type BuildRequest,
   type BuildResult,
+  type CacheKey,
   type Engine,
   type Explanation,
   type Hash,
@@ -25,7 +26,8 @@ import {
   type EnvironmentDefinition,
 } from "./definition.js";
 import { lockDrift, type LockDrift } from "./drift.js";
-import { gc, type GcOptions, type GcReport } from "./gc/gc.js";
+import { gc, type Discarder, type GcOptions, type GcReport } from "./gc/gc.js";
+import { removeEntry, type RemoveEntryOptions, type RemoveEntryReport } from "./gc/remove-entry.js";
 import { saveDefinition, type SaveOptions } from "./io.js";
 import { pin, type PinResult } from "./pin.js";
 import { resolveReference, type Resolved } from "./reference.js";
@@ -237,15 +239,19 @@ export class Workspace {
     return this.withSource(ref, (source) => check(this.engine, source, options));
   }
 
-  /** `envforge cache gc`: registered, non-archived environments and the curated ones are roots. */
-  async gc(options: Omit<GcOptions, "registry"> = {}): Promise<GcReport> {
+  /**
+   * `envforge cache gc`: registered, non-archived environments and the curated ones are roots.
+   * What a collected entry made outside the cache (an image) goes through core's `hooks.discard`
+   * of its target (`registryTags`: its registry tags too, where a plugin taps for them).
+   */
+  async gc(options: Omit<GcOptions, "registry" | "discard"> & { registryTags?: boolean | undefined } = {}): Promise<GcReport> {
     const roots = new Set<Hash>(options.roots ?? []);
     for (const curated of listCurated()) {
       // A curated environment whose plugins are not loaded has no build here to keep.
       const hash = await this.engine.hash({ path: curated.path }).then((r) => r.hash, () => undefined);
       if (hash) roots.add(hash);
     }
-    const report = await gc(this.cacheDir, { ...options, registry: this.registry, roots });
+    const report = await gc(this.cacheDir, { ...options, registry: this.registry, roots, discard: this.#discard(options.registryTags) });
     // This process's memory tier must not answer for an entry that is gone from disk.
     if (!report.dryRun) {
       for (const item of report.removed) {
@@ -253,5 +259,24 @@ export class Workspace {
       }
     }
     return report;
+  }
+
+  /**
+   * `envforge cache rm REF --target T`: the current entry of one key and its artifact (with
+   * `allGenerations`, every generation); this process's memory tier stops serving it.
+   */
+  async removeEntry(key: CacheKey, options: Omit<RemoveEntryOptions, "discard"> & { registryTags?: boolean | undefined } = {}): Promise<RemoveEntryReport> {
+    const report = await removeEntry(this.cacheDir, key, { ...options, discard: this.#discard(options.registryTags) });
+    if (!report.dryRun && report.removed.some((item) => item.kind === "entry")) this.engine.cache.memory.delete(key);
+    return report;
+  }
+
+  /** Core's `hooks.discard` of the entry's target, when a plugin taps it. */
+  #discard(registry: boolean | undefined): Discarder {
+    const hooks = this.engine.hooks.discard;
+    return {
+      covers: (target) => hooks.get(target)?.isUsed() ?? false,
+      remove: async (entry) => hooks.get(entry.target)?.promise(entry, { registry: registry ?? false }),
+    };
   }
 }

@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { createError, toolEnvironment, type BuildContext, type BuildOutput, type EnvforgeError, type LockedPackage } from "@envforge/core/plugin-kit";
+import { createError, hostPath, hostProgram, toolEnvironment, type BuildContext, type BuildOutput, type EnvforgeError, type LockedPackage } from "@envforge/core/plugin-kit";
 import { canonicalName, lockedPackages, parseFreeze, pythonCanonical } from "@envforge/python";
-import { z } from "zod";
+import { z } from "@envforge/core/plugin-kit";
 import { parseExplicit } from "./lock-output.js";
 import { hasPipPart, preparePipPart } from "./pip-part.js";
 import { parseMatchSpec, prepareMatchSpecs } from "./matchspec.js";
@@ -40,7 +40,15 @@ export const condaBuilderOptionsSchema = z.strictObject({
 });
 export type CondaBuilderOptions = z.infer<typeof condaBuilderOptionsSchema>;
 
-export function resolveBuilderOptions(defaults: CondaBuilderOptions, given: unknown): CondaBuilderOptions {
+/** A channel written as a relative folder (`./channel`, `../mirror`); `conda-forge/label/dev` is a name. */
+const RELATIVE_CHANNEL = /^\.\.?[/\\]/;
+
+/**
+ * The plugin's defaults under a build's `conda` options. With `baseDir` (the engine's), the host's
+ * relative paths are read against it, not the scratch folder the tool runs in: `tool` when it has
+ * a slash, `channelsOverride` entries written `./…` or `../…`.
+ */
+export function resolveBuilderOptions(defaults: CondaBuilderOptions, given: unknown, baseDir?: string): CondaBuilderOptions {
   const parsed = condaBuilderOptionsSchema.safeParse(given ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -48,7 +56,13 @@ export function resolveBuilderOptions(defaults: CondaBuilderOptions, given: unkn
       hint: `conda builder options: ${Object.keys(condaBuilderOptionsSchema.shape).join(", ")}`,
     });
   }
-  return { ...defaults, ...parsed.data };
+  const options = { ...defaults, ...parsed.data };
+  if (baseDir === undefined) return options;
+  return {
+    ...options,
+    tool: options.tool === undefined ? undefined : hostProgram(baseDir, options.tool),
+    channelsOverride: options.channelsOverride?.map((c) => (RELATIVE_CHANNEL.test(c) ? hostPath(baseDir, c) : c)),
+  };
 }
 
 /** The specs a build installs, from the canonical definition. */
@@ -84,7 +98,7 @@ export async function planBuild(canonical: BuildContext["canonical"], options: C
 }
 
 export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilderOptions): Promise<BuildOutput> {
-  const options = resolveBuilderOptions(defaults, ctx.options.conda);
+  const options = resolveBuilderOptions(defaults, ctx.options.conda, ctx.baseDir);
   // Never ignored silently: the prefix gets conda's own python (pinned by python.version).
   const asked = ctx.spec.sections.python as { userManaged?: boolean; interpreterPath?: string } | undefined;
   if (asked?.interpreterPath !== undefined && asked.userManaged !== true) {

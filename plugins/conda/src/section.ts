@@ -1,6 +1,5 @@
 import path from "node:path";
-import { createError, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, type FieldPath, canonicalSet, frozenCopy } from "@envforge/core/plugin-kit";
-import { z } from "zod";
+import { createError, z, type ForwardedItem, type ParseContext, type SchemaBuilder, type SectionFields, type SourceLocation, type FieldPath, canonicalSet, frozenCopy } from "@envforge/core/plugin-kit";
 import { checkChannel } from "./channel-policy.js";
 import { confineChannel } from "./confine.js";
 import { checkCondaVariables } from "./denied-variables.js";

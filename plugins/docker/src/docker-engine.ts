@@ -22,6 +22,7 @@ export const DOCKER_RECORD: ImageRecordTraits = Object.freeze<ImageRecordTraits>
   store: "docker-daemon",
   foundPlatform: false,
   builtTags: "given",
+  layerCache: "pulled-image",
   unreachable: {
     code: "W_DAEMON_UNREACHABLE",
     subject: "the engine",
@@ -102,8 +103,12 @@ async function dockerBuild(cli: DockerCli, options: DockerBuildOptions, request:
   if (request.platform !== undefined) args.push("--platform", request.platform);
   if (options.network !== undefined) args.push("--network", options.network);
   if (options.pull) args.push("--pull");
+  // Layers of images built elsewhere on the same base: the classic builder matches them in the
+  // pulled image's history; BuildKit reads the inline cache metadata written below.
+  for (const reference of request.cacheFrom ?? []) args.push("--cache-from", reference);
   if (mode === "classic") args.push("--force-rm");
-  else args.push("--progress", "plain");
+  // Inline cache metadata in every BuildKit image, so a pushed image can be another machine's --cache-from.
+  else args.push("--progress", "plain", "--build-arg", "BUILDKIT_INLINE_CACHE=1");
   // A buildx builder with a container driver keeps results to itself unless asked to load them.
   if (mode === "buildx") args.push("--load");
   args.push(request.contextDir);

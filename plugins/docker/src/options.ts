@@ -1,4 +1,4 @@
-import { createError, type BuilderOptions } from "@envforge/core/plugin-kit";
+import { createError, hostProgram, type BuilderOptions } from "@envforge/core/plugin-kit";
 import type { RegistryCredentials } from "@envforge/image";
 import type { DockerConnection } from "./docker-cli.js";
 
@@ -40,10 +40,15 @@ const str = (v: unknown, key: string): string | undefined => {
   return v;
 };
 
+const hostProgramOf = (baseDir: string | undefined, v: string | undefined) => (baseDir === undefined || v === undefined ? v : hostProgram(baseDir, v));
+
 const bool = (v: unknown): boolean | undefined => (v === undefined ? undefined : v === true || v === "true");
 
-/** Merges plugin-level options with a build's `docker` builder options and checks them. */
-export function resolveBuildOptions(base: DockerBuildOptions, perBuild: BuilderOptions): DockerBuildOptions {
+/**
+ * Merges plugin-level options with a build's `docker` builder options and checks them. With
+ * `baseDir` (the engine's), a `dockerPath` with a slash is read against it, not the scratch folder.
+ */
+export function resolveBuildOptions(base: DockerBuildOptions, perBuild: BuilderOptions, baseDir?: string): DockerBuildOptions {
   const raw = { ...base, ...(perBuild.docker ?? {}) } as Record<string, unknown>;
   const network = str(raw.network, "network");
   if (network !== undefined && !NETWORK.test(network)) {
@@ -67,7 +72,7 @@ export function resolveBuildOptions(base: DockerBuildOptions, perBuild: BuilderO
     credentials.push({ registry, username, password });
   }
   return {
-    dockerPath: str(raw.dockerPath, "dockerPath"),
+    dockerPath: hostProgramOf(baseDir, str(raw.dockerPath, "dockerPath")),
     host: str(raw.host, "host"),
     context: str(raw.context, "context"),
     network,

@@ -25,7 +25,7 @@ export function dockerPlugin(options: DockerPluginOptions = {}): EnginePlugin {
     storeCache: buildOptions.daemonCache !== false,
     storeEngine: () => createDockerEngine(buildOptions),
     buildWith: (ctx) => {
-      const resolved = resolveBuildOptions(buildOptions, ctx.options);
+      const resolved = resolveBuildOptions(buildOptions, ctx.options, ctx.baseDir);
       return { images: createDockerEngine(resolved), settings: { credentials: resolved.credentials } };
     },
     activate: (entry, ctx) => dockerActivation(entry, ctx, buildOptions),

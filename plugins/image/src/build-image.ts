@@ -3,6 +3,7 @@ import { createError, hashHex, serializeCanonical, shortHash, type Artifact, typ
 import type { ImageEngine, RegistryCredentials } from "./engine.js";
 import { collectImageFragments } from "./fragments.js";
 import { generateDockerfile, LABEL_BUILDER, LABEL_HASH } from "./generator.js";
+import { imageBaseOf, LABEL_BASE, layerCachesFor } from "./layer-cache.js";
 import { writeBuildContext } from "./render.js";
 import { dockerCanonicalOf } from "./section.js";
 
@@ -51,6 +52,7 @@ export async function buildImage(images: ImageEngine, engine: Engine, ctx: Build
     canonical: ctx.canonical,
     workDir: ctx.workDir,
     options: ctx.options,
+    baseDir: ctx.baseDir,
     signal: ctx.signal,
     log,
     warn: (code, message, hint) => ctx.warn(code, message, undefined, hint),
@@ -60,12 +62,28 @@ export async function buildImage(images: ImageEngine, engine: Engine, ctx: Build
   const dockerfile = await writeBuildContext(contextDir, image);
 
   const tags = imageTags(ctx.hash, ctx.spec.identity.name);
+  // A miss on this machine may still find its lower layers built elsewhere (the registry cache's
+  // latest image on the same base): the steps before the first changed one are then not run.
+  const base = imageBaseOf(ctx.canonical);
+  const cacheFrom = base
+    ? await layerCachesFor(engine, {
+        target: settings.target,
+        hash: ctx.hash,
+        base,
+        images,
+        builderOptions: ctx.options,
+        signal: ctx.signal,
+        log: (line) => log(line),
+        warn: (code, message, hint) => ctx.warn(code, message, undefined, hint),
+      })
+    : [];
   const built = await images.build({
     contextDir,
     dockerfile,
     tags: [tags.named, tags.cache],
-    labels: { [LABEL_BUILDER]: settings.target },
+    labels: { [LABEL_BUILDER]: settings.target, ...(base ? { [LABEL_BASE]: base.label } : {}) },
     buildArgs: docker?.buildArgs ?? {},
+    ...(cacheFrom.length > 0 ? { cacheFrom } : {}),
     platform: docker?.platform,
     workDir: ctx.workDir,
     signal: ctx.signal,
@@ -94,6 +112,7 @@ export async function buildImage(images: ImageEngine, engine: Engine, ctx: Build
       platform: info.platform,
       layers: info.layers,
       cachedSteps: built.cachedSteps,
+      ...(cacheFrom.length > 0 ? { cacheFrom } : {}),
     },
   };
   return { artifact, builder: settings.target };

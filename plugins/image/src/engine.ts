@@ -45,6 +45,13 @@ export interface ImageRecordTraits {
   readonly foundPlatform: boolean;
   /** The tags a fresh build's artifact lists: those it was given, or every tag the engine lists for the image. */
   readonly builtTags: "given" | "listed";
+  /**
+   * How the engine reuses layers an image built elsewhere shares with a build: `pulled-image` — an
+   * image pulled into it and given as `cacheFrom` (docker: the classic builder matches its history,
+   * BuildKit its inline cache); `none` — it does not (buildah reuses only the layers it built
+   * itself, or those pushed to a `--cache-to` repository), so no layer cache is pulled for it.
+   */
+  readonly layerCache: "pulled-image" | "none";
   /** The warning when the store cannot ask the engine (once per engine object). */
   readonly unreachable: { readonly code: WarningCode; readonly subject: string; readonly hint: string };
 }
@@ -80,6 +87,11 @@ export interface ImageBuildRequest {
   labels: Readonly<Record<string, string>>;
   /** Passed as `--build-arg`, never written into the Dockerfile. */
   buildArgs: Readonly<Record<string, string>>;
+  /**
+   * Images that share lower layers with this one, already pulled into this engine (references as
+   * pulled: `registry/repository:tag`), for `--cache-from`. Steps whose layer matches are not run.
+   */
+  cacheFrom?: readonly string[] | undefined;
   platform?: string | undefined;
   /** What `ping` answered: the build's first log line names it. */
   engineVersion: string;

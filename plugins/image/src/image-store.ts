@@ -103,3 +103,25 @@ export function tapImageVerify(engine: Engine, target: string, store: string, im
     return `the image ${entry.artifact.reference ?? reference} is no longer in ${images.describe()}`;
   });
 }
+
+/**
+ * When `cache gc` or `cache rm` removes an entry (core's `hooks.discard`): removes its image from
+ * the engine — only an image envforge built for that hash (its label says so), the tags its build
+ * gave that still name it (a newer generation's image keeps its own), then the image itself unless
+ * someone else tagged it meanwhile. An image already gone is nothing to do.
+ */
+export function tapImageDiscard(engine: Engine, target: string, imageEngine: () => ImageEngine): void {
+  engine.hooks.discard.for(target).tapPromise(`${target}:discard`, async (entry) => {
+    const reference = entry.artifact.digest ?? entry.artifact.reference;
+    if (!reference) return;
+    const images = imageEngine();
+    const info = await images.inspect(reference);
+    if (!info || info.labels[LABEL_HASH] !== entry.hash) return;
+    const recorded = Array.isArray(entry.artifact.details?.tags) ? (entry.artifact.details.tags as unknown[]).filter((t) => typeof t === "string") : [];
+    if (entry.artifact.reference) recorded.push(entry.artifact.reference);
+    const ours = (tag: string) => recorded.some((r) => tag === r || tag === `localhost/${r}` || `localhost/${tag}` === r);
+    for (const tag of info.tags.filter(ours)) await images.remove(tag);
+    const left = await images.inspect(info.id);
+    if (left && left.tags.length === 0) await images.remove(info.id);
+  });
+}

@@ -1,27 +1,10 @@
-import type { CanonicalValue, ImageFragment } from "@envforge/core/plugin-kit";
+import { pythonVersionCheck, type CanonicalValue, type ImageFragment } from "@envforge/core/plugin-kit";
 import { execForm } from "./generator.js";
 
 interface PythonCanonical {
   version?: string;
   userManaged?: true;
   interpreterPath?: string;
-}
-
-const VERSION = /^\d+(\.\d+){0,2}$/;
-
-/**
- * A script for `python -c` that fails the build unless the interpreter's version starts with
- * `want`. `want` is checked against a strict pattern first, so it cannot break out of the literal.
- */
-function versionCheck(want: string): string {
-  if (!VERSION.test(want)) throw new Error(`invalid python version ${JSON.stringify(want)}`);
-  return [
-    "import sys",
-    `want = '${want}'`,
-    "have = '%d.%d.%d' % sys.version_info[:3]",
-    // Exits only on a mismatch: code may follow this statement (the venv creation).
-    "(have + '.').startswith(want + '.') or sys.exit('envforge: this image has Python ' + have + ', the definition asks for ' + want)",
-  ].join("; ");
 }
 
 /**
@@ -49,9 +32,9 @@ export function pythonFragment(value: CanonicalValue | undefined, options: { che
         interpreter,
       ]),
     );
-    if (python.version !== undefined && (python.userManaged || options.checkSystemPython)) instructions.push(execForm("RUN", [interpreter, "-c", versionCheck(python.version)]));
+    if (python.version !== undefined && (python.userManaged || options.checkSystemPython)) instructions.push(execForm("RUN", [interpreter, "-c", pythonVersionCheck(python.version)]));
   } else if (python.version !== undefined && options.checkSystemPython) {
-    instructions.push(execForm("RUN", ["python3", "-c", versionCheck(python.version)]));
+    instructions.push(execForm("RUN", ["python3", "-c", pythonVersionCheck(python.version)]));
   }
   return instructions.length === 0 ? undefined : { order: 20, instructions };
 }

@@ -41,7 +41,7 @@ export async function renderDockerfile(
   const { parsed, result } = await engine.resolve(source);
   const workDir = await mkdtemp(path.join(os.tmpdir(), "envforge-dockerfile-"));
   try {
-    const ctx = fragmentContext(parsed, result.hash, result.canonical, workDir, options);
+    const ctx = fragmentContext(parsed, result.hash, result.canonical, workDir, { ...options, baseDir: engine.baseDir });
     const { fragments, venv } = await collectImageFragments(engine, ctx);
     const image = generateDockerfile({ hash: result.hash, canonical: result.canonical, canonicalText: result.canonicalText, fragments, venv });
     await options.withImage?.(image);
@@ -56,7 +56,7 @@ function fragmentContext(
   hash: Hash,
   canonical: ImageFragmentContext["canonical"],
   workDir: string,
-  options: RenderOptions,
+  options: RenderOptions & { baseDir: string },
 ): ImageFragmentContext {
   const emit = options.onEvent ?? (() => undefined);
   return {
@@ -65,6 +65,7 @@ function fragmentContext(
     canonical,
     workDir,
     options: options.builderOptions ?? {},
+    baseDir: options.baseDir,
     signal: options.signal ?? new AbortController().signal,
     offline: options.offline === true,
     log: (line, stream = "info") => emit({ type: "log", hash, stream, line }),

@@ -2,7 +2,7 @@ import type { Activation, ActivationContext, BuildContext, CacheEntry, EnginePlu
 import { buildImage, type ImageBuildSettings } from "./build-image.js";
 import type { ImageEngine, ImageRecordTraits } from "./engine.js";
 import { imageCarries } from "./fragments.js";
-import { tapImageStore, tapImageVerify } from "./image-store.js";
+import { tapImageDiscard, tapImageStore, tapImageVerify } from "./image-store.js";
 import { applyDockerSection } from "./section.js";
 
 /** What an engine adapter (the docker or podman plugin) gives the shared image target. */
@@ -29,7 +29,8 @@ export interface ImageTargetSpec {
 /**
  * An image target from an engine adapter: the `docker` section (declared once however many image
  * plugins load), the build, the activation, the target's declaration (what an image carries), the
- * engine's image storage as a cache store and the `verify` of recorded images.
+ * engine's image storage as a cache store, the `verify` of recorded images and the `discard` of
+ * the images of entries gc removes.
  */
 export function imageTargetPlugin(spec: ImageTargetSpec): EnginePlugin {
   return {
@@ -46,6 +47,8 @@ export function imageTargetPlugin(spec: ImageTargetSpec): EnginePlugin {
       engine.targets.declare({ name: spec.target, carries: imageCarries(engine) });
       if (spec.storeCache) tapImageStore(engine, spec.target, spec.record, () => spec.storeEngine());
       tapImageVerify(engine, spec.target, spec.record.store, () => spec.storeEngine());
+      // `cache gc` / `cache rm`: the images of the entries they remove go from the engine too.
+      tapImageDiscard(engine, spec.target, () => spec.storeEngine());
     },
   };
 }

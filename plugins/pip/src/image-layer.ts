@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { createError, type BuilderOptions, type CanonicalValue, type ImageFragment, type ImageFragmentContext } from "@envforge/core/plugin-kit";
+import { createError, pythonVersionCheck, type BuilderOptions, type CanonicalValue, type ImageFragment, type ImageFragmentContext } from "@envforge/core/plugin-kit";
 import { IMAGE_CONDA_PREFIX, pythonCanonical, type PipCanonical } from "@envforge/python";
 
 /**
@@ -16,23 +16,6 @@ export const IMAGE_VENV = "/opt/envforge/venv";
 /** An exec-form instruction (`RUN ["a", "b"]`): arguments reach the program without a shell (as @envforge/image's `execForm`). */
 function execForm(keyword: "RUN", argv: readonly string[]): string {
   return `${keyword} ${JSON.stringify(argv)}`;
-}
-
-const VERSION = /^\d+(\.\d+){0,2}$/;
-
-/**
- * A script for `python -c` that fails the build unless the interpreter's version starts with
- * `want`. `want` is checked against a strict pattern first, so it cannot break out of the literal.
- */
-function versionCheck(want: string): string {
-  if (!VERSION.test(want)) throw new Error(`invalid python version ${JSON.stringify(want)}`);
-  return [
-    "import sys",
-    `want = '${want}'`,
-    "have = '%d.%d.%d' % sys.version_info[:3]",
-    // Exits only on a mismatch: code may follow this statement (the venv creation).
-    "(have + '.').startswith(want + '.') or sys.exit('envforge: this image has Python ' + have + ', the definition asks for ' + want)",
-  ].join("; ");
 }
 
 /** pip's index options for an image build (the `pip` builder options; never hashed). */
@@ -139,7 +122,7 @@ export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptio
         : [
             pythonVersion === undefined
               ? execForm("RUN", [interpreter, "-m", "venv", IMAGE_VENV])
-              : execForm("RUN", [interpreter, "-c", `${versionCheck(pythonVersion)}; import venv; venv.create('${IMAGE_VENV}', with_pip=True)`]),
+              : execForm("RUN", [interpreter, "-c", `${pythonVersionCheck(pythonVersion)}; import venv; venv.create('${IMAGE_VENV}', with_pip=True)`]),
           ]),
       "COPY envforge/pip /envforge/pip",
       execForm("RUN", [

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { z } from "zod";
+import { z } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { importRequirementsFile } from "./import.js";

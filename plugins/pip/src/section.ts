@@ -1,6 +1,5 @@
 import path from "node:path";
-import { z } from "zod";
-import { canonicalSet, createError, frozenCopy, isEnvforgeError, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core/plugin-kit";
+import { canonicalSet, createError, frozenCopy, isEnvforgeError, z, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core/plugin-kit";
 import { redactUrl, type PipCanonical } from "@envforge/python";
 import { PipCollector, type PipParsed } from "./collect.js";
 import { canonicalOptions } from "./options.js";

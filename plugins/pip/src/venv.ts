@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createError, type BuildContext, type BuildOutput, type EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError, hostProgram, type BuildContext, type BuildOutput, type EnvforgeError } from "@envforge/core/plugin-kit";
 import { assertNoVariables, canonicalName, lockedPackages, parseFreeze, pipCanonicalParts, pipIndexSetup, pipInstallFiles, readBuilderOptions } from "@envforge/python";
 import type { PipParsed } from "./collect.js";
 import { runLogged, runQuiet, type RunResult } from "./process.js";
@@ -22,6 +22,11 @@ export const VENV_CARRIES: readonly string[] = ["python", PIP_SECTION];
  * jars. Never conda's packages: without them there is no Python part to speak of.
  */
 export const VENV_PYTHON_ONLY_LEAVES_OUT: readonly string[] = ["docker", "spark"];
+
+/** The host's interpreter option: a path with a slash is read against the engine's baseDir, a bare name on PATH. */
+function hostInterpreter(ctx: BuildContext, python: string | undefined): string | undefined {
+  return python === undefined ? undefined : hostProgram(ctx.baseDir, python);
+}
 
 /** Who chose the venv's base interpreter (recorded in the artifact's details). */
 type ChosenBy = "pip.python" | "python.interpreterPath" | "python.version" | "default";
@@ -46,7 +51,7 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
 
   if (python.userManaged) return userManaged(ctx, python, baseEnv);
 
-  const { interpreter, chosenBy } = await baseInterpreter(ctx, python, options.python ?? pluginPython, baseEnv);
+  const { interpreter, chosenBy } = await baseInterpreter(ctx, python, hostInterpreter(ctx, options.python ?? pluginPython), baseEnv);
   if (ctx.leftOut.length > 0) ctx.log(`python-only: building the Python part of the definition; left out: ${ctx.leftOut.join(", ")}`, "info");
 
   const parsed = ctx.spec.sections[PIP_SECTION];

@@ -1,4 +1,4 @@
-import { createError, type BuilderOptions } from "@envforge/core/plugin-kit";
+import { createError, hostPath, hostProgram, type BuilderOptions } from "@envforge/core/plugin-kit";
 import type { RegistryCredentials } from "@envforge/image";
 
 /**
@@ -109,9 +109,23 @@ export function checkConnection(raw: PodmanConnection): PodmanConnection {
   return c;
 }
 
-/** Merges plugin-level options with a build's `podman` builder options and checks them. */
-export function resolvePodmanOptions(base: PodmanBuildOptions, perBuild: BuilderOptions): PodmanBuildOptions {
-  const raw = { ...base, ...(perBuild.podman ?? {}) } as Record<string, unknown>;
+/**
+ * The host's relative paths read against `baseDir` (the engine's), not the scratch folder podman
+ * runs in: the files and folders, and `podmanPath` when it has a slash.
+ */
+function withHostPaths(raw: Record<string, unknown>, baseDir: string): Record<string, unknown> {
+  const out = { ...raw };
+  for (const key of ["identity", "root", "runroot", "storageConf", "runInitPath"]) {
+    if (typeof out[key] === "string" && out[key] !== "") out[key] = hostPath(baseDir, out[key]);
+  }
+  if (typeof out.podmanPath === "string" && out.podmanPath !== "") out.podmanPath = hostProgram(baseDir, out.podmanPath);
+  return out;
+}
+
+/** Merges plugin-level options with a build's `podman` builder options and checks them (paths against `baseDir` when given). */
+export function resolvePodmanOptions(base: PodmanBuildOptions, perBuild: BuilderOptions, baseDir?: string): PodmanBuildOptions {
+  const merged = { ...base, ...(perBuild.podman ?? {}) } as Record<string, unknown>;
+  const raw = baseDir === undefined ? merged : withHostPaths(merged, baseDir);
   const isolation = str(raw.isolation, "isolation") ?? "chroot";
   if (!(ISOLATIONS as readonly string[]).includes(isolation)) {
     throw createError("E_INVALID_VALUE", `podman builder option isolation ${JSON.stringify(isolation)} is not one podman knows`, { hint: `one of ${ISOLATIONS.join(", ")}` });

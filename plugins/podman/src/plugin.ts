@@ -30,7 +30,7 @@ export function podmanPlugin(options: PodmanPluginOptions = {}): EnginePlugin {
     check: () => void (connection = checkConnection(buildOptions)),
     storeEngine: () => createPodmanEngine(connection),
     buildWith: (ctx) => {
-      const resolved = resolvePodmanOptions(buildOptions, ctx.options);
+      const resolved = resolvePodmanOptions(buildOptions, ctx.options, ctx.baseDir);
       const credentials = resolved.credentials ?? [];
       // Passwords must not reach the log even if a tool echoes one back; the engine only knows flat options.
       const redact = createRedactor(credentials.map((c) => c.password));

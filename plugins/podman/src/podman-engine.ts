@@ -22,6 +22,7 @@ export const PODMAN_RECORD: ImageRecordTraits = Object.freeze<ImageRecordTraits>
   store: "podman-storage",
   foundPlatform: true,
   builtTags: "listed",
+  layerCache: "none",
   unreachable: {
     code: "W_PODMAN_UNREACHABLE",
     subject: "podman",
@@ -112,6 +113,8 @@ async function podmanBuild(cli: PodmanCli, options: PodmanBuildOptions, authFile
   args.push(request.contextDir);
 
   request.log(`podman build (isolation ${isolation}) on ${cli.describe()} (podman ${request.engineVersion})`, "info");
+  // buildah matches its cache against intermediate images it made itself: a pulled final image has none (PODMAN_RECORD.layerCache).
+  if (request.cacheFrom?.length) request.log(`podman does not reuse the layers of pulled images; not using ${request.cacheFrom.join(", ")}`, "info");
   const tracker = new BuildOutputTracker(PODMAN_OUTPUT);
   const subprocess = execa(cli.command, [...cli.globalArgs, ...args], {
     env: cli.env,

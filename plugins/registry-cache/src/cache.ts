@@ -1,4 +1,5 @@
 import { createRedactor, hashHex, serializeCanonical, type BuildContext, type BuilderOptions, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine, type WarningCode } from "@envforge/core/plugin-kit";
+import { imageBaseOf, type LayerCacheRequest } from "@envforge/image";
 import { annotateManifest, manifestAnnotations } from "./annotations.js";
 import { RegistryClient, RegistryError, type RegistryAuth } from "./client.js";
 import { resolveAuth, secretsOf } from "./credentials.js";
@@ -93,6 +94,46 @@ export class RegistryCache {
       warn("W_REGISTRY_ANNOTATE_FAILED", `pushed ${remote}, but could not add the envforge annotations to its manifest: ${(cause as Error).message}`, "the image labels carry the same hash and canonical text");
     }
     ctx.log(`pushed ${remote}${digest ? `@${digest}` : ""} to the registry cache`, "info");
+    await this.#tagBase(entry, ctx);
+  }
+
+  /**
+   * Before an image target builds on a miss: the latest image pushed on the same base (tag
+   * `base-…`), pulled into the build's engine, as a layer cache. Absent, unreachable or not
+   * pullable: the build goes on without it (a pull failure is a warning, the rest a log line).
+   */
+  async layerCache(request: LayerCacheRequest): Promise<string[]> {
+    if (!this.#o.targets.includes(request.target) || request.images.record.layerCache !== "pulled-image") return [];
+    const remote = `${this.#o.registry}/${this.#o.repository}:${request.base.tag}`;
+    // The lookup just warned if the registry is down; a layer cache is not worth a second warning.
+    const head = await this.#ask(async (client) => client.headManifest(this.#o.repository, request.base.tag), (message) => request.log(`no layer cache from the registry: ${this.#redact.text(message)}`));
+    if (!head) return [];
+    const transport = this.#transport(request.target, request.builderOptions);
+    const started = Date.now();
+    try {
+      await transport.pullLayers(remote, request.signal);
+    } catch (cause) {
+      request.signal.throwIfAborted();
+      request.warn("W_REGISTRY_PULL_FAILED", this.#redact.text(`the layer cache ${remote} (latest image on the base ${request.base.label}) could not be pulled: ${(cause as Error).message}; building without it`), pullHint(this.#o.insecure, request.target));
+      return [];
+    }
+    request.log(`pulled ${remote} (latest image on ${request.base.label}) as a layer cache in ${Date.now() - started} ms`);
+    return [remote];
+  }
+
+  /** Tags the pushed manifest `base-…` too: the latest build on its base, for other machines' layer caches. */
+  async #tagBase(entry: CacheEntry, ctx: BuildContext): Promise<void> {
+    const base = imageBaseOf(ctx.canonical);
+    if (!base) return;
+    try {
+      const client = await this.#clientNow();
+      const manifest = await client.getManifest(this.#o.repository, hashHex(entry.hash), true);
+      if (!manifest) return;
+      await client.putManifest(this.#o.repository, base.tag, manifest.json, manifest.mediaType);
+      ctx.log(`tagged it ${base.tag} (latest on ${base.label}) as a layer cache`, "info");
+    } catch (cause) {
+      ctx.log(this.#redact.text(`could not tag the pushed image ${base.tag} as a layer cache: ${(cause as Error).message}`), "info");
+    }
   }
 
   /**
@@ -153,7 +194,7 @@ export class RegistryCache {
 /** The transport of a target the host gave no image engine for: every transfer fails (a warning, then a miss or an unpushed image). */
 function missingEngine(target: string): ImageTransport {
   const refuse = () => Promise.reject(new Error(`the registry cache was given no image engine for the target ${target}`));
-  return { describe: () => `no ${target} engine`, pull: refuse, push: refuse };
+  return { describe: () => `no ${target} engine`, pull: refuse, push: refuse, pullLayers: refuse };
 }
 
 /** What a dry run reports of an image that is in the registry but not pulled. */

@@ -1,4 +1,5 @@
 import { STAGE_NETWORK, type EnginePlugin } from "@envforge/core/plugin-kit";
+import { tapLayerCache } from "@envforge/image";
 import { RegistryCache } from "./cache.js";
 import { resolveRegistryOptions, type RegistryCacheOptions } from "./options.js";
 
@@ -7,7 +8,8 @@ export const REGISTRY_CACHE_PLUGIN = "registry-cache";
 /**
  * A cache shared across machines in any OCI registry: lookup is a manifest HEAD for the tag
  * `<hash hex>` (after the memory, local and engine tiers missed), a hit is pulled into the local
- * engine and recorded in the local cache, and a fresh build is pushed. Options are checked here,
+ * engine and recorded in the local cache, and a fresh build is pushed (and tagged as the latest
+ * on its base: another machine's miss on that base pulls it as a layer cache). Options are checked here,
  * so a typo fails at startup instead of looking like a miss on every build.
  */
 export function registryCachePlugin(options: RegistryCacheOptions): EnginePlugin {
@@ -18,6 +20,7 @@ export function registryCachePlugin(options: RegistryCacheOptions): EnginePlugin
       const cache = new RegistryCache(engine, resolved);
       engine.hooks.lookup.tapPromise({ name: REGISTRY_CACHE_PLUGIN, stage: STAGE_NETWORK }, (key, canonical) => cache.lookup(key, canonical));
       engine.hooks.store.tapPromise({ name: REGISTRY_CACHE_PLUGIN, stage: STAGE_NETWORK }, (entry, ctx) => cache.store(entry, ctx));
+      tapLayerCache(engine, REGISTRY_CACHE_PLUGIN, (request) => cache.layerCache(request));
     },
   };
 }

@@ -15,6 +15,8 @@ export interface ImageTransport {
   pull(remote: string, hash: Hash, target: string, canonical: CanonicalSpec, signal: AbortSignal | undefined): Promise<CacheEntry | undefined>;
   /** Pushes the local image `local` as `remote`. */
   push(local: string, remote: string, signal: AbortSignal | undefined): Promise<void>;
+  /** Pulls `remote` as it is (a layer cache: any image, no label checked). */
+  pullLayers(remote: string, signal: AbortSignal | undefined): Promise<void>;
 }
 
 export interface TransportSettings {
@@ -51,5 +53,6 @@ export function imageTransport(images: ImageEngine, settings: TransportSettings)
       return entry;
     },
     push: (local, remote, signal) => images.push(local, remote, transfer(signal)),
+    pullLayers: (remote, signal) => images.pull(remote, transfer(signal)),
   };
 }

@@ -65,7 +65,7 @@ export async function buildSpark(ctx: BuildContext, defaults: SparkBuilderOption
     };
   }
 
-  const options = resolveBuilderOptions(defaults, ctx.options[SPARK_SECTION]);
+  const options = resolveBuilderOptions(defaults, ctx.options[SPARK_SECTION], ctx.baseDir);
   const jarsDir = path.join(ctx.artifactDir, "jars");
   const resolution = await resolveSparkJars(spark, options, {
     workDir: ctx.workDir,

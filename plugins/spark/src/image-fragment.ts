@@ -75,7 +75,7 @@ export async function sparkImageFragment(
   }
 
   const hostJars = path.join(ctx.workDir, "spark", "jars");
-  const resolution = await resolveSparkJars(spark, resolveBuilderOptions(defaults, ctx.options[SPARK_SECTION]), {
+  const resolution = await resolveSparkJars(spark, resolveBuilderOptions(defaults, ctx.options[SPARK_SECTION], ctx.baseDir ?? process.cwd()), {
     workDir: path.join(ctx.workDir, "spark"),
     jarsDir: hostJars,
     signal: ctx.signal,

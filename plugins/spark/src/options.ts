@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { createError } from "@envforge/core/plugin-kit";
-import { z } from "zod";
+import { pathToFileURL } from "node:url";
+import { createError, hostPath, hostProgram, z } from "@envforge/core/plugin-kit";
 import { MAVEN_CENTRAL, normalizeRepository } from "./repositories.js";
 
 /** Login for a repository host. Written only into the Ivy settings in the build's scratch folder. */
@@ -73,8 +73,15 @@ function credentialFromString(text: string): RepositoryCredentials {
   return { username: text.slice(0, colon), password: text.slice(colon + 1, at), host: text.slice(at + 1) };
 }
 
-/** Merges the plugin's defaults with the build's `spark` options and finds Java and Ivy. */
-export function resolveBuilderOptions(defaults: SparkBuilderOptions, given: Record<string, unknown> | undefined): ResolvedBuilderOptions {
+/** A repository written as a relative folder (`./m2`): the host's, read against its baseDir. */
+const RELATIVE_FOLDER = /^\.\.?[/\\]/;
+
+/**
+ * Merges the plugin's defaults with the build's `spark` options and finds Java and Ivy. With
+ * `baseDir` (the engine's), the host's relative paths are read against it, not the scratch folder
+ * Ivy runs in: `ivyJar`, `java` when it has a slash, and `defaultRepositories` written `./…`.
+ */
+export function resolveBuilderOptions(defaults: SparkBuilderOptions, given: Record<string, unknown> | undefined, baseDir?: string): ResolvedBuilderOptions {
   const parsed = builderSchema.safeParse({ ...given });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -86,13 +93,14 @@ export function resolveBuilderOptions(defaults: SparkBuilderOptions, given: Reco
   const rawCredentials = options.credentials === undefined ? [] : Array.isArray(options.credentials) ? options.credentials : [options.credentials];
   const rawRepositories = options.defaultRepositories ?? [MAVEN_CENTRAL];
   const javaOptions = options.javaOptions === undefined ? [] : Array.isArray(options.javaOptions) ? options.javaOptions : [options.javaOptions];
+  const local = (value: string) => (baseDir !== undefined && RELATIVE_FOLDER.test(value) ? pathToFileURL(hostPath(baseDir, value)).href : value);
   return {
     javaOptions,
-    ivyJar: options.ivyJar,
-    java: options.java ?? findJava(),
+    ivyJar: options.ivyJar === undefined || baseDir === undefined ? options.ivyJar : hostPath(baseDir, options.ivyJar),
+    java: options.java === undefined ? findJava() : baseDir === undefined ? options.java : hostProgram(baseDir, options.java),
     credentials: rawCredentials.map((c) => (typeof c === "string" ? credentialFromString(c) : c)),
     defaultRepositories: (Array.isArray(rawRepositories) ? rawRepositories : [rawRepositories]).map((r) =>
-      normalizeRepository(r, { field: "builder option spark.defaultRepositories" }),
+      normalizeRepository(local(r), { field: "builder option spark.defaultRepositories" }),
     ),
   };
 }

@@ -8,8 +8,8 @@ import {
   type SourceLocation,
   canonicalSet,
   frozenCopy,
+  z,
 } from "@envforge/core/plugin-kit";
-import { z } from "zod";
 import {
   coordinateFromObject,
   formatCoordinate,

@@ -9,6 +9,7 @@ import { BUILD_FLAGS } from "../flag-table.js";
 import { builderOptionsOf, withBuildRequestFlags, type BuildRequestFlags } from "../build-request.js";
 import { CLI_PIPELINE_ID } from "../pipeline.js";
 import { registryStamp, writeReceipt } from "../registration-receipt.js";
+import { numberFlag } from "../number-flag.js";
 import { timeoutMsOf } from "../timeout-flag.js";
 import { printJson, workspaceFor, type CommandContext } from "../context.js";
 
@@ -16,6 +17,7 @@ interface BuildFlags extends BuildRequestFlags {
   dryRun?: boolean;
   printArtifactPath?: boolean;
   pythonOnly?: boolean;
+  generation?: string;
 }
 
 /**
@@ -50,6 +52,10 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
       if (flags.printArtifactPath && (flags.json || flags.dryRun)) {
         throw createError("E_INVALID_VALUE", `--print-artifact-path prints only a path: it does not go with ${flags.json ? "--json" : "--dry-run"}`, { field: "--print-artifact-path", hint: "--json has the artifact too (entry.artifact.path)" });
       }
+      const generation = flags.generation === undefined ? undefined : numberFlag("--generation", flags.generation, { min: 1, max: 1_000_000_000, example: "2", integer: true });
+      if (generation !== undefined && (flags.rebuild || flags.dryRun)) {
+        throw createError("E_INVALID_VALUE", `--generation serves a kept generation: it does not go with ${flags.rebuild ? "--rebuild" : "--dry-run"}`, { field: "--generation", hint: "envforge cache generations REF lists the generations kept" });
+      }
       // A dry run registers nothing either: the read-only engine and no registration.
       const { workspace } = workspaceFor(ctx, flags.dryRun ? { ...flags, register: false } : flags, { readOnly: flags.dryRun === true });
       const builderOptions = builderOptionsOf(ctx, flags);
@@ -66,6 +72,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
         {
           target: flags.target,
           rebuild: flags.rebuild,
+          generation,
           pythonOnly: flags.pythonOnly,
           builderOptions,
           signal,

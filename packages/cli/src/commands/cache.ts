@@ -1,24 +1,10 @@
 import type { Command } from "commander";
 import { createError, verifyEntry, type VerifyResult } from "@envforge/core/plugin-kit";
-import { listGenerations, Sizer } from "@envforge/workspace";
+import { Sizer } from "@envforge/workspace";
 import { engineFor, printJson, workspaceFor, type CommandContext, type GlobalFlags } from "../context.js";
 import { EXIT } from "../exit-status.js";
 import { humanAge, humanBytes } from "../human.js";
-import { numberFlag } from "../number-flag.js";
-
-interface GcFlags extends GlobalFlags {
-  maxAgeDays?: string;
-  maxSize?: string;
-  dryRun?: boolean;
-}
-
-/** `10G`, `500M`, `1024` → bytes. */
-function bytesOf(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(text.trim());
-  if (!m) throw createError("E_INVALID_VALUE", `--max-size ${JSON.stringify(text)} is not valid: give a number of bytes from 0, with an optional unit K, M, G or T`, { field: "--max-size", hint: "e.g. --max-size 10G or --max-size 500M" });
-  const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2]!.toUpperCase() as "" | "K" | "M" | "G" | "T"];
-  return Math.round(Number(m[1]) * unit);
-}
+import { registerCacheRollback } from "./cache-rollback.js";
 
 /** A hash as `efh1:<hex>` or 8 to 64 hex digits of it. */
 const HASH_REF = /^(?:efh1:[0-9a-f]{64}|[0-9a-f]{8,64})$/;
@@ -62,41 +48,7 @@ export function registerCache(program: Command, ctx: CommandContext): void {
         ctx.io.out(`${e.hash}  ${e.target.padEnd(7)} ${String(e.generation).padEnd(5)} ${(e.name ?? "-").padEnd(20)} ${size.padStart(8)} ${age.padStart(4)}  ${where}\n`);
       }
     });
-  cache
-    .command("gc")
-    .description("remove builds by age and size budget; keeps what registered, non-archived environments need")
-    .option("--max-age-days <n>", "remove unreachable builds older than this")
-    .option("--max-size <bytes>", "remove the oldest unreachable builds until the cache fits (e.g. 10G)")
-    .option("--dry-run", "report what would be removed")
-    .action(async (flags: GcFlags, command: Command) => {
-      const merged = { ...command.optsWithGlobals(), ...flags } as GcFlags;
-      const { workspace } = workspaceFor(ctx, merged);
-      const report = await workspace.gc({
-        maxAgeDays: merged.maxAgeDays === undefined ? undefined : numberFlag("--max-age-days", merged.maxAgeDays, { min: 0, max: 36_500, unit: "days", example: "30" }),
-        maxBytes: merged.maxSize === undefined ? undefined : bytesOf(merged.maxSize),
-        dryRun: merged.dryRun,
-      });
-      if (merged.json) return printJson(ctx, report);
-      const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-      for (const item of report.removed) ctx.io.out(`${report.dryRun ? "would remove" : "removed"} ${item.kind} ${item.target ?? ""} ${item.hash ?? ""} ${item.generation ?? ""} (${item.reason}, ${mb(item.bytes)})\n`);
-      for (const item of report.inUse) ctx.io.out(`kept (in use by a running build) ${item.hash ?? item.paths[0]}\n`);
-      if (report.sourceMemos > 0) ctx.io.out(`${report.dryRun ? "would remove" : "removed"} ${report.sourceMemos} quick-path records of builds no longer cached\n`);
-      ctx.io.out(`freed ${mb(report.freedBytes)}: ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)}\n`);
-      if (report.overBudgetBytes) ctx.io.out(`still ${mb(report.overBudgetBytes)} over budget: the rest is needed by registered environments\n`);
-    });
-  cache
-    .command("generations")
-    .description("every generation of a definition's build (rebuilds keep older ones until collected)")
-    .argument("<ref>", "a definition file or folder, NAME[@VERSION|:LABEL], or curated:NAME")
-    .option("-t, --target <target>", "target", "venv")
-    .action(async (ref: string, flags: GlobalFlags & { target: string }, command: Command) => {
-      const merged = { ...command.optsWithGlobals(), ...flags } as GlobalFlags & { target: string };
-      const { engine, workspace } = workspaceFor(ctx, merged);
-      const { hash } = await workspace.definition(ref);
-      const entries = await listGenerations(engine, hash, merged.target);
-      if (merged.json) return printJson(ctx, entries);
-      for (const e of entries) ctx.io.out(`gen ${e.generation}  ${e.timings.finishedAt}  ${e.artifact.path ?? e.artifact.reference ?? ""}\n`);
-    });
+  registerCacheRollback(cache, ctx);
   cache
     .command("verify")
     .description("check cached artifacts' files against the digest recorded when they were built (all entries without REF)")

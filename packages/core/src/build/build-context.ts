@@ -34,6 +34,7 @@ export function buildSession(core: EngineCore, job: BuildJob): BuildSession {
     generation: folders.generation,
     previous: job.previous,
     options: request.builderOptions ?? {},
+    baseDir: core.baseDir,
     leftOut: job.fit.leftOut,
     policy: core.policy,
     signal: job.signal,

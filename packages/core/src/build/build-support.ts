@@ -1,10 +1,13 @@
+import { existsSync } from "node:fs";
 import type { BuildRequest } from "./build-types.js";
 import { cacheIoError, isDiskFull } from "../cache/io-error.js";
 import { EnvforgeError, isEnvforgeError } from "../errors/envforge-error.js";
 import { createError } from "../errors/factories.js";
 
 /** Turns whatever a build threw into the error the host sees: timeout, cancel, full disk, failure. */
-export function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest, logPath: string | undefined): EnvforgeError {
+export function toBuildError(cause: unknown, signal: AbortSignal, request: BuildRequest, logged: string | undefined): EnvforgeError {
+  // A builder that failed before it logged a line (an interpreter not found) left no log to name.
+  const logPath = logged !== undefined && existsSync(logged) ? logged : undefined;
   if (signal.aborted) {
     if (isEnvforgeError(signal.reason)) return signal.reason;
     const timeout = (signal.reason as Error | undefined)?.name === "TimeoutError";
@@ -18,8 +21,8 @@ export function toBuildError(cause: unknown, signal: AbortSignal, request: Build
   if (isDiskFull(cause)) return cacheIoError(cause, `build target "${request.target}"`, { logPath });
   if (isEnvforgeError(cause)) return withLogPath(cause, logPath);
   return createError("E_BUILD_FAILED", `build of target "${request.target}" failed: ${(cause as Error)?.message ?? String(cause)}`, {
-    hint: `the build log is at ${logPath}`,
-    details: { logPath },
+    hint: logPath === undefined ? undefined : `the build log is at ${logPath}`,
+    details: logPath === undefined ? undefined : { logPath },
     cause,
   });
 }

@@ -15,6 +15,12 @@ export interface BuildRequest {
   target: string;
   /** Ignore cache hits and build a new generation (the old one stays until collected). */
   rebuild?: boolean | undefined;
+  /**
+   * Rollback: serve this generation of the hash and target from the local store (the current one
+   * or one a rebuild replaced), checked as any hit is; never builds. A generation that is gone or
+   * broken is E_NOT_FOUND naming the generations kept. Does not go with `rebuild`.
+   */
+  generation?: number | undefined;
   builderOptions?: BuilderOptions | undefined;
   signal?: AbortSignal | undefined;
   /** Milliseconds before the build (and every process it started) is killed. */
@@ -48,6 +54,11 @@ export interface BuildContext {
   /** The previous generation's entry when this is a forced rebuild. */
   readonly previous: CacheEntry | undefined;
   readonly options: BuilderOptions;
+  /**
+   * The host's folder (`EngineOptions.baseDir`, absolute): a relative path in `options` is the
+   * host's and is read against it (`hostPath` of the plugin kit), never against `workDir`.
+   */
+  readonly baseDir: string;
   /**
    * Sections of the definition this build leaves out, as the request allowed (`pythonOnly`):
    * the engine checked the target carries every other one. Empty for a whole build.

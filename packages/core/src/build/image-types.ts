@@ -36,6 +36,8 @@ export interface ImageFragmentContext {
   /** Scratch folder for work a fragment does on the host (e.g. resolving jars once). */
   readonly workDir: string;
   readonly options: BuilderOptions;
+  /** Where relative paths in `options` are read from (`BuildContext.baseDir`); absent: the working directory. */
+  readonly baseDir?: string | undefined;
   readonly signal: AbortSignal;
   /**
    * The Dockerfile is rendered to be printed or written as a build context, not built now

@@ -109,6 +109,60 @@ export class LocalStore {
     }
   }
 
+  /**
+   * Generation n's entry, checked as a hit is (its file, its artifact present, its seal): the
+   * current entry when n is current, else the replaced one kept under `generations/`. Never
+   * written to (an unsealed old generation is checked, not sealed).
+   */
+  async getGeneration(key: CacheKey, generation: number): Promise<{ entry?: CacheEntry; miss?: LocalMiss }> {
+    const current = await this.get(key);
+    if (current.entry?.generation === generation) return current;
+    const file = this.generationPath(key, generation);
+    const read = readEntryFile(file, key);
+    if (!read.entry) return read;
+    if (read.entry.generation !== generation) return { miss: { corrupt: `${file} holds generation ${read.entry.generation}` } };
+    const verdict = checkSeal(read.entry, this.root);
+    return verdict.corrupt === undefined ? read : { miss: { corrupt: `${file} fails its seal: ${verdict.corrupt}` } };
+  }
+
+  /** Numbers of the replaced generations whose entry files are kept (`generations/`), ascending. */
+  async replacedGenerations(key: CacheKey): Promise<number[]> {
+    try {
+      const names = await readdir(path.dirname(this.generationPath(key, 1)));
+      return names
+        .map((name) => /^(\d+)\.json$/.exec(name)?.[1])
+        .filter((n): n is string => n !== undefined)
+        .map(Number)
+        .sort((a, b) => a - b);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Makes `entry` (a replaced generation of its key, read by `getGeneration`) the current entry.
+   * Nothing is lost: the current entry file is kept as its generation first — even one whose
+   * artifact is damaged — then the entry file is replaced atomically (temp file + rename), and
+   * the promoted generation's own file goes last (until then both name it: a reader takes the
+   * current one). The caller holds the key's build lock, so no build writes meanwhile.
+   */
+  async promote(entry: CacheEntry): Promise<void> {
+    const file = this.entryPath(entry);
+    try {
+      const current = await readRegularFile(file).then(
+        (read) => parseEntry(read.bytes!.toString("utf8")),
+        () => undefined,
+      );
+      if (current && current.generation !== entry.generation && current.hash === entry.hash && current.target === entry.target) {
+        await writeFileDurable(this.generationPath(entry, current.generation), JSON.stringify(current));
+      }
+      await writeFileDurable(file, `${JSON.stringify(entry, null, 2)}\n`);
+      await rm(this.generationPath(entry, entry.generation), { force: true });
+    } catch (cause) {
+      throw cacheIoError(cause, `promote generation ${entry.generation} to ${file}`);
+    }
+  }
+
   /** The generation a new build of `key` gets: one past every generation seen so far. */
   async nextGeneration(key: CacheKey): Promise<number> {
     let max = 0;

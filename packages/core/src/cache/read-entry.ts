@@ -52,3 +52,18 @@ export function readEntryFile(file: string, key: CacheKey): { entry?: CacheEntry
   }
   return { entry };
 }
+
+/**
+ * The generation the current entry file of `key` names, or undefined when there is none (or it
+ * cannot be read). The memory tier asks this when it re-checks an entry (at most once a second):
+ * another process's rebuild or `cache generations --promote` changed the current entry, and this
+ * process must stop serving the one it remembers.
+ */
+export function currentGenerationOnDisk(root: string, key: CacheKey): number | undefined {
+  try {
+    const data = JSON.parse(readRegularFileSync(entryFile(root, key), "utf8")) as { generation?: unknown; hash?: unknown; target?: unknown };
+    return data.hash === key.hash && data.target === key.target && typeof data.generation === "number" ? data.generation : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -114,3 +114,9 @@ export const STAGE_MEMORY = -10;
 export const STAGE_LOCAL = 10;
 export const STAGE_DAEMON = 15;
 export const STAGE_NETWORK = 20;
+
+/** What `hooks.discard` is told when an entry is removed (`cache gc`, `cache rm`). */
+export interface DiscardContext {
+  /** Also remove what the entry left in a shared registry (its cache tags; `cache gc --registry`). */
+  registry: boolean;
+}

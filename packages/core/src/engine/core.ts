@@ -3,6 +3,7 @@ import { defaultCacheDir } from "../cache/cache-dir.js";
 import { LocalStore } from "../cache/local-store.js";
 import { MemoryStore } from "../cache/memory-store.js";
 import { readOnlyWarning, unwritable } from "../cache/read-only.js";
+import { currentGenerationOnDisk } from "../cache/read-entry.js";
 import { checkSeal } from "../cache/seal.js";
 import type { CacheKey } from "../cache/types.js";
 import { SchemaRegistry } from "../definition/schema.js";
@@ -28,6 +29,8 @@ export interface EngineCore {
   readonly limits: InputLimits;
   /** The cache root (absolute); the local store's `root` is its `v1/`. */
   readonly cacheDir: string;
+  /** Where builder options' relative paths are read from (`EngineOptions.baseDir`, absolute). */
+  readonly baseDir: string;
   /** Fields and sections plugins declare (`hooks.schema`, called once, on first need). */
   readonly registry: SchemaRegistry;
   /** What each target's artifact carries (targets.ts): a build that would leave a section out is refused before lookup. */
@@ -54,9 +57,17 @@ export function createCore(options: EngineOptions): EngineCore {
   const targets = new TargetRegistry();
   // Resolved as the local store resolves it, so `cacheDir` is exactly the parent of `local.root`.
   const cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir());
+  // Fixed now: a host that changes its working directory later does not move its builds' paths.
+  const baseDir = path.resolve(options.baseDir ?? process.cwd());
   const local = new LocalStore(cacheDir, { readOnly: options.readOnly });
-  // The memory tier re-checks an entry's seal at most once a second (memory-store.ts).
-  const memory = new MemoryStore(options.memoryEntries, (entry) => checkSeal(entry, local.root).corrupt === undefined);
+  // The memory tier re-checks an entry at most once a second (memory-store.ts): its seal, and that
+  // the entry file on disk (when there is one) still names its generation — another process may
+  // have rebuilt or promoted another one (`cache generations --promote`).
+  const memory = new MemoryStore(options.memoryEntries, (entry) => {
+    if (checkSeal(entry, local.root).corrupt !== undefined) return false;
+    const onDisk = currentGenerationOnDisk(local.root, entry);
+    return onDisk === undefined || onDisk === entry.generation;
+  });
   const redact = createRedactor([...(options.secrets ?? []), ...toolEnvSecrets(policy)]);
   let schemaReady = false;
 
@@ -72,6 +83,7 @@ export function createCore(options: EngineOptions): EngineCore {
     policy,
     limits,
     cacheDir,
+    baseDir,
     registry,
     targets,
     local,

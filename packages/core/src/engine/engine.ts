@@ -1,9 +1,11 @@
+import { buildAll } from "../build/build-all.js";
 import { buildStage } from "../build/build.js";
 import { checkDeniedVariables } from "../policy/denied-variables.js";
 import { loadSource } from "../definition/loader.js";
 import { applyPythonSection, checkUserManaged } from "../definition/python-section.js";
 import { resolveActivation, runInside } from "../run/run.js";
 import { createCore, type EngineCore } from "./core.js";
+import { generationStages } from "./generations.js";
 import { localStorePlugin } from "./local-store-plugin.js";
 import { lookupStage } from "./lookup.js";
 import { memoryStorePlugin } from "./memory-store-plugin.js";
@@ -23,17 +25,22 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const { hooks, local, memory } = core;
   const stages = definitionStages(core);
   const lookup = lookupStage(core);
+  const generations = generationStages(core);
   const engine: Engine = {
     hooks,
     options,
     policy: core.policy,
     cacheDir: core.cacheDir,
+    baseDir: core.baseDir,
     cache: { local, memory },
     targets: core.targets,
     emit: core.emit,
     ...stages,
     lookup,
-    build: buildStage(core, { resolve: stages.resolve, checkTarget: stages.checkTarget, lookup }),
+    build: buildStage(core, { resolve: stages.resolve, checkTarget: stages.checkTarget, lookup }, generations.serve),
+    generations: (hash, target) => generations.generations({ hash, target }),
+    promote: (hash, target, generation) => generations.promote({ hash, target }, generation),
+    buildAll: (items, request) => buildAll(engine, items, request),
     activation: (entry, request = {}) => resolveActivation(hooks, entry, request),
     run: (entry, argv, request = {}) => runInside(hooks, local.root, entry, argv, request),
   };

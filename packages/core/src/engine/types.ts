@@ -1,3 +1,4 @@
+import type { BatchItem, BatchRequest, BatchResult } from "../build/batch-types.js";
 import type { BuildRequest, BuildResult } from "../build/build-types.js";
 import type { LocalStore } from "../cache/local-store.js";
 import type { MemoryStore } from "../cache/memory-store.js";
@@ -12,6 +13,7 @@ import type { HostPolicy } from "../policy/policy.js";
 import type { ResolvedActivation } from "../run/activation.js";
 import type { ActivationRequest, RunRequest, RunResult } from "../run/run.js";
 import type { EngineEvent } from "./events.js";
+import type { GenerationInfo } from "./generations.js";
 import type { TargetFit, TargetRegistry } from "./targets.js";
 
 /** A plugin: a name and an `apply` that taps the engine's hooks under that name. */
@@ -43,6 +45,13 @@ export interface EngineOptions {
    * this (see quick/source-memo.ts). Change it whenever a plugin that parses or canonicalizes changes.
    */
   pipelineId?: string;
+  /**
+   * The folder relative paths in builder options are read against (`pip.findLinks: ["./wheels"]`,
+   * `spark.ivyJar`, `podman.storageConf`…): builders resolve them here before a tool, which runs
+   * in a scratch folder of the cache, sees them. Default: `process.cwd()` when the engine is
+   * created. The definition's own paths are read against its file's folder, as ever.
+   */
+  baseDir?: string;
   /**
    * An engine that only looks (`envforge build --dry-run`): resolving records no source memo, a
    * lookup writes nothing (no seal written back, no corrupt entry moved aside, no backfill, no
@@ -76,6 +85,8 @@ export interface Engine {
   readonly policy: HostPolicy;
   /** The cache root: the host's `cacheDir` (resolved to an absolute path) or the default; the local store lives in its `v1/`. */
   readonly cacheDir: string;
+  /** Where relative paths in builder options are read from: the host's `baseDir` (absolute) or the working directory at creation. */
+  readonly baseDir: string;
   /** The two embedded tiers: the local store on disk and the in-memory first tier. */
   readonly cache: { readonly local: LocalStore; readonly memory: MemoryStore };
   /** Build targets and the sections each carries: plugins declare theirs beside their `build` tap. */
@@ -100,8 +111,27 @@ export interface Engine {
   validate(source: SpecSource): Promise<Validation>;
   /** Stage `lookup`: ask each store in order; a lower tier's hit is recorded in the faster ones. */
   lookup(hash: Hash, target: string, canonical?: CanonicalSpec): Promise<CacheHit | undefined>;
-  /** The whole pipeline: resolve, look up, and build only on a miss (one build per key across processes). */
+  /**
+   * The whole pipeline: resolve, look up, and build only on a miss (one build per key across
+   * processes). With `request.generation`: serves that generation from the local store, never builds.
+   */
   build(source: SpecSource | ParsedSpec, request: BuildRequest): Promise<BuildResult>;
+  /**
+   * Rollback: every generation of a (hash, target) the local store keeps, oldest first, each
+   * with whether it can still be served (generations.ts).
+   */
+  generations(hash: Hash, target: string): Promise<GenerationInfo[]>;
+  /**
+   * Rollback: makes generation n current again, under the key's build lock. The current entry is
+   * kept as a generation (nothing is lost); n must be servable (else E_NOT_FOUND naming what exists).
+   */
+  promote(hash: Hash, target: string, generation: number): Promise<CacheEntry>;
+  /**
+   * Many definitions at once (build/build-all.ts): each distinct hash built once, hits answered
+   * first, the misses spread over `lanes` (engines) with `concurrency` builds per lane; a lane whose
+   * engine fails hands its builds to another. Never throws for one item: each has its status.
+   */
+  buildAll(items: readonly BatchItem[], request: BatchRequest): Promise<BatchResult>;
   /** Refuses, before any lookup, a target no plugin builds or one that would leave a section out (targets.ts). */
   checkTarget(resolved: ResolvedSpec, request: Pick<BuildRequest, "target" | "pythonOnly">): TargetFit;
   /** Which canonical fields differ between two definitions (why one misses the other's entry). */

@@ -44,6 +44,11 @@ export const BUILTIN_ERRORS = {
   E_NO_PLUGIN: { kind: "input", meaning: "A field of the definition belongs to a section no loaded plugin handles." },
   E_NOT_FOUND: { kind: "input", meaning: "The named definition, entry, version or generation does not exist." },
   E_PLUGIN: { kind: "internal", meaning: "A plugin threw something that is not an envforge error: a fault of the plugin.", hint: "report it to the plugin's authors" },
+  E_PLUGIN_LOAD: {
+    kind: "input",
+    meaning: "A plugin the command was told to load (envforge.config.*, --plugin) is missing, fails to import, or exports no plugin.",
+    hint: "check the name or path and that the module's default export (or `plugin` / `plugins`) is a plugin, a list of them, or a function returning them",
+  },
   E_POLICY: { kind: "input", meaning: "The host's policy does not allow what the definition asks (a host, a registry, Docker steps, a variable)." },
   E_REGISTRY_CORRUPT: { kind: "input", meaning: "The workspace registry's files are damaged beyond automatic repair." },
   E_TARGET_MISMATCH: { kind: "input", meaning: "The target cannot carry every section of the definition.", hint: "choose a target that carries them, or ask for a Python-only build (pythonOnly)" },

@@ -63,15 +63,14 @@ describe("gc", () => {
     await register(registry, "b", b);
     await register(registry, "b-copy", b); // another name, same definition: same hash, same entry
 
-    const report = await gc(cacheDir, { registry });
-    expect(report.removed.map((r) => [r.kind, r.reason, r.hash, r.generation])).toEqual(
-      expect.arrayContaining([
-        ["entry", "unreachable", c, 1],
-        ["generation", "replaced", a, 1],
-      ]),
-    );
-    expect(report.removed).toHaveLength(2);
-    expect(report.freedBytes).toBeGreaterThan(2000);
+    // The previous generation of a kept entry stays for rollback unless pruneGenerations.
+    const keeping = await gc(cacheDir, { registry });
+    expect(keeping.removed.map((r) => [r.kind, r.reason, r.hash, r.generation])).toEqual([["entry", "unreachable", c, 1]]);
+    expect(keeping.keptGenerations.map((r) => [r.hash, r.generation])).toEqual([[a, 1]]);
+    expect(existsSync(artifactOf(cacheDir, a, 1))).toBe(true);
+    const report = await gc(cacheDir, { registry, pruneGenerations: true });
+    expect(report.removed.map((r) => [r.kind, r.reason, r.hash, r.generation])).toEqual([["generation", "replaced", a, 1]]);
+    expect(keeping.freedBytes + report.freedBytes).toBeGreaterThan(2000);
     expect(report.bytesAfter).toBe(report.bytesBefore - report.freedBytes);
     expect(existsSync(artifactOf(cacheDir, c, 1))).toBe(false);
     expect(existsSync(artifactOf(cacheDir, a, 1))).toBe(false);
@@ -117,11 +116,13 @@ describe("gc", () => {
     await build("3.11", true);
     const young = await build("3.12");
     // Only roots are left once the replaced generation goes: the budget cannot be met, and says so.
-    const report = await gc(cacheDir, { roots: [root, old, mid, young], maxBytes: 35_000, dryRun: true });
+    const report = await gc(cacheDir, { roots: [root, old, mid, young], maxBytes: 35_000, dryRun: true, pruneGenerations: true });
     expect(report.removed.map((r) => [r.reason, r.hash, r.generation])).toEqual([["replaced", root, 1]]);
     expect(report.overBudgetBytes).toBeGreaterThan(5000);
 
-    const budget = await gc(cacheDir, { maxBytes: 25_000 });
+    // Kept for rollback, a previous generation is outside the budget: only pruneGenerations collects it.
+    expect((await gc(cacheDir, { roots: [root, old, mid, young], maxBytes: 35_000, dryRun: true })).removed).toEqual([]);
+    const budget = await gc(cacheDir, { maxBytes: 25_000, pruneGenerations: true });
     expect(budget.removed.map((r) => [r.reason, r.hash, r.generation])).toEqual([
       ["budget", root, 1],
       ["budget", old, 1],

@@ -1,7 +1,7 @@
-import { mkdir, rm } from "node:fs/promises";
+import { lstat, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { acquireLock, hashHex, isInside, leaseHeld, readRegularFile, type Hash } from "@envforge/core/plugin-kit";
+import { acquireLock, hashHex, isInside, leaseHeld, readRegularFile, type CacheEntry, type Hash } from "@envforge/core/plugin-kit";
 import type { EnvironmentRegistry } from "../registry/types.js";
 import { scanCache, type CacheUnit, type UnitKind } from "./scan.js";
 import { pruneSourceMemos } from "./source-memos.js";
@@ -20,6 +20,24 @@ export interface GcOptions {
   now?: Date | undefined;
   /** Build scratch folders and set-aside corrupt entries are collected after this. Default 24. */
   tmpGraceHours?: number | undefined;
+  /**
+   * Also collect the previous generation of every kept entry. By default it is kept whatever the
+   * other rules say, so a bad rebuild can be rolled back (`cache generations --promote`).
+   */
+  pruneGenerations?: boolean | undefined;
+  /**
+   * Removes what a collected entry made outside the cache folder (an image in its engine): the
+   * workspace passes core's `hooks.discard`, so gc imports no plugin. Called after the entry's
+   * files are gone, under its build lock, and never for an artifact a kept entry shares.
+   */
+  discard?: Discarder | undefined;
+}
+
+/** Removes what an entry of a target made outside the cache folder (core's `hooks.discard`). */
+export interface Discarder {
+  /** Whether anything removes the artifacts of this target (a plugin taps its `discard`). */
+  covers(target: string): boolean;
+  remove(entry: CacheEntry): Promise<void>;
 }
 
 export type GcReason =
@@ -52,6 +70,12 @@ export interface GcReport {
   inUse: GcItem[];
   /** Artifacts outside the cache folder (images…) whose entries were removed; left for their own tools. */
   external: string[];
+  /** Artifacts outside the cache folder removed with their entries (`discard`; in a dry run: would be). */
+  discarded: string[];
+  /** Artifacts whose removal failed: left in place, named with why. */
+  discardFailed: { artifact: string; message: string }[];
+  /** Previous generations kept for rollback (not counted as removed; `pruneGenerations` collects them). */
+  keptGenerations: GcItem[];
   freedBytes: number;
   bytesBefore: number;
   bytesAfter: number;
@@ -105,6 +129,10 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
     } else if (options.maxAgeDays !== undefined && oldEnough(unit)) plan.set(unit, "age");
   }
 
+  // Rollback: the newest replaced generation of every entry that stays is kept too.
+  const previous = options.pruneGenerations ? new Set<CacheUnit>() : await previousGenerations(units, plan);
+  for (const unit of previous) plan.delete(unit);
+
   const lockDir = path.join(root, "locks");
   const busy = new Map<string, boolean>();
   const inUse = async (unit: CacheUnit) => {
@@ -122,7 +150,7 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
     let remaining = units.filter((u) => !plan.has(u)).reduce((n, u) => n + u.bytes, 0);
     const candidates = units
       // Fresh scratch may be a running build's work folder (not keyed, so not lockable): never budget it.
-      .filter((u) => !plan.has(u) && u.kind !== "tmp" && !(u.kind === "entry" && u.hash && roots.has(u.hash)))
+      .filter((u) => !plan.has(u) && u.kind !== "tmp" && !previous.has(u) && !(u.kind === "entry" && u.hash && roots.has(u.hash)))
       .sort((a, b) => rank(a) - rank(b) || a.time - b.time);
     for (const unit of candidates) {
       if (remaining <= options.maxBytes) break;
@@ -135,9 +163,33 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
     }
   }
 
+  // A previous generation kept for its entry's sake goes with it when the budget took the entry.
+  for (const unit of previous) {
+    const entry = units.find((u) => u.kind === "entry" && u.target === unit.target && u.hash === unit.hash);
+    const reason = entry && plan.get(entry);
+    if (reason) {
+      plan.set(unit, reason);
+      previous.delete(unit);
+    }
+  }
+
   // Artifacts that kept units still point at are never deleted with a collected unit.
   const keptArtifacts = new Set(units.filter((u) => !plan.has(u)).flatMap((u) => [...u.paths, u.artifact?.path ?? ""]));
-  const report: GcReport = { dryRun: options.dryRun ?? false, removed: [], inUse: [], external: [], freedBytes: 0, bytesBefore, bytesAfter: bytesBefore, sourceMemos: 0 };
+  // An image two generations share (a rebuild the engine's layer cache answered) stays while one is kept.
+  const keptImages = new Set(units.filter((u) => !plan.has(u)).map(imageOf).filter((r) => r !== undefined));
+  const report: GcReport = {
+    dryRun: options.dryRun ?? false,
+    removed: [],
+    inUse: [],
+    external: [],
+    discarded: [],
+    discardFailed: [],
+    keptGenerations: [],
+    freedBytes: 0,
+    bytesBefore,
+    bytesAfter: bytesBefore,
+    sourceMemos: 0,
+  };
   const itemOf = (unit: CacheUnit, reason: GcReason): GcItem => ({
     kind: unit.kind,
     reason,
@@ -149,9 +201,13 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
     builtAt: unit.time > 0 ? new Date(unit.time).toISOString() : undefined,
   });
   report.inUse.push(...busyForBudget.map((u) => itemOf(u, "budget")));
+  report.keptGenerations.push(...[...previous].map((u) => itemOf(u, "replaced")));
   for (const [unit, reason] of plan) {
     const item = itemOf(unit, reason);
-    const removed = options.dryRun ? !(await inUse(unit)) : await remove(unit, item.paths, root);
+    const image = imageOf(unit);
+    const shared = image !== undefined && keptImages.has(image);
+    const discard = options.discard && !shared && unit.target && options.discard.covers(unit.target) ? options.discard : undefined;
+    const removed = options.dryRun ? !(await inUse(unit)) : await remove(unit, item.paths, root, discard);
     if (!removed) {
       report.inUse.push(item);
       continue;
@@ -159,13 +215,44 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
     report.removed.push(item);
     report.freedBytes += unit.bytes;
     const external = unit.artifact?.reference ?? unit.artifact?.path;
-    if (external && !(unit.artifact?.path && isInside(root, unit.artifact.path))) report.external.push(external);
+    if (!external || (unit.artifact?.path && isInside(root, unit.artifact.path))) continue;
+    if (typeof removed === "object" && removed.failed) report.discardFailed.push({ artifact: external, message: removed.failed });
+    else if (discard && (options.dryRun || (typeof removed === "object" && removed.discarded))) report.discarded.push(external);
+    else report.external.push(external);
   }
   report.bytesAfter = bytesBefore - report.freedBytes;
   const collected = new Set(report.removed.filter((r) => r.kind === "entry").map((r) => `${r.target}/${r.hash}`));
   report.sourceMemos = await pruneSourceMemos(root, report.dryRun, collected);
   if (options.maxBytes !== undefined && report.bytesAfter > options.maxBytes) report.overBudgetBytes = report.bytesAfter - options.maxBytes;
   return report;
+}
+
+/**
+ * The previous generation of every key whose current entry is not planned for removal — the one
+ * replaced last, whose file under `generations/` was written last (a rebuild replaces n with n+1;
+ * a promote of 1 replaces 3 with 1, and 3 is then the previous one): what a rollback goes back to.
+ */
+async function previousGenerations(units: readonly CacheUnit[], plan: ReadonlyMap<CacheUnit, GcReason>): Promise<Set<CacheUnit>> {
+  const keyOf = (u: CacheUnit) => `${u.target}/${u.hash}`;
+  const current = new Map(units.filter((u) => u.kind === "entry").map((u) => [keyOf(u), u]));
+  const newest = new Map<string, { unit: CacheUnit; replacedAt: number }>();
+  for (const unit of units) {
+    if (unit.kind !== "generation" || unit.generation === undefined || !unit.marker) continue;
+    const entry = current.get(keyOf(unit));
+    if (!entry || plan.has(entry)) continue;
+    const replacedAt = await lstat(unit.marker).then((s) => s.mtimeMs, () => 0);
+    const best = newest.get(keyOf(unit));
+    if (!best || replacedAt > best.replacedAt || (replacedAt === best.replacedAt && unit.generation > best.unit.generation!)) newest.set(keyOf(unit), { unit, replacedAt });
+  }
+  return new Set([...newest.values()].map((b) => b.unit));
+}
+
+/**
+ * What identifies an entry's image: its ID (every generation of a hash has the same cache tag, so
+ * the tag alone would make a replaced generation's image look shared with the current one's).
+ */
+export function imageOf(unit: CacheUnit): string | undefined {
+  return unit.artifact?.digest ?? unit.artifact?.reference;
 }
 
 /** Replaced generations go before current entries; debris and scratch are planned separately. */
@@ -177,7 +264,12 @@ function rank(unit: CacheUnit): number {
  * Deletes a unit under its build lock. Returns false when a build holds the lock, or when the
  * unit changed since the scan (a build finished meanwhile): both mean "not garbage right now".
  */
-async function remove(unit: CacheUnit, paths: string[], root: string): Promise<boolean> {
+export async function remove(
+  unit: CacheUnit,
+  paths: string[],
+  root: string,
+  discard?: Discarder,
+): Promise<false | { discarded: boolean; failed?: string | undefined }> {
   const lockDir = path.join(root, "locks");
   let release: (() => Promise<void>) | undefined;
   if (unit.target && unit.hash) {
@@ -196,21 +288,33 @@ async function remove(unit: CacheUnit, paths: string[], root: string): Promise<b
     // A command running inside the entry (`envforge run`) holds it: its lease is written under
     // this same lock, so it is either seen here or written after the entry is gone.
     if (unit.target && unit.hash && unit.kind !== "debris" && (await leaseHeld(root, { target: unit.target, hash: unit.hash }))) return false;
-    if (unit.marker && !(await stillGeneration(unit.marker, unit.generation))) return false;
+    const entry = unit.marker ? await entryAt(unit.marker) : undefined;
+    if (unit.marker && entry?.generation !== unit.generation) return false;
     if (unit.kind === "debris" && (await gainedEntry(root, unit))) return false;
     if (unit.marker) await rm(unit.marker, { force: true });
     for (const p of paths) if (p !== unit.marker) await rm(p, { recursive: true, force: true, maxRetries: 3 });
-    return true;
+    if (!discard || !entry) return { discarded: false };
+    try {
+      await discard.remove(entry);
+      return { discarded: true };
+    } catch (cause) {
+      return { discarded: false, failed: (cause as Error).message };
+    }
   } finally {
     await release?.().catch(() => undefined);
   }
 }
 
 async function stillGeneration(marker: string, generation: number | undefined): Promise<boolean> {
+  return (await entryAt(marker))?.generation === generation;
+}
+
+/** The entry a marker file holds, as written (only a regular file is read). */
+async function entryAt(marker: string): Promise<CacheEntry | undefined> {
   try {
-    return (JSON.parse((await readRegularFile(marker)).bytes!.toString("utf8")) as { generation?: number }).generation === generation;
+    return JSON.parse((await readRegularFile(marker)).bytes!.toString("utf8")) as CacheEntry;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -26,7 +26,7 @@ export interface CacheUnit {
   /** Folders and files under the cache that belong to the unit. */
   paths: string[];
   /** The artifact as the entry names it (may be outside the cache, e.g. an image reference). */
-  artifact?: { path?: string | undefined; reference?: string | undefined } | undefined;
+  artifact?: { path?: string | undefined; reference?: string | undefined; digest?: string | undefined } | undefined;
   bytes: number;
   /** When it was built (entry timings) or last written: age is measured from here. */
   time: number;
@@ -34,7 +34,7 @@ export interface CacheUnit {
 
 interface EntryFields {
   generation: number;
-  artifact?: { path?: string; reference?: string };
+  artifact?: { path?: string; reference?: string; digest?: string };
   timings?: { finishedAt?: string };
 }
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "@envforge/core/plugin-kit";
 import type { RegistryOperation, RegistryState } from "./state.js";
 
 /**

@@ -2,8 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createEngine, type EnginePlugin, type EngineEvent, type EngineOptions } from "@envforge/core/plugin-kit";
-import { z } from "zod";
+import { createEngine, z, type EnginePlugin, type EngineEvent, type EngineOptions } from "@envforge/core/plugin-kit";
 import { condaPlugin, type CondaPluginOptions } from "../plugin.js";
 
 /** The repository root and the shared test data beside it (read in place, never copied). */
