@@ -50,6 +50,16 @@ describe.skipIf(reason !== undefined)(titleWithReason("a failed build names its 
     expect(first.stdout).toContain("envforge-does-not-exist");
   });
 
+  it("a builder that failed before it logged anything names no log that is not there", async () => {
+    await writeFile(path.join(dir, "early.yaml"), "name: early\npython:\n  pip: [envforge-early==1.0]\n");
+    const out = await runCli(["build", "early.yaml", "-o", "pip.python=./no/such/python3", "--no-register"], { cwd: dir, env });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("E_TOOL_NOT_FOUND");
+    // The relative interpreter is the user's, read against the working folder.
+    expect(out.stderr).toContain(path.join(dir, "no/such/python3"));
+    expect(out.stderr).not.toMatch(/\.log\b/);
+  });
+
   it("no log there is E_NOT_FOUND (exit 1) with a hint", async () => {
     const missing = await runCli(["log", "env.yaml", "--target", "conda"], { cwd: dir, env });
     expect(missing.code).toBe(1);

@@ -80,7 +80,7 @@ describe.skipIf(bash !== undefined)(titleWithReason("bash completion, driven for
   }
 
   it("completes a command name", () => {
-    expect(complete("bui")).toEqual(["build"]);
+    expect(complete("bui")).toEqual(["build", "build-all"]);
     expect(complete("ex")).toEqual(["explain"]);
     expect(complete("")).toEqual(expect.arrayContaining(["build", "cache", "env", "hash", "completion", "help"]));
   });
@@ -131,7 +131,7 @@ describe.skipIf(fish !== undefined)(titleWithReason("fish completion, driven for
   };
 
   it("completes command names, subcommands past global flags, and flags", () => {
-    expect(complete("envforge bu")).toEqual(["build"]);
+    expect(complete("envforge bu")).toEqual(["build", "build-all"]);
     expect(complete("envforge --cache-dir /tmp/x cache l")).toEqual(["ls"]);
     expect(complete("envforge build --reb")).toEqual(["--rebuild"]);
     expect(complete("envforge completion ").sort()).toEqual(["bash", "fish", "zsh"]);

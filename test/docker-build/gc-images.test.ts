@@ -15,7 +15,7 @@ import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
 const BASE = "envforge-test-tiny:gc";
 
 const tinyDir = await tempDir("envforge-gc-images-");
-const tiny = await makeTinyRootfs(tinyDir, ["cat"]).catch((cause: Error) => cause);
+const tiny = await makeTinyRootfs(tinyDir, ["cat", "date"]).catch((cause: Error) => cause);
 const setup =
   tiny instanceof Error
     ? ({ ok: false, reason: `cannot make a shell-only root filesystem: ${tiny.message}` } as const)
@@ -42,11 +42,12 @@ describe.skipIf(missing !== undefined)(titleWithReason("cache gc and cache rm re
   const exists = async (image: string) => (await run("docker", ["--host", dockerd.host, "image", "inspect", image], { allowFailure: true })).code === 0;
   const definition = (name: string) => {
     const file = path.join(dir, `${name}.yaml`);
-    writeFileSync(file, `name: ${name}\ndocker:\n  baseImage: ${BASE}\n  steps:\n    - RUN echo ${name} > /made\n`);
+    // The time makes a step that runs again a new layer: a rebuild without the build cache is a new image.
+    writeFileSync(file, `name: ${name}\ndocker:\n  baseImage: ${BASE}\n  steps:\n    - RUN date +%s%N > /${name}\n`);
     return file;
   };
 
-  it("gc removes an unreachable entry's image, keeps the image a kept generation shares, and cache rm removes the current one's", { timeout: 600_000 }, async () => {
+  it("promote moves the tags back; gc removes an unreachable entry's image and a pruned generation's, keeps the current one's; cache rm removes it", { timeout: 600_000 }, async () => {
     const engine = createEngine({ plugins: [dockerPlugin({ host: dockerd.host, network: "none" })], cacheDir: path.join(dir, "cache") });
     const registry = new MemoryRegistry();
     const ws = new Workspace({ engine, registry, autoRegister: false });
@@ -54,7 +55,24 @@ describe.skipIf(missing !== undefined)(titleWithReason("cache gc and cache rm re
     const dropped = definition("dropped");
     const request = { target: "docker" };
     const k1 = (await ws.build(kept, request)).result.entry;
+    // The classic builder's layer cache finds a step's image among its parent's children: saved and
+    // loaded again (same ID and tags, no parent), generation 1 is no cache for the rebuild.
+    const tags = k1.artifact.details!.tags as string[];
+    const saved = path.join(dir, "k1.tar");
+    await run("docker", ["--host", dockerd.host, "image", "save", "-o", saved, ...tags]);
+    await run("docker", ["--host", dockerd.host, "image", "rm", ...tags]);
+    await run("docker", ["--host", dockerd.host, "image", "load", "-i", saved]);
+    expect(await exists(k1.artifact.digest!)).toBe(true);
     const k2 = (await ws.build(kept, { ...request, rebuild: true })).result.entry;
+    expect(k2.artifact.digest, "generation 2 is another image").not.toBe(k1.artifact.digest);
+    const tagged = async (tag: string) => (await run("docker", ["--host", dockerd.host, "image", "inspect", "--format", "{{.Id}}", tag])).stdout.trim();
+    expect(await tagged(k2.artifact.reference!)).toBe(k2.artifact.digest);
+    // Promote moves the build's tags back to the promoted image; promoting 2 again moves them back.
+    await engine.promote(k1.hash, "docker", 1);
+    expect(await tagged(k1.artifact.reference!)).toBe(k1.artifact.digest);
+    expect((await ws.build(kept, request)).result.entry.generation).toBe(1);
+    await engine.promote(k1.hash, "docker", 2);
+    expect(await tagged(k2.artifact.reference!)).toBe(k2.artifact.digest);
     const d1 = (await ws.build(dropped, request)).result.entry;
     await ws.register(kept);
     for (const e of [k1, k2, d1]) expect(e.artifact.digest).toMatch(/^sha256:/);
@@ -73,13 +91,14 @@ describe.skipIf(missing !== undefined)(titleWithReason("cache gc and cache rm re
     expect(report.keptGenerations.map((r) => r.generation)).toEqual([1]);
     expect(await exists(k1.artifact.digest!)).toBe(true);
 
-    // Pruning the previous generation: its image goes unless the current generation has the same one
-    // (a rebuild the layer cache answered makes the same image).
+    // Pruning the previous generation: its image (untagged since generation 2 took the tags) goes;
+    // the current one's stays with its tags.
     const pruned = await ws.gc({ pruneGenerations: true });
     expect(pruned.removed.map((r) => [r.hash, r.generation])).toEqual([[k1.hash, 1]]);
+    expect(pruned.discarded).toEqual([k1.artifact.reference]);
+    expect(await exists(k1.artifact.digest!)).toBe(false);
     expect(await exists(k2.artifact.digest!), "the current generation's image stays").toBe(true);
-    if (k1.artifact.digest !== k2.artifact.digest) expect(await exists(k1.artifact.digest!)).toBe(false);
-    else expect(pruned.discarded).toEqual([]);
+    expect(await exists(k2.artifact.reference!)).toBe(true);
     expect((await ws.build(kept, request)).result.cached).toBe(true);
 
     const removed = await ws.removeEntry({ hash: k2.hash, target: "docker" });

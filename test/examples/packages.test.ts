@@ -100,7 +100,11 @@ describe("every packed package", () => {
   });
 
   it("publishes exports with types first, no repository-only condition, and every target shipped", () => {
-    for (const { manifest, files } of packed.values()) {
+    for (const { manifest, files, dir } of packed.values()) {
+      // publishConfig.exports is the repository's exports without `source`: the two must not drift.
+      const repoExports = (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as Manifest).exports;
+      const withoutSource = Object.fromEntries(Object.entries(repoExports).map(([k, { source: _source, ...rest }]) => [k, rest]));
+      expect(manifest.exports, manifest.name).toEqual(withoutSource);
       for (const [subpath, conditions] of Object.entries(manifest.exports)) {
         expect(Object.keys(conditions), `${manifest.name} ${subpath}`).toEqual(["types", "default"]);
         for (const target of Object.values(conditions)) expect(files, `${manifest.name} ${subpath}`).toContain(path.posix.join("package", target));

@@ -169,7 +169,6 @@ describe.skipIf(reason !== undefined)(titleWithReason("one build per key across 
       expect(after.entry.coordination?.fence).toBeTypeOf("number");
     } finally {
       await a.close();
-      if (!redis) return;
     }
   });
 

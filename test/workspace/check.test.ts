@@ -59,7 +59,7 @@ describe("check", () => {
     expect(report.findings[1]!.location).toMatchObject({ file: path.join(path.dirname(file), "requirements.txt"), line: 2 });
     expect(report.score).toBe(100 - 10 - 10 - 25 - 15);
     expect(report.passed).toBe(false);
-    expect(report.packages).toEqual({ total: 3, pinned: 1 });
+    expect(report.packages).toEqual({ total: 3, pinned: 1, nested: 0 });
   });
 
   it("caps what unpinned packages can cost, so the score stays meaningful", async () => {
@@ -87,7 +87,7 @@ describe("check", () => {
     );
     const report = await check(engine, file);
     expect(report.findings.filter((f) => f.kind === "unpinned-package").map((f) => [f.ecosystem, f.name])).toEqual([["conda", "numpy"]]);
-    expect(report.packages).toEqual({ total: 4, pinned: 3 });
+    expect(report.packages).toEqual({ total: 4, pinned: 3, nested: 0 });
   });
 
   it("finds the lock of a local build by itself", async () => {

@@ -74,7 +74,7 @@ describe("pin", () => {
     expect(result.definition.files["common/base.txt"]).toBe("click==8.1.7 --config-settings=x=1\n");
     expect(result.definition.text).toBe(captured.definition.text); // the document itself did not change
     const report = await withDefinitionSource(result.definition, (source) => check(engine, source));
-    expect(report.packages).toEqual({ total: 3, pinned: 3 });
+    expect(report.packages).toEqual({ total: 3, pinned: 3, nested: 0 });
   });
 
   it("pins conda MatchSpecs and a conda file's pip sub-list", async () => {

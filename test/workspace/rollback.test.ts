@@ -2,12 +2,12 @@ import { existsSync, readdirSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createEngine, isEnvforgeError, MEMORY_RECHECK_MS, type Engine } from "@envforge/core/plugin-kit";
+import { createEngine, isEnvforgeError, MEMORY_RECHECK_MS, type CacheEntry, type Engine, type EnginePlugin } from "@envforge/core/plugin-kit";
 import { gc, removeEntry } from "@envforge/workspace";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../support/engine.js";
 import { PROBE_TARGET, probePlugin, probeSpec, readCounter } from "../support/reliability-plugin.js";
-import { runCli } from "../cli/support.js";
+import { runCli, runQuick } from "../cli/support.js";
 
 /**
  * Rollback (issue 16, part 5): a rebuild keeps the replaced generation; `build --generation N`
@@ -153,6 +153,35 @@ describe("rollback: generations served, promoted and collected", () => {
   });
 });
 
+/** An image-like target: every build records the same image ID, as a rebuild the layer cache answers does. */
+function sameImagePlugin(discarded: string[]): EnginePlugin {
+  return {
+    name: "same-image",
+    apply(engine) {
+      engine.hooks.build.for("img").tap("same-image", () => ({ artifact: { kind: "fake-image", reference: "fake/cache:x", digest: "sha256:same" } }));
+      engine.hooks.discard.for("img").tap("same-image", (entry) => void discarded.push(`${entry.generation} ${entry.artifact.digest}`));
+    },
+  };
+}
+
+describe("rollback: images shared by generations", () => {
+  it("gc never discards an image a kept generation shares; the hook runs when the last entry using it goes", async () => {
+    const { cacheDir } = await setup();
+    const discarded: string[] = [];
+    const engine = createEngine({ cacheDir, plugins: [sameImagePlugin(discarded)] });
+    const spec = { object: { name: "img" } };
+    const g1 = await engine.build(spec, { target: "img" });
+    await engine.build(spec, { target: "img", rebuild: true });
+    const discard = { covers: (t: string) => t === "img", remove: (e: CacheEntry) => engine.hooks.discard.for(e.target).promise(e, { registry: false }) };
+    const pruned = await gc(cacheDir, { roots: [g1.hash], pruneGenerations: true, discard });
+    expect(pruned.removed.map((r) => r.generation)).toEqual([1]);
+    expect([pruned.discarded, discarded]).toEqual([[], []]);
+    const removed = await removeEntry(cacheDir, { hash: g1.hash, target: "img" }, { discard });
+    expect(removed.discarded).toEqual(["fake/cache:x"]);
+    expect(discarded).toEqual(["2 sha256:same"]);
+  });
+});
+
 describe("rollback through the CLI", () => {
   it("build --generation, cache generations --promote, gc and rm delete only with --yes", { timeout: 120_000 }, async () => {
     const { dir, cacheDir } = await setup();
@@ -173,6 +202,8 @@ describe("rollback through the CLI", () => {
     await ok("build", "env.yaml", ...target, "--rebuild");
     const served = await json<{ entry: { generation: number } }>("build", "env.yaml", ...target, "--generation", "1");
     expect(served.entry.generation).toBe(1);
+    // The quick path reads only the current entry: --generation is left to the full CLI.
+    expect(await runQuick(["build", "env.yaml", ...target, "--generation", "1", "--cache-dir", cacheDir], { cwd: dir })).toBeUndefined();
     const refused = await cli("build", "env.yaml", ...target, "--generation", "9");
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("generation 9");

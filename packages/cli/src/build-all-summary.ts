@@ -41,6 +41,6 @@ export function batchJson(out: BatchResult): Record<string, unknown> {
     totals: out.totals,
     wallMs: Math.round(out.wallMs),
     lanes: out.lanes.map((l) => ({ ...l, busyMs: Math.round(l.busyMs) })),
-    items: out.items.map(({ result, ...item }) => ({ ...item, target: result?.target, generation: result?.entry.generation, artifact: result?.entry.artifact })),
+    items: out.items.map(({ result, ...item }) => ({ ...item, target: result?.target, generation: result?.entry.generation, artifact: result?.entry.artifact, timings: result?.timings })),
   };
 }

@@ -1,4 +1,4 @@
-import { createError, type BuildLane } from "@envforge/core/plugin-kit";
+import { createError, type BuilderOptions, type BuildLane } from "@envforge/core/plugin-kit";
 import { createDockerEngine } from "@envforge/plugin-docker";
 import { createPodmanEngine } from "@envforge/plugin-podman";
 
@@ -18,8 +18,11 @@ const laneName = (url: string) => url.replace(/\/\/[^@/]*@/, "//");
  * gone (the build moves), one that answers says the definition failed (it stays failed). Without
  * hosts: the one local engine (DOCKER_HOST or podman's default).
  */
-export function lanesOf(target: BatchTarget, hosts: readonly string[]): BuildLane[] {
-  if (hosts.length === 0) return [{ name: "local", check: (signal) => ping(target, undefined, signal) }];
+export function lanesOf(target: BatchTarget, hosts: readonly string[], options: BuilderOptions = {}): BuildLane[] {
+  // The CLI the builds run (-o docker.dockerPath=…) is the one that pings.
+  const tool = options[target]?.[target === "docker" ? "dockerPath" : "podmanPath"];
+  const cli = typeof tool === "string" ? tool : undefined;
+  if (hosts.length === 0) return [{ name: "local", check: (signal) => ping(target, cli, undefined, signal) }];
   return hosts.map((url) => {
     if (!ENGINE_URL.test(url)) {
       throw createError("E_INVALID_VALUE", `--hosts: ${JSON.stringify(url)} is not an engine URL`, {
@@ -28,11 +31,11 @@ export function lanesOf(target: BatchTarget, hosts: readonly string[]): BuildLan
       });
     }
     const builderOptions = target === "docker" ? { docker: { host: url } } : { podman: { url } };
-    return { name: laneName(url), builderOptions, check: (signal: AbortSignal) => ping(target, url, signal) };
+    return { name: laneName(url), builderOptions, check: (signal: AbortSignal) => ping(target, cli, url, signal) };
   });
 }
 
-async function ping(target: BatchTarget, url: string | undefined, signal: AbortSignal): Promise<void> {
-  const engine = target === "docker" ? createDockerEngine(url === undefined ? {} : { host: url }) : createPodmanEngine(url === undefined ? {} : { url });
+async function ping(target: BatchTarget, cli: string | undefined, url: string | undefined, signal: AbortSignal): Promise<void> {
+  const engine = target === "docker" ? createDockerEngine({ dockerPath: cli, host: url }) : createPodmanEngine({ podmanPath: cli, url });
   await engine.ping(signal);
 }

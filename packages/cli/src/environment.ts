@@ -23,6 +23,7 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   { name: "ENVFORGE_IVY_JAR", what: "the Apache Ivy jar that resolves spark packages (builder option spark.ivyJar wins)", default: "/usr/share/java/ivy.jar" },
   { name: "JAVA_HOME", what: "the Java that runs Ivy (builder option spark.java wins)", default: "java on PATH" },
   { name: "ENVFORGE_QUICK", what: "0: never answer a cached build before the full CLI loads (the quick path)", default: "on" },
+  { name: "ENVFORGE_CONFIG", what: "the config file that lists plugins to load (0: none), instead of envforge.config.{mjs,js,json} found upward", default: "searched from the working folder up to the repository root" },
   { name: "ENVFORGE_DEBUG", what: "any value: print the stack trace of an internal error", default: "off" },
   { name: "NO_COLOR", what: "any value: no colours on a terminal", default: "colours on a terminal" },
   { name: "COLUMNS", what: "the width of the live progress view when the terminal does not say", default: "the terminal's width, else 100" },

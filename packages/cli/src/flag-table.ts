@@ -104,6 +104,8 @@ export const BUILD_REQUEST_FLAGS: readonly FlagSpec[] = Object.freeze([
 /** `build`'s own flags, after the request flags. */
 export const BUILD_FLAGS: readonly FlagSpec[] = Object.freeze([
   { flags: "--dry-run", description: "say whether the build would hit and which store would answer, or what a miss would build; writes nothing" },
+  // Needs the lock beside the definition: the full CLI checks it.
+  { flags: "--locked", description: "refuse to build unless the definition has a lock (FILE.lock) that satisfies it; the build installs exactly the lock" },
   { flags: "--python-only", description: "venv: build the Python part of a definition that also has docker: or spark: sections (they are left out, and the build says so)" },
   // Rollback: a replaced generation is served by the full CLI (the quick path reads only the current entry).
   { flags: "--generation <n>", description: "serve generation N of this hash and target (envforge cache generations lists them); never builds" },

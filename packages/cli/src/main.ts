@@ -90,7 +90,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const io = options.io ?? processIO();
   const version = versionAnswer(argv, io);
   if (version !== undefined) return version;
-  const ctx: CommandContext = { io, extraPlugins: options.plugins ?? [], exitCode: EXIT.ok, interrupt: new Interrupt() };
+  const ctx: CommandContext = { io, extraPlugins: [...(options.plugins ?? [])], exitCode: EXIT.ok, interrupt: new Interrupt() };
   const program = createProgram(ctx);
   const stopListening = ctx.interrupt.listen();
   try {

@@ -15,6 +15,7 @@ import type { ImageFragment, ImageFragmentContext } from "./build/image-types.js
 import type { CanonicalizeContext, ParseContext, SchemaBuilder, SectionFields } from "./definition/sections.js";
 import type { CanonicalSpec, CanonicalValue, HashResult, LoadedSpec, ParsedSpec, SpecSource } from "./definition/spec.js";
 import type { ImportRequest, ImportResult, PinContext, PinOutcome, PinRequest } from "./workspace-hooks-types.js";
+import type { LockContext, LockPart, LockRequest } from "./lock/lock-hook-types.js";
 
 /**
  * Every hook of the engine, in pipeline order. Declared once here; `engine.hooks` is frozen.
@@ -101,6 +102,14 @@ export function createHooks() {
     discard: new HookMap(() => new AsyncSeriesHook<[entry: CacheEntry, ctx: DiscardContext]>(["entry", "ctx"])),
 
     /**
+     * HookMap of AsyncSeriesHook, keyed by target — `engine.promote` made this entry (a replaced
+     * generation) current again: point names outside the cache at it (an image's tags). Called
+     * under the key's build lock, after the entry file was replaced; a tap that throws is a
+     * `W_PROMOTE_INCOMPLETE` warning, and the promote stands.
+     */
+    promote: new HookMap(() => new AsyncSeriesHook<[entry: CacheEntry]>(["entry"])),
+
+    /**
      * AsyncSeriesBailHook — on a miss, under this machine's lock for (hash, target), before
      * building: a coordinator shared by many machines (plugin-redis) decides who builds. A `build`
      * claim builds here (released when the build ends); `released` means another machine built
@@ -167,6 +176,13 @@ export function createHooks() {
      * means no loaded plugin imports it (`E_NO_PLUGIN`).
      */
     import: new HookMap(() => new AsyncSeriesBailHook<[request: ImportRequest], ImportResult | undefined>(["request"])),
+
+    /**
+     * HookMap of AsyncSeriesBailHook, keyed by section — resolve the section completely, without
+     * building, for the request's Python version and platform (`envforge lock`, lock/lock-resolve.ts):
+     * its part of the lock (`pip`, `conda`, `spark`, `image`). `undefined`: nothing of mine to lock.
+     */
+    lock: new HookMap(() => new AsyncSeriesBailHook<[request: LockRequest, ctx: LockContext], LockPart | undefined>(["request", "ctx"])),
   });
 }
 

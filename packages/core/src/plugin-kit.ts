@@ -38,3 +38,11 @@ export { TOOL_ENV_ALLOWLIST, toolEnvSecrets, toolEnvironment } from "./policy/to
 export { z } from "zod";
 export type { Claim, CoordinateContext } from "./build/coordinate-types.js";
 export { pythonVersionCheck } from "./definition/python-version-check.js";
+export type * from "./lock/lock-types.js";
+export { lockPathFor, LOCK_SECTION } from "./lock/lock-path.js";
+export { parseLockText } from "./lock/lock-read.js";
+export { formatLock } from "./lock/lock-write.js";
+export { canonicalLock, normalizeLock } from "./lock/lock-canonical.js";
+export type * from "./lock/lock-hook-types.js";
+export { hostLockPlatform, resolveLock, type ResolveLockRequest, type ResolvedLock } from "./lock/lock-resolve.js";
+export { diffLocks, formatLockChange, type LockChange } from "./lock/lock-diff.js";

@@ -1,6 +1,7 @@
 import type { CacheEntry, CanonicalSpec, Engine, ParsedSpec, SourceLocation, SpecSource } from "@envforge/core/plugin-kit";
+import { defaultTarget, definitionLock, latestEntry, lockCovers, packageKey, resolvedSet, type Ecosystem } from "./check-resolved.js";
 
-export type FindingKind = "unpinned-package" | "base-image-without-digest" | "dockerfile-base-without-digest" | "no-lock";
+export type FindingKind = "unpinned-package" | "unpinned-nested-package" | "base-image-without-digest" | "dockerfile-base-without-digest" | "no-lock";
 
 export interface Finding {
   kind: FindingKind;
@@ -20,14 +21,21 @@ export interface ReproducibilityReport {
   /** `score >= threshold` (true without a threshold). CI fails the job when false. */
   passed: boolean;
   findings: Finding[];
-  packages: { total: number; pinned: number };
-  /** The lock that was considered, if a build of the definition was found. */
+  /** Every package: those the definition lists, and the nested ones its lock or build resolved. */
+  packages: { total: number; pinned: number; nested: number };
+  /** The target whose build was read (`--target`, else the definition's default target). */
+  target?: string | undefined;
+  /** The build whose resolved set was considered, if one was found. */
   lockFrom?: { target: string; generation: number } | undefined;
+  /** What the definition's lock file (`env.lock`) pins whole, when it has one. */
+  lockFile?: { covers: string[] } | undefined;
 }
 
 export interface CheckOptions {
-  /** A build of the definition; its lock records what unpinned packages resolved to. */
+  /** A build of the definition; its lock records what unpinned and nested packages resolved to. */
   entry?: CacheEntry | undefined;
+  /** The target the build is of (reported; default `entry.target`). */
+  target?: string | undefined;
   /** Fail (`passed: false`) below this score. */
   threshold?: number | undefined;
 }
@@ -45,34 +53,66 @@ interface Located {
   location?: SourceLocation | undefined;
 }
 
-/** Scores a parsed definition. Uses each plugin's own judgement of "pinned" where it gives one. */
+/**
+ * Scores a parsed definition. Uses each plugin's own judgement of "pinned" where it gives one; a
+ * lock file pins every package of the sections it covers (full marks when it covers them all),
+ * and the build's resolved set adds the nested packages nothing else pins.
+ */
 export function checkReproducibility(parsed: ParsedSpec, canonical: CanonicalSpec, options: CheckOptions = {}): ReproducibilityReport {
   const findings: Finding[] = [];
-  const packages = [...pipPackages(parsed), ...condaPackages(parsed), ...sparkPackages(parsed)];
+  const lock = definitionLock(parsed);
+  const covers = lockCovers(lock);
+  const listed = [...pipPackages(parsed), ...condaPackages(parsed), ...sparkPackages(parsed)].map((p) => ({
+    ...p,
+    pinned: p.pinned || covers.ecosystems.has(p.ecosystem as Ecosystem),
+  }));
+  const listedKeys = new Set(listed.filter((p) => p.name !== undefined).map((p) => packageKey(p.ecosystem, p.name!)));
+  const constrained = new Set(pipConstraintPins(parsed).map((n) => packageKey("pip", n)));
+  const nested = resolvedSet(lock, options.entry)
+    .filter((p) => !listedKeys.has(packageKey(p.ecosystem, p.name)))
+    .map((p) => ({ ...p, pinned: covers.ecosystems.has(p.ecosystem) || constrained.has(packageKey(p.ecosystem, p.name)) }));
+
   let unpinnedPenalty = 0;
-  for (const p of packages.filter((x) => !x.pinned)) {
-    const penalty = Math.min(PENALTY.unpinnedPackage, PENALTY.unpinnedPackagesMax - unpinnedPenalty);
-    unpinnedPenalty += penalty;
+  const penalty = () => {
+    const n = Math.min(PENALTY.unpinnedPackage, PENALTY.unpinnedPackagesMax - unpinnedPenalty);
+    unpinnedPenalty += n;
+    return n;
+  };
+  for (const p of listed.filter((x) => !x.pinned)) {
     findings.push({
       kind: "unpinned-package",
       ecosystem: p.ecosystem,
       name: p.name,
       message: `${p.ecosystem} package "${p.written}" is not pinned to one version`,
-      penalty,
+      penalty: penalty(),
       location: p.location,
       hint:
         p.ecosystem === "maven"
           ? "name one released version (no range, SNAPSHOT, latest or release)"
-          : "pin it (envforge pin rewrites the definition with the versions its last build resolved)",
+          : "pin it (envforge pin rewrites the definition with the versions its last build resolved), or lock it (envforge lock)",
     });
   }
-  findings.push(...baseImageFindings(canonical));
-  if (packages.length > 0 && !options.entry?.lock?.packages.length) {
+  for (const p of nested.filter((x) => !x.pinned)) {
+    findings.push({
+      kind: "unpinned-nested-package",
+      ecosystem: p.ecosystem,
+      name: p.name,
+      message: `${p.ecosystem} package "${p.name}" (${p.version} in the ${p.from} build) came in as a dependency and nothing pins it: a rebuild can move it`,
+      penalty: penalty(),
+      hint: "lock the definition (envforge lock writes a lock that pins every package, nested ones too)",
+    });
+  }
+  findings.push(...baseImageFindings(canonical, covers.image));
+  const total = listed.length + nested.length;
+  if (listed.length > 0 && lock === undefined && !options.entry?.lock?.packages.length) {
+    const target = options.target ?? options.entry?.target;
     findings.push({
       kind: "no-lock",
-      message: options.entry ? "the build found records no lock" : "no build of this definition was found, so nothing records what its packages resolved to",
+      message: options.entry
+        ? `the ${options.entry.target} build found records no lock`
+        : `no ${target ? `${target} ` : ""}build of this definition was found, and it has no lock, so nothing records what its packages resolve to`,
       penalty: PENALTY.noLock,
-      hint: "build it once: every build records the versions it installed (its lock)",
+      hint: `lock it (envforge lock writes the lock beside the definition), or build it once${target ? ` (--target ${target})` : ""}: every build records what it installed`,
     });
   }
   const score = Math.max(0, 100 - findings.reduce((n, f) => n + f.penalty, 0));
@@ -81,29 +121,33 @@ export function checkReproducibility(parsed: ParsedSpec, canonical: CanonicalSpe
     threshold: options.threshold,
     passed: options.threshold === undefined || score >= options.threshold,
     findings,
-    packages: { total: packages.length, pinned: packages.filter((p) => p.pinned).length },
+    packages: { total, pinned: listed.filter((p) => p.pinned).length + nested.filter((p) => p.pinned).length, nested: nested.length },
+    target: options.target ?? options.entry?.target,
     lockFrom: options.entry ? { target: options.entry.target, generation: options.entry.generation } : undefined,
+    lockFile: lock ? { covers: [...covers.ecosystems, ...(covers.image ? ["image"] : [])] } : undefined,
   };
 }
 
 /**
- * Reads and scores a definition. Without `entry`, the newest local build of its hash (any target,
- * or `target`) supplies the lock.
+ * Reads and scores a definition for one target: `target`, else the definition's default target
+ * (check-resolved.ts). Without `entry`, that target's current build of the hash supplies the
+ * resolved set — never another target's build.
  */
 export async function check(
   engine: Engine,
   source: SpecSource | ParsedSpec,
-  options: CheckOptions & { target?: string | undefined } = {},
+  options: CheckOptions = {},
 ): Promise<ReproducibilityReport> {
   const { parsed, result } = await engine.resolve(source);
-  let entry = options.entry;
-  if (!entry) {
-    const builds = options.target
-      ? [(await engine.cache.local.get({ hash: result.hash, target: options.target })).entry].filter((e) => e !== undefined)
-      : (await engine.cache.local.list()).filter((e) => e.hash === result.hash);
-    entry = builds.sort((a, b) => b.timings.finishedAt.localeCompare(a.timings.finishedAt))[0];
-  }
-  return checkReproducibility(parsed, result.canonical, { ...options, entry });
+  const target = options.target ?? options.entry?.target ?? defaultTarget(engine, parsed, result.canonical);
+  const entry = options.entry ?? (await latestEntry(engine, result.hash, target));
+  return checkReproducibility(parsed, result.canonical, { ...options, entry, target });
+}
+
+/** Names a pip constraint pins to one version: they pin the nested package of that name too. */
+function pipConstraintPins(parsed: ParsedSpec): string[] {
+  const pip = parsed.sections.pip as { constraints?: Located[] } | undefined;
+  return (pip?.constraints ?? []).filter((c) => c.pinned && c.name).map((c) => c.name!);
 }
 
 function pipPackages(parsed: ParsedSpec): Array<Located & { ecosystem: string }> {
@@ -154,8 +198,9 @@ function sparkPackages(parsed: ParsedSpec): Array<Located & { ecosystem: string 
   }));
 }
 
-function baseImageFindings(canonical: CanonicalSpec): Finding[] {
+function baseImageFindings(canonical: CanonicalSpec, locked: boolean): Finding[] {
   const docker = canonical.sections.docker as { base?: { image?: string; dockerfile?: string } } | undefined;
+  if (locked) return []; // the lock pins the base to its digest
   const hint = "name the image by digest, e.g. python:3.11-slim@sha256:<digest> (docker buildx imagetools inspect shows it)";
   if (docker?.base?.image !== undefined) {
     if (docker.base.image.includes("@sha256:")) return [];

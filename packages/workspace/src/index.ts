@@ -6,6 +6,7 @@ export { MemoryRegistry, StateRegistry } from "./registry/state-registry.js";
 export { FileRegistry, type FileRegistryOptions } from "./registry/file-registry.js";
 export * from "./curated.js";
 export * from "./check.js";
+export { defaultTarget } from "./check-resolved.js";
 export * from "./drift.js";
 export { gc, type Discarder, type GcItem, type GcOptions, type GcReason, type GcReport } from "./gc/gc.js";
 export { removeEntry, type RemoveEntryOptions, type RemoveEntryReport } from "./gc/remove-entry.js";

@@ -8,6 +8,7 @@ import {
   type BuildRequest,
   type BuildResult,
   type CacheKey,
+  type CanonicalSpec,
   type Engine,
   type Explanation,
   type Hash,
@@ -16,6 +17,7 @@ import {
   type SpecSource,
 } from "@envforge/core/plugin-kit";
 import { check, type CheckOptions, type ReproducibilityReport } from "./check.js";
+import { defaultTarget, definitionLock, latestEntry, lockPackagesOf } from "./check-resolved.js";
 import { curatedEnvironment, listCurated } from "./curated.js";
 import {
   captureDefinition,
@@ -181,7 +183,7 @@ export class Workspace {
    */
   async pinFile(file: string, options: { target?: string | undefined; lock?: Lock | undefined } = {}): Promise<PinResult & { before: Hash; after: Hash; written: string[] }> {
     const captured = await captureDefinition(this.engine, { path: path.resolve(file) });
-    const lock = options.lock ?? (await this.#lockOf(captured.result.hash, options.target));
+    const lock = options.lock ?? (await this.#lockOf(captured, options.target));
     const pinned = await pin(this.engine, captured.definition, lock);
     const dir = captured.parsed.loaded.dir;
     const written: string[] = [];
@@ -212,7 +214,8 @@ export class Workspace {
     const resolved = await this.resolve(ref);
     if (resolved.kind === "file") throw new Error(`pinRegistered: ${ref} is a file; use pinFile`);
     const { definition, hash } = await this.definition(ref);
-    const lock = await this.#lockOf(hash, options.target);
+    const resolvedSpec = await withDefinitionSource(definition, (source) => this.engine.resolve(source));
+    const lock = await this.#lockOf(resolvedSpec, options.target);
     const pinned = await pin(this.engine, definition, lock);
     const label = resolved.kind === "registry" ? `${resolved.record.name}@${resolved.record.version}` : ref;
     const after = await withDefinitionSource(pinned.definition, (source) => this.engine.hash(source), `${label} (pinned)`);
@@ -221,17 +224,23 @@ export class Workspace {
     return { ...pinned, before: hash, after: after.hash, record };
   }
 
-  async #lockOf(hash: Hash, target: string | undefined): Promise<Lock> {
-    const entries = target
-      ? [(await this.engine.cache.local.get({ hash, target })).entry].filter((e) => e !== undefined)
-      : (await this.engine.cache.local.list()).filter((e) => e.hash === hash);
-    const withLock = entries.filter((e) => e.lock).sort((a, b) => b.timings.finishedAt.localeCompare(a.timings.finishedAt))[0];
-    if (!withLock?.lock) {
-      throw createError("E_NOT_FOUND", `no build of ${hash}${target ? ` for target "${target}"` : ""} with a lock was found in ${this.cacheDir}`, {
-        hint: "build the definition first (envforge build FILE): the build records the lock that pin writes back",
+  /**
+   * What `pin` writes from: the named target's current build (its resolved set); without a
+   * target, the definition's lock file when it has one, else its default target's build — never
+   * the newest build of any target.
+   */
+  async #lockOf(resolved: { parsed: ParsedSpec; result: { hash: Hash; canonical: CanonicalSpec } }, named: string | undefined): Promise<Lock> {
+    const { parsed, result } = resolved;
+    const file = definitionLock(parsed);
+    if (named === undefined && file !== undefined) return lockPackagesOf(file);
+    const target = named ?? defaultTarget(this.engine, parsed, result.canonical);
+    const entry = await latestEntry(this.engine, result.hash, target);
+    if (!entry?.lock?.packages.length) {
+      throw createError("E_NOT_FOUND", `no ${target} build of ${result.hash} with a resolved set was found in ${this.cacheDir}${named === undefined ? ` (${target} is the definition's default target)` : ""}`, {
+        hint: `build it first (envforge build REF --target ${target}): the build records what it resolved, which pin writes back; or name the target whose build to read (--target T), or lock the definition (envforge lock)`,
       });
     }
-    return withLock.lock;
+    return entry.lock;
   }
 
   /** `envforge check REF [--min-score N]`. */

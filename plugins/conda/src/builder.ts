@@ -1,13 +1,15 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { createError, hostPath, hostProgram, toolEnvironment, type BuildContext, type BuildOutput, type EnvforgeError, type LockedPackage } from "@envforge/core/plugin-kit";
+import { createError, hostPath, hostProgram, toolEnvironment, type BuildContext, type BuildOutput, type EnvforgeError, type LockedCondaPackage, type LockedPackage } from "@envforge/core/plugin-kit";
 import { canonicalName, lockedPackages, parseFreeze, pythonCanonical } from "@envforge/python";
 import { z } from "@envforge/core/plugin-kit";
 import { parseExplicit } from "./lock-output.js";
 import { hasPipPart, preparePipPart } from "./pip-part.js";
-import { parseMatchSpec, prepareMatchSpecs } from "./matchspec.js";
+import { prepareMatchSpecs } from "./matchspec.js";
+import { installSpecs } from "./specs.js";
 import { runTool, tail } from "./run.js";
+import { condaLockOf, explicitCreateArgs, explicitFile } from "./explicit.js";
 import type { CondaCanonical } from "./section.js";
 import { createArgs, explicitLockCommands, findCondaTool, PIP_FREEZE_ARGS, prefixPython, type CondaTool } from "./tool.js";
 
@@ -29,6 +31,12 @@ export const condaBuilderOptionsSchema = z.strictObject({
   tool: z.string().optional(),
   /** Channels to use instead of the definition's (a mirror or a local copy of them). */
   channelsOverride: z.array(z.string()).optional(),
+  /**
+   * Where each channel NAME of a lock is fetched from (name → URL or folder): a lock records
+   * channel names only. Default: the channel itself when it is a URL or folder, else
+   * https://conda.anaconda.org/<name>.
+   */
+  channelUrls: z.record(z.string(), z.string()).optional(),
   /** Install only from the package cache (`--offline`). */
   offline: z.boolean().optional(),
   /** More arguments for `create`, before the specs. */
@@ -62,6 +70,7 @@ export function resolveBuilderOptions(defaults: CondaBuilderOptions, given: unkn
     ...options,
     tool: options.tool === undefined ? undefined : hostProgram(baseDir, options.tool),
     channelsOverride: options.channelsOverride?.map((c) => (RELATIVE_CHANNEL.test(c) ? hostPath(baseDir, c) : c)),
+    channelUrls: options.channelUrls && Object.fromEntries(Object.entries(options.channelUrls).map(([name, c]) => [name, RELATIVE_CHANNEL.test(c) ? hostPath(baseDir, c) : c])),
   };
 }
 
@@ -77,23 +86,7 @@ export interface CondaPlan {
 export async function planBuild(canonical: BuildContext["canonical"], options: CondaBuilderOptions = {}): Promise<CondaPlan> {
   await prepareMatchSpecs();
   const conda: CondaCanonical = canonical.sections.conda ?? { channels: [], dependencies: [] };
-  const python = pythonCanonical(canonical.sections.python);
-  const specs = [...conda.dependencies];
-  const names = new Set(specs.map((s) => parseMatchSpec(s).name));
-  const added: string[] = [];
-  const add = (spec: string) => {
-    const parsed = parseMatchSpec(spec);
-    if (names.has(parsed.name)) return;
-    names.add(parsed.name);
-    specs.push(parsed.canonical);
-    added.push(parsed.canonical);
-  };
-  // python.version is the interpreter the definition asks for; the conda list may not name it.
-  if (python.version !== undefined) add(`python=${python.version}`);
-  if (hasPipPart({ canonical })) {
-    add("python");
-    add("pip");
-  }
+  const { specs, added } = installSpecs(conda, pythonCanonical(canonical.sections.python).version, hasPipPart({ canonical }));
   return { channels: options.channelsOverride ?? [...conda.channels], specs, variables: conda.variables ?? {}, added };
 }
 
@@ -121,9 +114,14 @@ export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilder
   const toolVersion = version.stdout.trim().split("\n").pop() ?? "";
   ctx.log(`using ${tool.kind} ${toolVersion} at ${tool.path}`, "info");
 
-  const create = await runTool(tool.path, createArgs(tool, { prefix, channels: plan.channels, specs: plan.specs, offline: options.offline, extraArgs: options.createArgs }), ctx, { env, replaceEnv: true });
-  if (create.exitCode !== 0) {
-    throw failed(`${tool.kind} create failed (exit ${create.exitCode})`, create.stderr || create.stdout, "check that every dependency exists in the channels for this platform; the solver's message is above");
+  const locked = condaLockOf(ctx.canonical);
+  if (locked) {
+    await installLock(ctx, tool, locked, { env, prefix, options, channels: ctx.canonical.sections.conda?.channels ?? [] });
+  } else {
+    const create = await runTool(tool.path, createArgs(tool, { prefix, channels: plan.channels, specs: plan.specs, offline: options.offline, extraArgs: options.createArgs }), ctx, { env, replaceEnv: true });
+    if (create.exitCode !== 0) {
+      throw failed(`${tool.kind} create failed (exit ${create.exitCode})`, create.stderr || create.stdout, "check that every dependency exists in the channels for this platform; the solver's message is above");
+    }
   }
 
   if (Object.keys(plan.variables).length > 0) await writeVariables(prefix, plan.variables);
@@ -147,7 +145,7 @@ export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilder
     artifact: {
       kind: "conda-prefix",
       path: prefix,
-      details: { tool: tool.kind, toolPath: tool.path, toolVersion, channels: plan.channels, specs: plan.specs, pip: pip?.requirements ?? [] },
+      details: { tool: tool.kind, toolPath: tool.path, toolVersion, channels: plan.channels, specs: plan.specs, pip: pip?.requirements ?? [], ...(locked ? { fromLock: locked.length } : {}) },
     },
     lock,
     builder: `conda:${tool.kind}`,
@@ -184,6 +182,45 @@ async function lockPrefix(ctx: BuildContext, tool: CondaTool, prefix: string, py
     }
   }
   return { packages, raw };
+}
+
+interface LockInstall {
+  env: Record<string, string>;
+  prefix: string;
+  options: CondaBuilderOptions;
+  /** The definition's channels: `channelsOverride` maps onto them one for one. */
+  channels: readonly string[];
+}
+
+/**
+ * A definition with a lock builds exactly the lock: the explicit spec (explicit.ts) written into
+ * the work folder and installed as listed. A missing or tampered file fails naming the package;
+ * nothing is re-resolved.
+ */
+async function installLock(ctx: BuildContext, tool: CondaTool, locked: readonly LockedCondaPackage[], install: LockInstall): Promise<void> {
+  const named = install.channels.filter((c) => c !== "nodefaults");
+  const override = install.options.channelsOverride;
+  const urls: Record<string, string> = {};
+  if (override !== undefined) {
+    // A lock names channels; a list of other locations only says which is which when it pairs up.
+    if (override.length === named.length) named.forEach((c, i) => (urls[c] = override[i]!));
+    else ctx.log(`conda.channelsOverride (${override.length} channels) does not pair up with the definition's ${named.length}; use conda.channelUrls to relocate a lock's channels`, "info");
+  }
+  Object.assign(urls, install.options.channelUrls);
+  const file = path.join(ctx.workDir, "conda-lock.explicit.txt");
+  await writeFile(file, explicitFile(locked, urls));
+  ctx.log(`installing the ${locked.length} conda packages of the lock (${file})`, "info");
+  const args = explicitCreateArgs(tool, { prefix: install.prefix, file, offline: install.options.offline, extraArgs: install.options.createArgs });
+  const create = await runTool(tool.path, args, ctx, { env: install.env, replaceEnv: true });
+  if (create.exitCode !== 0) {
+    const output = create.stderr || create.stdout;
+    const culprit = locked.find((p) => output.includes(p.file));
+    throw failed(
+      `${tool.kind} could not install the locked conda packages (exit ${create.exitCode})${culprit ? `: ${culprit.name} ${culprit.version} (${culprit.file})` : ""}`,
+      output,
+      "a locked file is missing from its channel or does not match the lock's digest; check conda.channelUrls, or re-lock (envforge lock --upgrade-package NAME)",
+    );
+  }
 }
 
 /** conda keeps an environment's variables in conda-meta/state; activation exports them. */

@@ -1,6 +1,7 @@
-import type { ImageFragment } from "@envforge/core/plugin-kit";
+import type { ImageFragment, ImageFragmentContext, LockedCondaPackage } from "@envforge/core/plugin-kit";
 import { IMAGE_CONDA_PREFIX } from "@envforge/python";
 import type { CondaCanonical } from "./section.js";
+import { condaLockOf, explicitCreateArgs, explicitFile } from "./explicit.js";
 import { createArgs, TOOL_ORDER, type ToolKind } from "./tool.js";
 
 /** Where the environment lives in an image; the pip part installs into it (`@envforge/python`). */
@@ -21,9 +22,13 @@ export function shellQuote(value: string): string {
  * so every variant is written out; each argument is single-quoted, so a package spec can never
  * become shell syntax.
  */
-export function condaCreateScript(conda: CondaCanonical): string {
+export function condaCreateScript(conda: CondaCanonical, explicit?: string): string {
   const branch = (kind: ToolKind) => {
-    const args = createArgs({ kind, path: kind }, { prefix: IMAGE_CONDA_PREFIX, channels: conda.channels, specs: conda.dependencies });
+    const tool = { kind, path: kind };
+    // With a lock, the explicit file (copied beside this script) is the whole environment.
+    const args = explicit === undefined
+      ? createArgs(tool, { prefix: IMAGE_CONDA_PREFIX, channels: conda.channels, specs: conda.dependencies })
+      : explicitCreateArgs(tool, { prefix: IMAGE_CONDA_PREFIX, file: explicit });
     return `  ${kind}) exec "$tool" ${args.map(shellQuote).join(" ")} ;;`;
   };
   return [
@@ -52,9 +57,16 @@ export function condaCreateScript(conda: CondaCanonical): string {
  * The environment is created with the base image's own conda tool; its `bin` goes first on PATH,
  * and the pip part of the definition installs into it.
  */
-export function condaImageFragment(conda: CondaCanonical): ImageFragment | undefined {
+export function condaImageFragment(conda: CondaCanonical, ctx?: Pick<ImageFragmentContext, "canonical" | "options">): ImageFragment | undefined {
   if (!conda || conda.dependencies.length === 0) return undefined;
-  const files: Record<string, string> = { [`${CONTEXT_DIR}/create.sh`]: condaCreateScript(conda) };
+  const locked: LockedCondaPackage[] | undefined = ctx ? condaLockOf(ctx.canonical) : undefined;
+  const files: Record<string, string> = {};
+  if (locked) {
+    // The same explicit list as the conda target; channel URLs from the build's conda.channelUrls.
+    const channelUrls = (ctx?.options.conda as { channelUrls?: Record<string, string> } | undefined)?.channelUrls;
+    files[`${CONTEXT_DIR}/explicit.txt`] = explicitFile(locked, channelUrls);
+  }
+  files[`${CONTEXT_DIR}/create.sh`] = condaCreateScript(conda, locked ? `${IMAGE_DIR}/explicit.txt` : undefined);
   const instructions = [`COPY ${CONTEXT_DIR} ${IMAGE_DIR}`, `RUN ["/bin/sh", "${IMAGE_DIR}/create.sh"]`];
   if (conda.variables && Object.keys(conda.variables).length > 0) {
     // conda keeps an environment's variables in conda-meta/state; activation exports them.

@@ -34,5 +34,9 @@ export {
 } from "./tool.js";
 export { parseExplicit, type ExplicitPackage } from "./lock-output.js";
 export { definitionFromEnvironment, importCondaFile, importCondaPrefix, type CondaDefinition, type ImportPrefixOptions } from "./import.js";
-export { hostSubdir, lockConda, type CondaLockOptions, type CondaLockResult, type LockedCondaPackage } from "./lock.js";
+export { channelBase, hostSubdir, lockConda, solveConda, type CondaLockOptions, type CondaLockResult, type PreferredCondaPackage, type SolvedCondaPackage } from "./lock.js";
+export { channelLocation, condaSubdirOf, lockCondaSection, type CondaSectionLock, type CondaSectionLockOptions } from "./lock-section.js";
+export { channelUrl, condaLockOf, explicitCreateArgs, explicitFile, explicitLine } from "./explicit.js";
+export { installSpecs } from "./specs.js";
+export { lockTap } from "./lock-tap.js";
 export { CONDA_FRAGMENT_ORDER, condaCreateScript, condaImageFragment, IMAGE_CONDA_PREFIX, shellQuote } from "./image-fragment.js";

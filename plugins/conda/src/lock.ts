@@ -1,12 +1,7 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { createError } from "@envforge/core/plugin-kit";
 import { parseMatchSpec, prepareMatchSpecs } from "./matchspec.js";
 import { loadRattler, type Rattler } from "./rattler.js";
+import { serveLocalChannels } from "./serve-channels.js";
 import type { CondaCanonical } from "./section.js";
 
 /**
@@ -26,16 +21,33 @@ export interface CondaLockOptions {
   platforms?: string[] | undefined;
 }
 
-export interface LockedCondaPackage {
+export interface SolvedCondaPackage {
   name: string;
   version: string;
   build: string;
   subdir?: string | undefined;
   /** Where the package file is (a `file://` URL for local channels). */
   url: string;
+  /** The file name (`bar-2.5-h1_0.conda`). */
+  file: string;
+  /** Which of the channels solved against holds it (index into them), when one's URL prefixes `url`. */
+  channelIndex?: number | undefined;
   sha256?: string | undefined;
   md5?: string | undefined;
   depends: string[];
+}
+
+/** A package to keep when it still satisfies the request (rattler's "locked packages"). */
+export interface PreferredCondaPackage {
+  name: string;
+  version: string;
+  build: string;
+  /** Index into the channels solved against. */
+  channelIndex: number;
+  subdir: string;
+  file: string;
+  sha256?: string | undefined;
+  md5?: string | undefined;
 }
 
 export interface CondaLockResult {
@@ -44,7 +56,7 @@ export interface CondaLockResult {
   /** Each original dependency (canonical form) → its pinned form. */
   pins: Record<string, string>;
   /** The whole solution, transitive packages included, sorted by name. */
-  packages: LockedCondaPackage[];
+  packages: SolvedCondaPackage[];
   platforms: string[];
 }
 
@@ -60,43 +72,9 @@ export function hostSubdir(platform: NodeJS.Platform = process.platform, arch: s
  * channel that is a `file://` URL or a local folder must hold `<subdir>/repodata.json`.
  */
 export async function lockConda(canonical: CondaCanonical, channels?: readonly string[], options: CondaLockOptions = {}): Promise<CondaLockResult> {
-  const rattler = await loadRattler();
-  await prepareMatchSpecs();
   const wanted = (channels ?? canonical.channels).filter((c) => c !== "nodefaults");
-  if (wanted.length === 0) {
-    throw createError("E_MISSING_FIELD", "there is no channel to resolve the conda dependencies against", {
-      field: "python.conda.channels",
-      hint: "list channels in the definition (channels: [conda-forge]) or pass the channels to lock against",
-    });
-  }
   const platforms = options.platforms ?? [hostSubdir(), "noarch"];
-  for (const p of platforms) {
-    if (!rattler.isPlatform(p)) {
-      throw createError("E_INVALID_VALUE", `unknown conda platform "${p}"`, { hint: `platforms: ${rattler.platformNames.join(", ")}` });
-    }
-  }
-  const served = await serveLocalChannels(wanted);
-  let solved: Awaited<ReturnType<Rattler["simpleSolve"]>>;
-  try {
-    solved = await rattler.simpleSolve([...canonical.dependencies], served.urls, platforms as Parameters<Rattler["simpleSolve"]>[2], []);
-  } catch (cause) {
-    throw createError("E_BUILD_FAILED", `cannot resolve the conda dependencies against ${wanted.join(", ")}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      hint: "check that each dependency exists in these channels for " + platforms.join(" and ") + " (packages that need virtual packages such as __glibc cannot be locked this way)",
-      cause,
-    });
-  } finally {
-    await served.close();
-  }
-
-  const packages = solved
-    .map((p): LockedCondaPackage => {
-      const out: LockedCondaPackage = { name: p.packageName, version: p.version, build: p.build, subdir: p.subdir, url: served.original(p.url), depends: p.depends ?? [] };
-      if (p.sha256) out.sha256 = p.sha256;
-      if (p.md5) out.md5 = p.md5;
-      return out;
-    })
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const p of solved) p.free();
+  const packages = await solveConda([...canonical.dependencies], wanted, platforms);
   const byName = new Map(packages.map((p) => [p.name, p]));
   const pins: Record<string, string> = {};
   for (const dependency of canonical.dependencies) {
@@ -116,56 +94,69 @@ export async function lockConda(canonical: CondaCanonical, channels?: readonly s
   return { canonical: locked, pins, packages, platforms };
 }
 
-interface ServedChannels {
-  urls: string[];
-  /** Maps a URL of a served package back to the channel's own `file://` URL. */
-  original(url: string): string;
-  close(): Promise<void>;
+/** A channel's base URL as rattler reads it: a bare name is conda's default alias (conda.anaconda.org). */
+export function channelBase(channel: string): string {
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(channel) ? channel : `https://conda.anaconda.org/${channel}`;
+  return url.endsWith("/") ? url : `${url}/`;
 }
 
-function localDir(channel: string): string | undefined {
-  if (/^file:\/\//i.test(channel)) return fileURLToPath(channel);
-  if (path.isAbsolute(channel) || channel.startsWith("./") || channel.startsWith("../")) return path.resolve(channel);
-  return undefined;
-}
-
-async function serveLocalChannels(channels: readonly string[]): Promise<ServedChannels> {
-  const dirs = channels.map(localDir);
-  if (dirs.every((d) => d === undefined)) return { urls: [...channels], original: (u) => u, close: async () => undefined };
-  for (const [i, dir] of dirs.entries()) {
-    if (dir === undefined) continue;
-    const info = await stat(dir).catch(() => undefined);
-    if (!info?.isDirectory()) {
-      throw createError("E_FILE_NOT_FOUND", `channel ${channels[i]} is not a folder`, { hint: "a local channel is a folder with <subdir>/repodata.json (e.g. noarch/repodata.json)" });
+/**
+ * Solves `specs` against `channels` (names, URLs or local folders, in priority order) for
+ * `platforms`, preferring `preferred` packages wherever they still satisfy the specs (rattler's
+ * locked packages: a changed requirement moves only what it must). Sorted by name.
+ */
+export async function solveConda(specs: string[], channels: readonly string[], platforms: readonly string[], preferred: readonly PreferredCondaPackage[] = []): Promise<SolvedCondaPackage[]> {
+  const rattler = await loadRattler();
+  await prepareMatchSpecs();
+  if (channels.length === 0) {
+    throw createError("E_MISSING_FIELD", "there is no channel to resolve the conda dependencies against", {
+      field: "python.conda.channels",
+      hint: "list channels in the definition (channels: [conda-forge]) or pass the channels to lock against",
+    });
+  }
+  for (const p of platforms) {
+    if (!rattler.isPlatform(p)) {
+      throw createError("E_INVALID_VALUE", `unknown conda platform "${p}"`, { hint: `platforms: ${rattler.platformNames.join(", ")}` });
     }
   }
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const [, index, ...rest] = url.pathname.split("/");
-    const root = dirs[Number(index)];
-    const file = root === undefined ? undefined : path.resolve(root, ...rest.map(decodeURIComponent));
-    if (req.method !== "GET" || root === undefined || file === undefined || !file.startsWith(root + path.sep)) {
-      res.writeHead(404).end();
-      return;
-    }
-    const stream = createReadStream(file);
-    stream.on("open", () => res.writeHead(200, { "content-type": "application/octet-stream" }));
-    stream.on("error", () => res.writeHead(404).end());
-    stream.pipe(res);
+  const served = await serveLocalChannels(channels);
+  const bases = served.urls.map(channelBase);
+  // rattler keeps a locked record as given (its URL included): it must point where this solve fetches.
+  const locked = preferred.flatMap((p) => {
+    const base = bases[p.channelIndex];
+    if (base === undefined) return [];
+    const record: Record<string, unknown> = { url: `${base}${p.subdir}/${p.file}`, packageName: p.name, version: p.version, build: p.build, filename: p.file, subdir: p.subdir };
+    if (p.sha256) record.sha256 = p.sha256;
+    if (p.md5) record.md5 = p.md5;
+    return [record];
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
+  let solved: Awaited<ReturnType<Rattler["simpleSolve"]>>;
+  try {
+    solved = await rattler.simpleSolve(specs, served.urls, platforms as Parameters<Rattler["simpleSolve"]>[2], locked);
+  } catch (cause) {
+    throw createError("E_BUILD_FAILED", `cannot resolve the conda dependencies against ${channels.join(", ")}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      hint: "check that each dependency exists in these channels for " + platforms.join(" and ") + " (packages that need virtual packages such as __glibc cannot be locked this way)",
+      cause,
+    });
+  } finally {
+    await served.close();
+  }
+  const packages = solved.map((p): SolvedCondaPackage => {
+    const index = bases.findIndex((base) => p.url.startsWith(base));
+    const out: SolvedCondaPackage = {
+      name: p.packageName,
+      version: p.version,
+      build: p.build,
+      subdir: p.subdir,
+      url: served.original(p.url),
+      file: p.filename || decodeURIComponent(p.url.slice(p.url.lastIndexOf("/") + 1)),
+      depends: p.depends ?? [],
+    };
+    if (index >= 0) out.channelIndex = index;
+    if (p.sha256) out.sha256 = p.sha256;
+    if (p.md5) out.md5 = p.md5;
+    return out;
   });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const urls = channels.map((c, i) => (dirs[i] === undefined ? c : `${base}/${i}/`));
-  return {
-    urls,
-    original(url) {
-      const m = new RegExp(`^${base.replace(/\./g, "\\.")}/(\\d+)/(.*)$`).exec(url);
-      const dir = m ? dirs[Number(m[1])] : undefined;
-      return m && dir !== undefined ? `${pathToFileURL(dir).href.replace(/\/$/, "")}/${m[2]}` : url;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  for (const p of solved) p.free();
+  return packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -4,6 +4,7 @@ import { condaImageFragment } from "./image-fragment.js";
 import { activateCondaPrefix } from "./activate.js";
 import { canonicalCondaSection, declareFields, parseCondaSection, SECTION } from "./section.js";
 import { pinConda } from "./pin-tap.js";
+import { lockTap } from "./lock-tap.js";
 import { CONDA_FORMAT, importConda } from "./import-tap.js";
 
 export const PLUGIN = "conda";
@@ -36,6 +37,7 @@ export function condaPlugin(options: CondaPluginOptions = {}): EnginePlugin {
       engine.targets.declare({ name: TARGET, carries: [SECTION, "python", "pip"] });
       engine.hooks.activate.for(TARGET).tap(PLUGIN, (entry) => activateCondaPrefix(entry));
       engine.hooks.pin.for(SECTION).tapPromise(PLUGIN, pinConda);
+      engine.hooks.lock.for(SECTION).tapPromise(PLUGIN, (request, ctx) => lockTap(request, ctx, builderDefaults));
       engine.hooks.import.for(CONDA_FORMAT).tapPromise(PLUGIN, importConda);
     },
   });

@@ -117,11 +117,32 @@ export function tapImageDiscard(engine: Engine, target: string, imageEngine: () 
     const images = imageEngine();
     const info = await images.inspect(reference);
     if (!info || info.labels[LABEL_HASH] !== entry.hash) return;
-    const recorded = Array.isArray(entry.artifact.details?.tags) ? (entry.artifact.details.tags as unknown[]).filter((t) => typeof t === "string") : [];
-    if (entry.artifact.reference) recorded.push(entry.artifact.reference);
+    const recorded = recordedTags(entry);
     const ours = (tag: string) => recorded.some((r) => tag === r || tag === `localhost/${r}` || `localhost/${tag}` === r);
     for (const tag of info.tags.filter(ours)) await images.remove(tag);
     const left = await images.inspect(info.id);
     if (left && left.tags.length === 0) await images.remove(info.id);
   });
+}
+
+/**
+ * When `cache generations --promote` makes an older generation current again (core's
+ * `hooks.promote`): its build's tags, which a newer build of the hash took over, name its image
+ * again, so `docker run envforge/cache:<hex>` runs what envforge serves.
+ */
+export function tapImagePromote(engine: Engine, target: string, imageEngine: () => ImageEngine): void {
+  engine.hooks.promote.for(target).tapPromise(`${target}:promote`, async (entry) => {
+    const id = entry.artifact.digest;
+    if (!id) return;
+    const images = imageEngine();
+    for (const tag of recordedTags(entry)) await images.tag(id, tag);
+  });
+}
+
+/** The tags an image entry's build gave (its details), its reference among them. */
+function recordedTags(entry: CacheEntry): string[] {
+  const details = entry.artifact.details?.tags;
+  const tags = Array.isArray(details) ? details.filter((t): t is string => typeof t === "string") : [];
+  if (entry.artifact.reference && !tags.includes(entry.artifact.reference)) tags.push(entry.artifact.reference);
+  return tags;
 }

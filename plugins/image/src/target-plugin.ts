@@ -2,7 +2,7 @@ import type { Activation, ActivationContext, BuildContext, CacheEntry, EnginePlu
 import { buildImage, type ImageBuildSettings } from "./build-image.js";
 import type { ImageEngine, ImageRecordTraits } from "./engine.js";
 import { imageCarries } from "./fragments.js";
-import { tapImageDiscard, tapImageStore, tapImageVerify } from "./image-store.js";
+import { tapImageDiscard, tapImagePromote, tapImageStore, tapImageVerify } from "./image-store.js";
 import { applyDockerSection } from "./section.js";
 
 /** What an engine adapter (the docker or podman plugin) gives the shared image target. */
@@ -29,8 +29,8 @@ export interface ImageTargetSpec {
 /**
  * An image target from an engine adapter: the `docker` section (declared once however many image
  * plugins load), the build, the activation, the target's declaration (what an image carries), the
- * engine's image storage as a cache store, the `verify` of recorded images and the `discard` of
- * the images of entries gc removes.
+ * engine's image storage as a cache store, the `verify` of recorded images, the `discard` of
+ * the images of entries gc removes and the `promote` that moves tags back to a promoted image.
  */
 export function imageTargetPlugin(spec: ImageTargetSpec): EnginePlugin {
   return {
@@ -49,6 +49,7 @@ export function imageTargetPlugin(spec: ImageTargetSpec): EnginePlugin {
       tapImageVerify(engine, spec.target, spec.record.store, () => spec.storeEngine());
       // `cache gc` / `cache rm`: the images of the entries they remove go from the engine too.
       tapImageDiscard(engine, spec.target, () => spec.storeEngine());
+      tapImagePromote(engine, spec.target, () => spec.storeEngine());
     },
   };
 }

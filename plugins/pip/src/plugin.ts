@@ -4,6 +4,7 @@ import { buildVenv, VENV_CARRIES, VENV_PYTHON_ONLY_LEAVES_OUT } from "./venv.js"
 import { activateVenv } from "./activate.js";
 import { pipImageFragment } from "./image-layer.js";
 import { pinPip } from "./pin-tap.js";
+import { lockPip } from "./lock-tap.js";
 import { importRequirements, REQUIREMENTS_FORMAT } from "./import-tap.js";
 
 export const PIP_PLUGIN = "pip";
@@ -33,6 +34,7 @@ export function pipPlugin(options: PipPluginOptions = {}): EnginePlugin {
       engine.targets.declare({ name: VENV_TARGET, carries: VENV_CARRIES, pythonOnlyLeavesOut: VENV_PYTHON_ONLY_LEAVES_OUT });
       engine.hooks.activate.for(VENV_TARGET).tap(PIP_PLUGIN, (entry) => activateVenv(entry));
       engine.hooks.pin.for(PIP_SECTION).tapPromise(PIP_PLUGIN, pinPip);
+      engine.hooks.lock.for(PIP_SECTION).tapPromise(PIP_PLUGIN, (request, ctx) => lockPip(request, ctx, options.python));
       engine.hooks.import.for(REQUIREMENTS_FORMAT).tapPromise(PIP_PLUGIN, importRequirements);
     },
   });

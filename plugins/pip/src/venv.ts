@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createError, hostProgram, type BuildContext, type BuildOutput, type EnvforgeError } from "@envforge/core/plugin-kit";
+import { createError, hostProgram, type BuildContext, type BuildOutput, type EnvforgeError, type EnvLock, LOCK_SECTION } from "@envforge/core/plugin-kit";
+import { checkLockSatisfies, checkLockTarget, lockedInstallArgs, lockedInstallFailed, writeLockedRequirements } from "./lock-install.js";
 import { assertNoVariables, canonicalName, lockedPackages, parseFreeze, pipCanonicalParts, pipIndexSetup, pipInstallFiles, readBuilderOptions } from "@envforge/python";
 import type { PipParsed } from "./collect.js";
 import { runLogged, runQuiet, type RunResult } from "./process.js";
@@ -38,7 +39,7 @@ type ChosenBy = "pip.python" | "python.interpreterPath" | "python.version" | "de
  */
 export async function buildVenv(ctx: BuildContext, pluginPython: string | undefined): Promise<BuildOutput> {
   // The engine refuses these before lookup (targets.ts); kept for a host that calls this directly.
-  const others = Object.keys(ctx.spec.sections).filter((s) => !VENV_CARRIES.includes(s) && !ctx.leftOut.includes(s));
+  const others = Object.keys(ctx.spec.sections).filter((s) => !VENV_CARRIES.includes(s) && s !== LOCK_SECTION && !ctx.leftOut.includes(s));
   if (others.length > 0) {
     throw createError("E_NO_BUILDER", `the venv target installs pip requirements only; this definition also has: ${others.join(", ")}`, {
       hint: "build it with a target that handles those sections (conda, docker, podman, spark)",
@@ -60,13 +61,24 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
     return runLogged(file, args, ctx, { env, cwd: ctx.workDir, redact });
   };
 
+  // A lock beside the definition (LOCK.md) is installed exactly, for the interpreter and platform it names.
+  const lock = ctx.spec.sections.lock as EnvLock | undefined;
+  const locked = lock?.pip !== undefined && lock.pip.length > 0 ? lock.pip : undefined;
+  if (lock && locked) checkLockTarget(ctx, lock, interpreter);
+
   const created = await run(interpreter.executable, ["-m", "venv", ctx.artifactDir]);
   ctx.signal.throwIfAborted();
   if (created.exitCode !== 0) throw failed("python -m venv", created);
   const venvPython = path.join(ctx.artifactDir, "bin", "python");
 
   const canonical = ctx.canonical.sections[PIP_SECTION];
-  if (pipCanonicalParts(canonical).requirements.length > 0) {
+  if (locked) {
+    await checkLockSatisfies(ctx, venvPython, pipCanonicalParts(canonical).requirements, locked, baseEnv);
+    ctx.log(`installing the lock: ${locked.length} distributions, --no-deps --require-hashes`, "info");
+    const installed = await run(venvPython, [...lockedInstallArgs(await writeLockedRequirements(ctx.workDir, locked)), ...indexArgs]);
+    ctx.signal.throwIfAborted();
+    if (installed.exitCode !== 0) throw lockedInstallFailed(installed, locked);
+  } else if (pipCanonicalParts(canonical).requirements.length > 0) {
     const files = pipInstallFiles(canonical);
     const reqFile = path.join(ctx.workDir, "requirements.txt");
     assertNoVariables(files.requirements, "requirements.txt");
@@ -116,7 +128,7 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
  * `python.version`, the first matching interpreter on PATH or among pyenv's and uv's installs
  * (interpreter-discovery.ts); else `python3`. Any version mismatch is an error at python.version.
  */
-async function baseInterpreter(
+export async function baseInterpreter(
   ctx: BuildContext,
   python: PythonSection,
   hostPython: string | undefined,
@@ -212,11 +224,12 @@ function logResolved(parsed: PipParsed | undefined, packages: ReadonlyArray<{ na
   }
 }
 
-function failed(step: string, result: RunResult): EnvforgeError {
+export function failed(step: string, result: RunResult): EnvforgeError {
   const tail = result.tail.slice(-20);
   const why = result.spawnError ?? (result.exitCode === undefined ? "did not finish" : `exited with code ${result.exitCode}`);
   return createError("E_BUILD_FAILED", `${step} ${why}${tail.length > 0 ? `:\n${tail.join("\n")}` : ""}`, {
-    hint: "the last lines of its output are above; the whole output is in the build log",
+    // The engine appends where the whole output is ("the build log is PATH", build-support.ts).
+    hint: "the last lines of its output are above",
     details: { step, exitCode: result.exitCode, outputTail: tail.join("\n") },
   });
 }

@@ -203,7 +203,8 @@ function failureError(
   const details = { repositories, tried, outputTail: tail.join("\n"), failures };
   if (failures.length === 0) {
     return createError("E_BUILD_FAILED", `Ivy failed (exit code ${exitCode ?? "none"}) resolving Spark packages from ${repositories.join(", ")}`, {
-      hint: "the last lines of Ivy's output are below; the whole output is in the build log",
+      // The engine appends where the whole output is ("the build log is PATH", build-support.ts).
+      hint: "the last lines of Ivy's output are below",
       details,
     });
   }

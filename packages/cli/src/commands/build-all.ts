@@ -49,8 +49,8 @@ export function registerBuildAll(program: Command, ctx: CommandContext): void {
     .action(async (refs: string[], flags: BuildAllFlags) => {
       const concurrency = numberFlag("--concurrency", flags.concurrency, { min: 1, max: 64, integer: true, example: "4" });
       const timeoutMs = timeoutMsOf(flags.timeout);
-      const lanes = lanesOf(flags.target, flags.hosts);
       const builderOptions = parseBuilderOptions(flags.option);
+      const lanes = lanesOf(flags.target, flags.hosts, builderOptions);
       // A batch registers nothing: `build` of a named file does that.
       const { engine, workspace } = workspaceFor(ctx, { ...flags, register: false });
       const signal = ctx.interrupt.signal();

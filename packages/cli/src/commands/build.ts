@@ -11,6 +11,7 @@ import { CLI_PIPELINE_ID } from "../pipeline.js";
 import { registryStamp, writeReceipt } from "../registration-receipt.js";
 import { numberFlag } from "../number-flag.js";
 import { timeoutMsOf } from "../timeout-flag.js";
+import { requireLock } from "../lock-required.js";
 import { printJson, workspaceFor, type CommandContext } from "../context.js";
 
 interface BuildFlags extends BuildRequestFlags {
@@ -18,6 +19,7 @@ interface BuildFlags extends BuildRequestFlags {
   printArtifactPath?: boolean;
   pythonOnly?: boolean;
   generation?: string;
+  locked?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
         else ctx.io.out(`${dryRunSummary(report)}\n`);
         return;
       }
+      if (flags.locked) await requireLock(workspace, ref);
       // Ctrl-C / SIGTERM abort the build; main exits 130 / 143 once the engine has cleaned up.
       const signal = ctx.interrupt.signal();
       const out = await workspace.build(

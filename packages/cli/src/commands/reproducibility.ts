@@ -8,9 +8,9 @@ import { printJson, workspaceFor, type CommandContext, type GlobalFlags } from "
 export function registerReproducibility(program: Command, ctx: CommandContext): void {
   program
     .command("pin")
-    .description("rewrite a definition (and its requirements/conda files) with the versions its last build locked")
+    .description("rewrite a definition (and its requirements/conda files) with the versions its lock or its last build resolved")
     .argument("<ref>", "definition file or folder (rewritten in place), or NAME[@VERSION|:LABEL] / curated:NAME (the pinned form is registered as the next version)")
-    .option("-t, --target <target>", "take the lock of this target's build (default: the newest build)")
+    .option("-t, --target <target>", "take the resolved set of this target's last build (default: the definition's lock file, else its default target's build)")
     .option("-l, --label <label...>", "for a registered or curated reference: labels for the pinned version")
     .action(async (ref: string, flags: GlobalFlags & { target?: string; label?: string[] }) => {
       const { workspace } = workspaceFor(ctx, flags);
@@ -35,10 +35,10 @@ export function registerReproducibility(program: Command, ctx: CommandContext): 
 
   program
     .command("check")
-    .description("reproducibility score: unpinned packages, base image without digest, no lock (exit 4 below --min-score)")
+    .description("reproducibility score for one target: unpinned and nested packages, base image without digest, no lock (exit 4 below --min-score)")
     .argument("<ref>", "definition file or folder, registered NAME[@VERSION|:LABEL], or curated:NAME")
     .option("--min-score <n>", "fail (exit 4) below this score (0 to 100), for CI")
-    .option("-t, --target <target>", "look for this target's build (its lock)")
+    .option("-t, --target <target>", "score this target's last build (default: the definition's default target, venv when it fits)")
     .action(async (ref: string, flags: GlobalFlags & { minScore?: string; target?: string }) => {
       const { workspace } = workspaceFor(ctx, flags);
       const report = await workspace.check(ref, {
@@ -47,7 +47,9 @@ export function registerReproducibility(program: Command, ctx: CommandContext): 
       });
       if (flags.json) printJson(ctx, report);
       else {
-        ctx.io.out(`score ${report.score}/100 (${report.packages.pinned}/${report.packages.total} packages pinned)\n`);
+        const nested = report.packages.nested > 0 ? `, ${report.packages.nested} nested` : "";
+        const from = report.lockFile ? "the lock file" : report.lockFrom ? `the ${report.lockFrom.target} build (generation ${report.lockFrom.generation})` : "no lock or build";
+        ctx.io.out(`score ${report.score}/100 (${report.packages.pinned}/${report.packages.total} packages pinned${nested}; target ${report.target ?? "?"}, from ${from})\n`);
         for (const f of report.findings) {
           const where = f.location ? `${f.location.file}:${f.location.line}:${f.location.column}: ` : "";
           ctx.io.out(`  -${f.penalty} ${where}${f.message}\n    hint: ${f.hint}\n`);

@@ -5,6 +5,8 @@ import { deepFreeze } from "../hash/freeze.js";
 import type { EngineHooks } from "../hooks.js";
 import { checkShape, type InputLimits } from "../policy/limits.js";
 import { readTextFile, resolveReference } from "./loader.js";
+import { readLockBeside } from "../lock/lock-section.js";
+import { LOCK_SECTION } from "../lock/lock-path.js";
 import type { SchemaRegistry } from "./schema.js";
 import type { HostPolicy } from "../policy/policy.js";
 import type { ParseContext, SectionFields } from "./sections.js";
@@ -155,6 +157,15 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
     }
     if (value !== undefined) sections[section] = deepFreeze(value);
   }
+
+  // The lock beside the definition file (LOCK.md) is a section of its own, core's: present only
+  // when a lock exists, so a definition without one hashes exactly as before.
+  const lock = await readLockBeside(loaded, { limits, allowFilesOutsideRoot: options.allowFilesOutsideRoot }).catch((cause: unknown) => {
+    if (!isEnvforgeError(cause)) throw cause;
+    report(cause);
+    return undefined;
+  });
+  if (lock !== undefined) sections[LOCK_SECTION] = deepFreeze(lock);
 
   const variables = Object.fromEntries(
     Object.entries((loaded.data.variables as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]),

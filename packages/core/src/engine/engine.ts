@@ -3,6 +3,7 @@ import { buildStage } from "../build/build.js";
 import { checkDeniedVariables } from "../policy/denied-variables.js";
 import { loadSource } from "../definition/loader.js";
 import { applyPythonSection, checkUserManaged } from "../definition/python-section.js";
+import { applyLockSection } from "../lock/lock-section.js";
 import { resolveActivation, runInside } from "../run/run.js";
 import { createCore, type EngineCore } from "./core.js";
 import { generationStages } from "./generations.js";
@@ -57,6 +58,7 @@ function tapDefinitionChecks(core: EngineCore): void {
   const { hooks, registry, policy } = core;
   hooks.load.tapPromise({ name: "envforge:file", stage: 100 }, (source) => loadSource(source, core.limits));
   applyPythonSection(hooks);
+  applyLockSection(hooks);
   hooks.validate.tap("envforge:user-managed", (spec) => checkUserManaged(spec, registry, policy));
   hooks.validate.tap("envforge:policy", (spec) => checkDeniedVariables(spec, policy));
 }

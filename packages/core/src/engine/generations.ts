@@ -78,7 +78,10 @@ export function generationStages(core: EngineCore) {
     try {
       const entry = await serve(key, generation);
       const current = (await core.local.get(key)).entry;
-      if (current?.generation !== generation) await core.local.promote(entry);
+      if (current?.generation !== generation) {
+        await core.local.promote(entry);
+        await pointNamesAt(core, entry);
+      }
       core.memory.delete(key);
       core.memory.put(entry);
       return entry;
@@ -88,6 +91,20 @@ export function generationStages(core: EngineCore) {
   }
 
   return { generations, serve, promote };
+}
+
+/** The target's `promote` taps (an image's tags moved back to it); a failure warns, the promote stands. */
+async function pointNamesAt(core: EngineCore, entry: CacheEntry): Promise<void> {
+  const hook = core.hooks.promote.get(entry.target);
+  if (!hook?.isUsed()) return;
+  await hook.promise(entry).catch((cause: unknown) =>
+    core.emit({
+      type: "warning",
+      code: "W_PROMOTE_INCOMPLETE",
+      message: `generation ${entry.generation} of ${entry.target} ${entry.hash} is current again, but ${(cause as Error).message}`,
+      hint: "run and shell use the promoted image by its ID; tag it by hand for other tools",
+    }),
+  );
 }
 
 function checkGeneration(generation: number): void {

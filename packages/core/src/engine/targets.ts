@@ -1,4 +1,5 @@
 import { createError } from "../errors/factories.js";
+import { LOCK_SECTION } from "../lock/lock-path.js";
 import type { SchemaRegistry } from "../definition/schema.js";
 import type { CanonicalSpec, ParsedSpec } from "../definition/spec.js";
 
@@ -59,7 +60,8 @@ export class TargetRegistry {
 /** The sections a definition's artifact must carry: those its canonical form holds. */
 export function sectionsOf(parsed: ParsedSpec, canonical: CanonicalSpec): string[] {
   // A hashInputs tap may add a host's salt beside the sections: it is no section of the file.
-  return Object.keys(canonical.sections).filter((s) => s in parsed.sections);
+  // The lock (lock/) pins the other sections' packages: each target applies its own part of it.
+  return Object.keys(canonical.sections).filter((s) => s in parsed.sections && s !== LOCK_SECTION);
 }
 
 /**

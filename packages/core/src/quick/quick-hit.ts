@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { defaultCacheDir } from "../cache/cache-dir.js";
 import { entryFile, LAYOUT, readEntryFile, TARGET_NAME } from "../cache/read-entry.js";
@@ -10,6 +10,7 @@ import { readRegularFileSync } from "../files/regular-file.js";
 import { effectiveLimits, type InputLimits } from "../policy/limits.js";
 import { resolvePolicy, type HostPolicy } from "../policy/policy.js";
 import { policyFingerprint } from "../policy/policy-fingerprint.js";
+import { lockPathFor } from "../lock/lock-path.js";
 import { digestOf, readSourceMemo, sourceMemoPath, type SourceMemoKey } from "./source-memo.js";
 import type { Hash } from "../definition/spec.js";
 
@@ -72,6 +73,9 @@ export function quickHit(request: QuickHitRequest): QuickHit | undefined {
   if (memo.unfitTargets.includes(request.target)) return undefined; // the engine refuses it (targets.ts)
   try {
     if (!sameBytes(file, memo.digest, limits)) return undefined;
+    // A lock that appeared beside the definition since is a new input (and a new hash).
+    const lockFile = lockPathFor(file);
+    if (lockFile !== file && !memo.inputs.some((i) => i.path === lockFile) && existsSync(lockFile)) return undefined;
     const realRoot = policy.allowOutsideFiles ? undefined : realpathSync(path.dirname(file));
     for (const input of memo.inputs) {
       // The parser refuses a file that now links outside the definition's folder: so does this.

@@ -7,23 +7,30 @@ import { tempDir } from "./helpers.js";
  * A stand-in for micromamba/mamba/conda (none can be installed here): a Python script that
  * records each command line, creates the prefix as a Python venv (so the pip part really runs),
  * and prints an explicit spec and an export the way the real tools do. Its behaviour is switched
- * with environment variables: FAKE_CONDA_FAIL (create fails), FAKE_CONDA_HANG (create starts a
+ * with environment variables: FAKE_CONDA_FAIL (create fails), FAKE_CONDA_BAD_FILE (an explicit
+ * install fails on that file's digest; the log records each `--file`'s content), FAKE_CONDA_HANG (create starts a
  * grandchild and hangs), FAKE_CONDA_NO_SHA256 (`list --sha256` is unknown, as in conda < 24),
  * FAKE_CONDA_BARE (the prefix gets no interpreter: faster, for tests without a pip part).
  */
 const SCRIPT = String.raw`#!/usr/bin/env python3
 import json, os, subprocess, sys, time
 args = sys.argv[1:]
-with open(os.environ["FAKE_CONDA_LOG"], "a") as log:
-    log.write(json.dumps({"tool": os.path.basename(sys.argv[0]), "args": args}) + "\n")
 def opt(name):
     return args[args.index(name) + 1] if name in args else None
+call = {"tool": os.path.basename(sys.argv[0]), "args": args}
+if opt("--file"):
+    call["file"] = open(opt("--file")).read()
+with open(os.environ["FAKE_CONDA_LOG"], "a") as log:
+    log.write(json.dumps(call) + "\n")
 MD5 = "0123456789abcdef0123456789abcdef"
 SHA = "ab" * 32
 PKGS = [("python", "3.11.9", "h_0_cpython"), ("pip", "24.0", "pyhd8ed1ab_0"), ("numpy", "1.26.4", "py311h_0")]
 if args[:1] == ["--version"]:
     print("fake 1.5.8")
 elif args[:1] == ["create"]:
+    if os.environ.get("FAKE_CONDA_BAD_FILE") and opt("--file"):
+        print("critical libmamba sha256 sums don't match for " + os.environ["FAKE_CONDA_BAD_FILE"], file=sys.stderr)
+        sys.exit(1)
     if os.environ.get("FAKE_CONDA_FAIL"):
         print("error    libmamba Could not solve for environment specs", file=sys.stderr)
         print("    └─ nothing provides requested doesnotexist", file=sys.stderr)
@@ -37,7 +44,7 @@ elif args[:1] == ["create"]:
         time.sleep(300)
     print("Transaction\n  Prefix: " + prefix)
     if os.environ.get("FAKE_CONDA_BARE"):
-        os.makedirs(prefix)
+        os.makedirs(prefix, exist_ok=True)
     else:
         subprocess.check_call([sys.executable, "-m", "venv", prefix])
     os.makedirs(os.path.join(prefix, "conda-meta"), exist_ok=True)
