@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
@@ -44,21 +44,19 @@ describe("envforge import / lock / dockerfile", () => {
     expect(out.stderr).toContain("W_UNPINNED");
   });
 
-  it("lock pins every conda dependency against a local channel and gives a new, fully pinned hash", async () => {
+  it("lock resolves the whole conda closure against a local channel into env.lock, and the lock is a new hash", async () => {
     const dir = await tempDir();
     const url = await channel();
-    await writeFile(path.join(dir, "env.yaml"), `python:\n  conda:\n    channels: ["${url}"]\n    dependencies: [alpha, {pip: [rich==13.7.1]}]\n`);
-    // The channel is a temporary folder, not beside the definition: allowed for this run.
-    const out = await runCli(["lock", "env.yaml", "--platform", "noarch", "--output", "locked.yaml", "--allow-outside-files"], { cwd: dir });
-    expect(out.code, out.stderr).toBe(0);
-    const locked = parse(await import("node:fs/promises").then((fs) => fs.readFile(path.join(dir, "locked.yaml"), "utf8"))) as {
-      python: { conda: { dependencies: unknown[] } };
-    };
-    expect(locked.python.conda.dependencies).toEqual(["alpha ==1.4 h_0", { pip: ["rich==13.7.1"] }]);
+    await writeFile(path.join(dir, "env.yaml"), `python:\n  conda:\n    channels: ["${url}"]\n    dependencies: [alpha]\n`);
     const before = await runCli(["hash", "env.yaml", "-q", "--allow-outside-files"], { cwd: dir });
-    const after = await runCli(["hash", "locked.yaml", "-q", "--allow-outside-files"], { cwd: dir });
+    // The channel is a temporary folder, not beside the definition: allowed for this run.
+    const out = await runCli(["lock", "env.yaml", "--platform", "linux-x86_64", "--allow-outside-files"], { cwd: dir });
+    expect(out.code, out.stderr).toBe(0);
+    const lock = parse(await readFile(path.join(dir, "env.lock"), "utf8")) as { version: number; conda: { name: string; version: string; build: string }[] };
+    expect(lock.version).toBe(1);
+    expect(lock.conda.map((p) => `${p.name} ${p.version} ${p.build}`)).toEqual(["alpha 1.4 h_0", "beta 2.1 h_0"]);
+    const after = await runCli(["hash", "env.yaml", "-q", "--allow-outside-files"], { cwd: dir });
     expect(after.stdout).not.toBe(before.stdout);
-    expect(after.stderr).not.toContain("W_UNPINNED");
   });
 
   it("dockerfile prints the generated Dockerfile with layers from base to pip", async () => {

@@ -1,8 +1,10 @@
-import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { formatLock, lockPathFor, parseLockText, type EnvLock } from "@envforge/core/plugin-kit";
+import { createEngine, formatLock, lockPathFor, parseLockText, type EnginePlugin, type EnvLock } from "@envforge/core/plugin-kit";
+import { quickHit } from "@envforge/core/quick";
+import { pipPlugin } from "@envforge/plugin-pip";
 import { tempDir, testEngine } from "../support/engine.js";
 
 /**
@@ -86,5 +88,37 @@ describe("the lock section of the canonical form", () => {
     const text = await readFile(path.join(vector, "env.yaml"), "utf8");
     const result = await engine.hash({ text, file: path.join(vector, "env.yaml"), dir: vector });
     expect(result.canonicalText).not.toContain('"lock"');
+  });
+});
+
+describe("the quick path and the lock", () => {
+  const filesBuilder: EnginePlugin = {
+    name: "files-builder",
+    apply(engine) {
+      engine.hooks.build.for("files").tapPromise("files-builder", async (ctx) => {
+        await mkdir(ctx.artifactDir, { recursive: true });
+        return { artifact: { kind: "files", path: ctx.artifactDir } };
+      });
+    },
+  };
+
+  it("a lock that appears, changes or goes away beside a memoized definition is never a stale quick hit", async () => {
+    const cacheDir = await tempDir("envforge-cache-");
+    const dir = await tempDir("envforge-lock-");
+    const file = path.join(dir, "env.yaml");
+    await copyFile(path.join(vector, "env.yaml"), file);
+    const engine = createEngine({ cacheDir, plugins: [pipPlugin(), filesBuilder], pipelineId: "lock-test" });
+    const ask = () => quickHit({ file, cacheDir, target: "files", pipelineId: "lock-test" })?.hash;
+    const without = await engine.build(file, { target: "files" });
+    expect(ask()).toBe(without.hash);
+    await copyFile(path.join(vector, "env.lock"), path.join(dir, "env.lock"));
+    expect(ask()).toBeUndefined(); // a new input: the engine answers (and records it)
+    const withLock = await engine.build(file, { target: "files" });
+    expect(withLock.hash).toBe(VECTOR_HASH);
+    expect(ask()).toBe(VECTOR_HASH);
+    await appendFile(path.join(dir, "env.lock"), "# changed\n");
+    expect(ask()).toBeUndefined();
+    await rm(path.join(dir, "env.lock"));
+    expect(ask()).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { isMap, parseDocument, stringify, type YAMLMap } from "yaml";
-import { createError, readRegularFile, type Engine, type HashResult, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
+import { createError, LOCK_SECTION, lockPathFor, readRegularFile, type Engine, type HashResult, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
 
 /** File name of the definition document inside a saved folder. */
 export const DEFINITION_FILE = "env.yaml";
@@ -49,7 +49,8 @@ export async function definitionOf(parsed: ParsedSpec, result: HashResult, sourc
         hint: "copy the file beside the definition and refer to it by a relative path",
       });
     }
-    files[rel.split(path.sep).join("/")] = file.content;
+    // The lock (LOCK.md) lives beside the definition, which is stored as env.yaml: so is it, as env.lock.
+    files[file.field === LOCK_SECTION ? lockPathFor(DEFINITION_FILE) : rel.split(path.sep).join("/")] = file.content;
   }
   const text = await originalText(source);
   const definition: EnvironmentDefinition = { document: structuredClone(parsed.loaded.data), files };

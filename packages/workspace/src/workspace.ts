@@ -236,7 +236,7 @@ export class Workspace {
     const target = named ?? defaultTarget(this.engine, parsed, result.canonical);
     const entry = await latestEntry(this.engine, result.hash, target);
     if (!entry?.lock?.packages.length) {
-      throw createError("E_NOT_FOUND", `no ${target} build of ${result.hash} with a resolved set was found in ${this.cacheDir}${named === undefined ? ` (${target} is the definition's default target)` : ""}`, {
+      throw createError("E_NOT_FOUND", `no ${target} build of ${result.hash} with a lock was found in ${this.cacheDir}${named === undefined ? ` (${target} is the definition's default target)` : ""}`, {
         hint: `build it first (envforge build REF --target ${target}): the build records what it resolved, which pin writes back; or name the target whose build to read (--target T), or lock the definition (envforge lock)`,
       });
     }
@@ -251,7 +251,8 @@ export class Workspace {
   /**
    * `envforge cache gc`: registered, non-archived environments and the curated ones are roots.
    * What a collected entry made outside the cache (an image) goes through core's `hooks.discard`
-   * of its target (`registryTags`: its registry tags too, where a plugin taps for them).
+   * of its target (`registryTags`: sets `ctx.registry`, for a plugin that removes registry tags;
+   * no bundled plugin does yet).
    */
   async gc(options: Omit<GcOptions, "registry" | "discard"> & { registryTags?: boolean | undefined } = {}): Promise<GcReport> {
     const roots = new Set<Hash>(options.roots ?? []);

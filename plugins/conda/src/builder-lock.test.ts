@@ -3,6 +3,7 @@ import type { EnvforgeError, EnginePlugin, LockedCondaPackage } from "@envforge/
 import { z } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { condaImageFragment } from "./image-fragment.js";
+import { hostSubdir } from "./lock.js";
 import { condaEngine, rejection } from "./testing/helpers.js";
 import { fakeTool, type FakeTool } from "./testing/fake-tool.js";
 
@@ -22,9 +23,10 @@ const stubLockPlugin: EnginePlugin = {
 };
 
 const SHA = (c: string) => c.repeat(64);
+const SUBDIR = hostSubdir();
 const LOCKED: LockedCondaPackage[] = [
-  { name: "numpy", version: "1.26.4", build: "py311h_0", channel: "conda-forge", subdir: "linux-64", file: "numpy-1.26.4-py311h_0.conda", sha256: SHA("a") },
-  { name: "python", version: "3.11.9", build: "h_0_cpython", channel: "conda-forge", subdir: "linux-64", file: "python-3.11.9-h_0_cpython.conda", md5: "0123456789abcdef0123456789abcdef" },
+  { name: "numpy", version: "1.26.4", build: "py311h_0", channel: "conda-forge", subdir: SUBDIR, file: "numpy-1.26.4-py311h_0.conda", sha256: SHA("a") },
+  { name: "python", version: "3.11.9", build: "h_0_cpython", channel: "conda-forge", subdir: SUBDIR, file: "python-3.11.9-h_0_cpython.conda", md5: "0123456789abcdef0123456789abcdef" },
   { name: "tzdata", version: "2024a", build: "h0c530f3_0", channel: "my-labs", subdir: "noarch", file: "tzdata-2024a-h0c530f3_0.conda", sha256: SHA("b") },
 ];
 const definition = {
@@ -50,8 +52,8 @@ describe("conda target with a lock", () => {
       [
         "# Written by envforge from the definition's lock: every conda package, installed as listed.",
         "@EXPLICIT",
-        `https://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py311h_0.conda#sha256:${SHA("a")}`,
-        "https://conda.anaconda.org/conda-forge/linux-64/python-3.11.9-h_0_cpython.conda#0123456789abcdef0123456789abcdef",
+        `https://conda.anaconda.org/conda-forge/${SUBDIR}/numpy-1.26.4-py311h_0.conda#sha256:${SHA("a")}`,
+        `https://conda.anaconda.org/conda-forge/${SUBDIR}/python-3.11.9-h_0_cpython.conda#0123456789abcdef0123456789abcdef`,
         `https://mirror.example/labs/noarch/tzdata-2024a-h0c530f3_0.conda#sha256:${SHA("b")}`,
         "",
       ].join("\n"),
@@ -67,8 +69,8 @@ describe("conda target with a lock", () => {
     const create = calls(tool).find((c) => c.args[0] === "create")!;
     expect(create.args).toEqual(["create", "--yes", "--prefix", built.entry.artifact.path!, "--offline", "--quiet", "--no-shortcuts", "--file", create.args.at(-1)]);
     expect(create.file!.split("\n").slice(2, 5).map((l) => l.split("#")[0])).toEqual([
-      "file:///srv/cf/linux-64/numpy-1.26.4-py311h_0.conda",
-      "file:///srv/cf/linux-64/python-3.11.9-h_0_cpython.conda",
+      `file:///srv/cf/${SUBDIR}/numpy-1.26.4-py311h_0.conda`,
+      `file:///srv/cf/${SUBDIR}/python-3.11.9-h_0_cpython.conda`,
       "file:///srv/labs/noarch/tzdata-2024a-h0c530f3_0.conda",
     ]);
   });
@@ -76,11 +78,23 @@ describe("conda target with a lock", () => {
   it("fails naming the package whose file does not match, and re-resolves nothing", { timeout: 60_000 }, async () => {
     const tool = await fakeTool("micromamba");
     const { engine } = await condaEngine({ engine: { plugins: [stubLockPlugin] } });
-    const env = { FAKE_CONDA_LOG: tool.log, FAKE_CONDA_BARE: "1", FAKE_CONDA_BAD_FILE: "https://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py311h_0.conda" };
+    const env = { FAKE_CONDA_LOG: tool.log, FAKE_CONDA_BARE: "1", FAKE_CONDA_BAD_FILE: `https://conda.anaconda.org/conda-forge/${SUBDIR}/numpy-1.26.4-py311h_0.conda` };
     const e = (await rejection(engine.build(definition, { target: "conda", builderOptions: { conda: { tool: tool.path, env } } }))) as EnvforgeError;
     expect(e.code).toBe("E_BUILD_FAILED");
     expect(e.message).toContain("numpy 1.26.4 (numpy-1.26.4-py311h_0.conda)");
     expect(calls(tool).filter((c) => c.args[0] === "create")).toHaveLength(1);
+  });
+
+  it("refuses a lock made for another platform, naming both, before creating anything", { timeout: 60_000 }, async () => {
+    const tool = await fakeTool("micromamba");
+    const { engine } = await condaEngine({ engine: { plugins: [stubLockPlugin] } });
+    const other = SUBDIR === "linux-64" ? "osx-arm64" : "linux-64";
+    const foreign = { object: { ...definition.object, testLock: { version: 1, platform: "elsewhere", conda: LOCKED.map((p) => (p.subdir === "noarch" ? p : { ...p, subdir: other })) } } };
+    const e = (await rejection(engine.build(foreign, { target: "conda", builderOptions: { conda: { tool: tool.path, env: { FAKE_CONDA_LOG: tool.log, FAKE_CONDA_BARE: "1" } } } }))) as EnvforgeError;
+    expect(e.code).toBe("E_LOCK_MISMATCH");
+    expect(e.message).toContain("elsewhere");
+    expect(e.message).toContain(SUBDIR);
+    expect(calls(tool).filter((c) => c.args[0] === "create")).toEqual([]);
   });
 
   it("gives an image the same explicit list, created with whichever tool the base image has", () => {

@@ -9,7 +9,8 @@ import { hasPipPart, preparePipPart } from "./pip-part.js";
 import { prepareMatchSpecs } from "./matchspec.js";
 import { installSpecs } from "./specs.js";
 import { runTool, tail } from "./run.js";
-import { condaLockOf, explicitCreateArgs, explicitFile } from "./explicit.js";
+import { condaLockOf, explicitCreateArgs, explicitFile, lockPlatformOf } from "./explicit.js";
+import { hostSubdir } from "./lock.js";
 import type { CondaCanonical } from "./section.js";
 import { createArgs, explicitLockCommands, findCondaTool, PIP_FREEZE_ARGS, prefixPython, type CondaTool } from "./tool.js";
 
@@ -198,6 +199,14 @@ interface LockInstall {
  * nothing is re-resolved.
  */
 async function installLock(ctx: BuildContext, tool: CondaTool, locked: readonly LockedCondaPackage[], install: LockInstall): Promise<void> {
+  // A prefix is this machine's: a lock solved for another platform would install foreign binaries.
+  const platform = lockPlatformOf(ctx.canonical);
+  const wrong = locked.find((p) => p.subdir !== "noarch" && p.subdir !== hostSubdir());
+  if (wrong !== undefined) {
+    throw createError("E_LOCK_MISMATCH", `the lock was made for ${platform ?? wrong.subdir} (${wrong.name} is a ${wrong.subdir} package), and this machine is ${hostSubdir()}`, {
+      hint: "lock the definition for this machine (envforge lock without --platform), or build it as an image of the lock's platform",
+    });
+  }
   const named = install.channels.filter((c) => c !== "nodefaults");
   const override = install.options.channelsOverride;
   const urls: Record<string, string> = {};

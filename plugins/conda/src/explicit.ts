@@ -14,9 +14,17 @@ import { createArgs, type CondaTool, type CreateRequest } from "./tool.js";
 
 /** The conda part of the definition's lock, when it has one (`lock` section: LOCK.md). */
 export function condaLockOf(canonical: BuildContext["canonical"]): LockedCondaPackage[] | undefined {
-  const lock = (canonical.sections as Record<string, unknown>).lock as Partial<EnvLock> | undefined;
-  const conda = lock?.conda;
+  const conda = lockOf(canonical)?.conda;
   return Array.isArray(conda) && conda.length > 0 ? conda : undefined;
+}
+
+/** The platform the definition's lock was made for. */
+export function lockPlatformOf(canonical: BuildContext["canonical"]): string | undefined {
+  return lockOf(canonical)?.platform;
+}
+
+function lockOf(canonical: BuildContext["canonical"]): Partial<EnvLock> | undefined {
+  return (canonical.sections as Record<string, unknown>).lock as Partial<EnvLock> | undefined;
 }
 
 /** A channel's URL with a trailing slash: a URL as is, a folder as `file://`, a name under conda.anaconda.org. */

@@ -74,14 +74,14 @@ export function createDockerEngine(options: DockerBuildOptions = {}, cli: Docker
 }
 
 /** Connection options a build's own `docker` builder options may set: push from the engine that built the image. */
-const CONNECTION_KEYS = ["dockerPath", "host", "context"] as const;
+export const DOCKER_CONNECTION_KEYS = ["dockerPath", "host", "context"] as const;
 
 /** The docker engine of a build (its builder options' connection over `connection`), for the registry cache. */
 export function dockerEngines(connection: DockerConnection = {}): ImageEngineFor {
   return (builderOptions?: BuilderOptions) => {
     const chosen: DockerConnection = { ...connection };
     const perBuild = builderOptions?.docker;
-    for (const key of CONNECTION_KEYS) {
+    for (const key of DOCKER_CONNECTION_KEYS) {
       const value = perBuild?.[key];
       if (typeof value === "string") chosen[key] = value;
     }

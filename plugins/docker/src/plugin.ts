@@ -1,7 +1,7 @@
 import type { EnginePlugin } from "@envforge/core/plugin-kit";
 import { imageTargetPlugin } from "@envforge/image";
 import { dockerActivation } from "./activate.js";
-import { createDockerEngine, DOCKER_RECORD } from "./docker-engine.js";
+import { createDockerEngine, DOCKER_CONNECTION_KEYS, DOCKER_RECORD, dockerEngines } from "./docker-engine.js";
 import { resolveBuildOptions, type DockerBuildOptions } from "./options.js";
 
 export const DOCKER_PLUGIN = "docker";
@@ -24,6 +24,8 @@ export function dockerPlugin(options: DockerPluginOptions = {}): EnginePlugin {
     sectionOnly,
     storeCache: buildOptions.daemonCache !== false,
     storeEngine: () => createDockerEngine(buildOptions),
+    connectionKeys: DOCKER_CONNECTION_KEYS,
+    engineFor: dockerEngines(buildOptions),
     buildWith: (ctx) => {
       const resolved = resolveBuildOptions(buildOptions, ctx.options, ctx.baseDir);
       return { images: createDockerEngine(resolved), settings: { credentials: resolved.credentials } };

@@ -65,7 +65,7 @@ export async function buildImage(images: ImageEngine, engine: Engine, ctx: Build
   // A miss on this machine may still find its lower layers built elsewhere (the registry cache's
   // latest image on the same base): the steps before the first changed one are then not run.
   const base = imageBaseOf(ctx.canonical);
-  const cacheFrom = base
+  const { cacheFrom, layerRepository } = base
     ? await layerCachesFor(engine, {
         target: settings.target,
         hash: ctx.hash,
@@ -76,7 +76,7 @@ export async function buildImage(images: ImageEngine, engine: Engine, ctx: Build
         log: (line) => log(line),
         warn: (code, message, hint) => ctx.warn(code, message, undefined, hint),
       })
-    : [];
+    : { cacheFrom: [], layerRepository: undefined };
   const built = await images.build({
     contextDir,
     dockerfile,
@@ -84,6 +84,7 @@ export async function buildImage(images: ImageEngine, engine: Engine, ctx: Build
     labels: { [LABEL_BUILDER]: settings.target, ...(base ? { [LABEL_BASE]: base.label } : {}) },
     buildArgs: docker?.buildArgs ?? {},
     ...(cacheFrom.length > 0 ? { cacheFrom } : {}),
+    ...(layerRepository ? { layerRepository } : {}),
     platform: docker?.platform,
     workDir: ctx.workDir,
     signal: ctx.signal,
@@ -113,6 +114,7 @@ export async function buildImage(images: ImageEngine, engine: Engine, ctx: Build
       layers: info.layers,
       cachedSteps: built.cachedSteps,
       ...(cacheFrom.length > 0 ? { cacheFrom } : {}),
+      ...(layerRepository ? { layerRepository: layerRepository.reference } : {}),
     },
   };
   return { artifact, builder: settings.target };

@@ -48,10 +48,11 @@ export interface ImageRecordTraits {
   /**
    * How the engine reuses layers an image built elsewhere shares with a build: `pulled-image` — an
    * image pulled into it and given as `cacheFrom` (docker: the classic builder matches its history,
-   * BuildKit its inline cache); `none` — it does not (buildah reuses only the layers it built
-   * itself, or those pushed to a `--cache-to` repository), so no layer cache is pulled for it.
+   * BuildKit its inline cache); `layer-repository` — a registry repository it pushes every step's
+   * layer to and looks each step up in while it builds (`layerRepository`: buildah's `--cache-to`
+   * and `--cache-from`; it reuses no layer of a pulled final image); `none` — it does not.
    */
-  readonly layerCache: "pulled-image" | "none";
+  readonly layerCache: "pulled-image" | "layer-repository" | "none";
   /** The warning when the store cannot ask the engine (once per engine object). */
   readonly unreachable: { readonly code: WarningCode; readonly subject: string; readonly hint: string };
 }
@@ -92,6 +93,8 @@ export interface ImageBuildRequest {
    * pulled: `registry/repository:tag`), for `--cache-from`. Steps whose layer matches are not run.
    */
   cacheFrom?: readonly string[] | undefined;
+  /** A layer cache repository the engine reads steps from and pushes them to (`layerCache: "layer-repository"`). */
+  layerRepository?: LayerRepository | undefined;
   platform?: string | undefined;
   /** What `ping` answered: the build's first log line names it. */
   engineVersion: string;
@@ -99,6 +102,23 @@ export interface ImageBuildRequest {
   workDir: string;
   signal: AbortSignal;
   log(line: string, stream: "stdout" | "info"): void;
+}
+
+/**
+ * A registry repository of intermediate layers, shared by machines: a step found there is not run,
+ * a step built is pushed there. Failing to reach it never fails the build (the engine builds again without it).
+ */
+export interface LayerRepository {
+  /** `registry/repository`, no tag: the engine tags each step by its own cache key. */
+  reference: string;
+  /** The registry (`host[:port]`) `auth` is for. */
+  registry: string;
+  /** Plain HTTP, no TLS. */
+  insecure?: boolean | undefined;
+  /** Read and written with these credentials, given to the engine only in a private auth file. */
+  auth?: RegistryAuth | undefined;
+  /** Only read (the registry cache does not push): steps built are not pushed. */
+  readOnly?: boolean | undefined;
 }
 
 export interface ImageBuildResult {

@@ -1,4 +1,4 @@
-import type { Engine, ImageFragmentContext } from "@envforge/core/plugin-kit";
+import { LOCK_SECTION, type Engine, type ImageFragmentContext } from "@envforge/core/plugin-kit";
 import { IMAGE_VENV, type SectionFragment } from "./generator.js";
 import { pythonFragment } from "./python-fragment.js";
 import { DOCKER_SECTION } from "./section.js";
@@ -25,6 +25,7 @@ export async function collectImageFragments(
   // Sorted, so pip's fragment is known before python's checks are chosen.
   for (const section of Object.keys(sections).sort()) {
     if (section === DOCKER_SECTION) continue; // the base and the steps: the generator's own
+    if (section === LOCK_SECTION) continue; // read by the generator (FROM) and each section's fragment
     const value = sections[section]!;
     const hook = engine.hooks.imageFragment.get(section);
     if (hook?.isUsed()) {

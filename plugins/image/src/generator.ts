@@ -1,4 +1,5 @@
 import path from "node:path";
+import { lockedFrom } from "./image-lock.js";
 import { createError, type CanonicalSpec, type Hash, type ImageFragment } from "@envforge/core/plugin-kit";
 import { checkStep } from "./dockerfile-check.js";
 import { dockerCanonicalOf } from "./section.js";
@@ -70,7 +71,7 @@ export function generateDockerfile(input: DockerfileInput): GeneratedImage {
     });
   }
   const lines: string[] = [];
-  if ("image" in docker.base) lines.push(`FROM ${docker.base.image}`);
+  if ("image" in docker.base) lines.push(`FROM ${lockedFrom(docker.base.image, input.canonical.sections)}`);
   else lines.push(docker.base.dockerfile.trimEnd());
   // Declared, not assigned: values come from the builder's --build-arg and never enter this text.
   const argNames = Object.keys(docker.buildArgs ?? {});

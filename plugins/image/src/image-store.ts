@@ -90,14 +90,15 @@ export function tapImageStore(engine: Engine, target: string, record: ImageRecor
 }
 
 /**
- * Checks that an image the local cache recorded is still in the engine (`docker rmi` leaves the
- * entry behind). An engine that cannot answer says nothing: the build could not run there either.
+ * Checks that an image the local cache recorded is still in the engine it was built on (`docker
+ * rmi` leaves the entry behind); `imageEngine` gives that engine for the entry (another host when
+ * the build's own options chose one). An engine that cannot answer says nothing: the build could not run there either.
  */
-export function tapImageVerify(engine: Engine, target: string, store: string, imageEngine: () => ImageEngine): void {
+export function tapImageVerify(engine: Engine, target: string, store: string, imageEngine: (entry: CacheEntry) => ImageEngine): void {
   engine.hooks.verify.for(target).tapPromise(`${target}:${store}`, async (entry) => {
     const reference = entry.artifact.digest ?? entry.artifact.reference;
     if (!reference) return undefined;
-    const images = imageEngine();
+    const images = imageEngine(entry);
     const info = await images.inspect(reference).catch(() => "unreachable" as const);
     if (info === "unreachable" || info !== undefined) return undefined;
     return `the image ${entry.artifact.reference ?? reference} is no longer in ${images.describe()}`;
@@ -110,11 +111,11 @@ export function tapImageVerify(engine: Engine, target: string, store: string, im
  * gave that still name it (a newer generation's image keeps its own), then the image itself unless
  * someone else tagged it meanwhile. An image already gone is nothing to do.
  */
-export function tapImageDiscard(engine: Engine, target: string, imageEngine: () => ImageEngine): void {
+export function tapImageDiscard(engine: Engine, target: string, imageEngine: (entry: CacheEntry) => ImageEngine): void {
   engine.hooks.discard.for(target).tapPromise(`${target}:discard`, async (entry) => {
     const reference = entry.artifact.digest ?? entry.artifact.reference;
     if (!reference) return;
-    const images = imageEngine();
+    const images = imageEngine(entry);
     const info = await images.inspect(reference);
     if (!info || info.labels[LABEL_HASH] !== entry.hash) return;
     const recorded = recordedTags(entry);
@@ -130,11 +131,11 @@ export function tapImageDiscard(engine: Engine, target: string, imageEngine: () 
  * `hooks.promote`): its build's tags, which a newer build of the hash took over, name its image
  * again, so `docker run envforge/cache:<hex>` runs what envforge serves.
  */
-export function tapImagePromote(engine: Engine, target: string, imageEngine: () => ImageEngine): void {
+export function tapImagePromote(engine: Engine, target: string, imageEngine: (entry: CacheEntry) => ImageEngine): void {
   engine.hooks.promote.for(target).tapPromise(`${target}:promote`, async (entry) => {
     const id = entry.artifact.digest;
     if (!id) return;
-    const images = imageEngine();
+    const images = imageEngine(entry);
     for (const tag of recordedTags(entry)) await images.tag(id, tag);
   });
 }

@@ -21,6 +21,7 @@ export type {
   ImageRecordTraits,
   ImageRunCli,
   ImageTransfer,
+  LayerRepository,
   RegistryAuth,
   RegistryCredentials,
 } from "./engine.js";
@@ -41,7 +42,7 @@ export {
 export { findImageDetails, type ImageDetails } from "./image-details.js";
 export { imageRunActivation, imageToRun, RUNNER_VARIABLES, type ImageRunSpec } from "./image-run.js";
 export { cacheTagOf, entryFromImage, findImageByHash, tapImageStore, tapImageVerify } from "./image-store.js";
-export { imageBaseOf, LABEL_BASE, layerCachesFor, tapLayerCache, type ImageBase, type LayerCacheRequest, type LayerCacheSource } from "./layer-cache.js";
+export { imageBaseOf, LABEL_BASE, layerCachesFor, tapLayerCache, type ImageBase, type LayerCacheRequest, type LayerCaches, type LayerCacheSource } from "./layer-cache.js";
 export { normalizePlatform } from "./platform.js";
 export { pythonFragment } from "./python-fragment.js";
 export { isImageReference, normalizeImageReference, type ImageReference, type ValueSite } from "./reference.js";

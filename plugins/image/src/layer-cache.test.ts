@@ -43,13 +43,14 @@ describe("layer cache sources", () => {
 
   it("a source that fails is a warning and no layer cache, never a failed build; duplicates are given once", async () => {
     const engine = createEngine({ plugins: [] });
-    tapLayerCache(engine, "one", () => Promise.resolve(["r/a:base-1"]));
+    tapLayerCache(engine, "one", () => Promise.resolve({ cacheFrom: ["r/a:base-1"] }));
     tapLayerCache(engine, "broken", () => Promise.reject(new Error("registry gone")));
-    tapLayerCache(engine, "two", () => Promise.resolve(["r/a:base-1", "r/b:base-1"]));
+    tapLayerCache(engine, "two", () => Promise.resolve({ cacheFrom: ["r/a:base-1", "r/b:base-1"], layerRepository: { reference: "r/a-layers", registry: "r" } }));
+    tapLayerCache(engine, "three", () => Promise.resolve({ cacheFrom: [], layerRepository: { reference: "q/b-layers", registry: "q" } }));
     const warnings: string[] = [];
-    expect(await layerCachesFor(engine, request(warnings))).toEqual(["r/a:base-1", "r/b:base-1"]);
+    expect(await layerCachesFor(engine, request(warnings))).toEqual({ cacheFrom: ["r/a:base-1", "r/b:base-1"], layerRepository: { reference: "r/a-layers", registry: "r" } });
     expect(warnings).toEqual([expect.stringMatching(/^W_REGISTRY_PULL_FAILED: layer cache source broken failed: registry gone/)]);
     // Sources belong to their engine.
-    expect(await layerCachesFor(createEngine({ plugins: [] }), request([]))).toEqual([]);
+    expect(await layerCachesFor(createEngine({ plugins: [] }), request([]))).toEqual({ cacheFrom: [] });
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { BuilderOptions, CanonicalSpec, Engine, Hash, WarningCode } from "@envforge/core/plugin-kit";
-import type { ImageEngine } from "./engine.js";
+import type { ImageEngine, LayerRepository } from "./engine.js";
 import { dockerCanonicalOf } from "./section.js";
 
 /** Names an image's base: its reference, or `dockerfile:sha256:…` of a base Dockerfile (added by the builder). */
@@ -38,12 +38,20 @@ export interface LayerCacheRequest {
   warn(code: WarningCode, message: string, hint?: string): void;
 }
 
+/** Where a build finds layers built elsewhere: as the engine's `layerCache` trait asks for them. */
+export interface LayerCaches {
+  /** Images pulled into the build's engine for `--cache-from` (`pulled-image`). */
+  cacheFrom: string[];
+  /** A layer repository the engine reads and writes while it builds (`layer-repository`). */
+  layerRepository?: LayerRepository | undefined;
+}
+
 /**
- * Finds images that share lower layers with the build (the registry cache: the latest image on
- * the same base, pulled into the build's engine) and returns their references for `--cache-from`.
- * Failing to find or pull one is the source's warning at most: it returns [] and the build goes on.
+ * Finds layers built elsewhere that the build may share (the registry cache: the latest image on
+ * the same base, pulled into the build's engine, or its layer repository for an engine that has one).
+ * Failing to find or pull one is the source's warning at most: it returns none and the build goes on.
  */
-export type LayerCacheSource = (request: LayerCacheRequest) => Promise<string[]>;
+export type LayerCacheSource = (request: LayerCacheRequest) => Promise<LayerCaches>;
 
 // Per engine, not a core hook: only image targets ask, and only the registry cache answers.
 const sources = new WeakMap<Engine, { name: string; source: LayerCacheSource }[]>();
@@ -55,12 +63,14 @@ export function tapLayerCache(engine: Engine, name: string, source: LayerCacheSo
   sources.set(engine, list);
 }
 
-/** Every source's layer caches for a build, in registration order; a source that throws is a warning. */
-export async function layerCachesFor(engine: Engine, request: LayerCacheRequest): Promise<string[]> {
-  const found: string[] = [];
+/** Every source's layer caches for a build, in registration order (the first layer repository); a source that throws is a warning. */
+export async function layerCachesFor(engine: Engine, request: LayerCacheRequest): Promise<LayerCaches> {
+  const found: LayerCaches = { cacheFrom: [] };
   for (const { name, source } of sources.get(engine) ?? []) {
     try {
-      for (const reference of await source(request)) if (!found.includes(reference)) found.push(reference);
+      const caches = await source(request);
+      for (const reference of caches.cacheFrom) if (!found.cacheFrom.includes(reference)) found.cacheFrom.push(reference);
+      found.layerRepository ??= caches.layerRepository;
     } catch (cause) {
       request.signal.throwIfAborted();
       request.warn("W_REGISTRY_PULL_FAILED", `layer cache source ${name} failed: ${(cause as Error).message}; building without it`, "the build does not need a layer cache, only goes faster with one");

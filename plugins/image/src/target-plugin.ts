@@ -1,9 +1,10 @@
 import type { Activation, ActivationContext, BuildContext, CacheEntry, EnginePlugin } from "@envforge/core/plugin-kit";
 import { buildImage, type ImageBuildSettings } from "./build-image.js";
-import type { ImageEngine, ImageRecordTraits } from "./engine.js";
+import type { ImageEngine, ImageEngineFor, ImageRecordTraits } from "./engine.js";
 import { imageCarries } from "./fragments.js";
 import { tapImageDiscard, tapImagePromote, tapImageStore, tapImageVerify } from "./image-store.js";
-import { applyDockerSection } from "./section.js";
+import { applyDockerSection, DOCKER_SECTION } from "./section.js";
+import { lockImage } from "./image-lock.js";
 
 /** What an engine adapter (the docker or podman plugin) gives the shared image target. */
 export interface ImageTargetSpec {
@@ -18,8 +19,16 @@ export interface ImageTargetSpec {
   storeCache: boolean;
   /** Checks the plugin's own options when it is applied (a typo fails at startup). */
   check?: (() => void) | undefined;
-  /** The engine the image store and `verify` ask: the plugin's options only. */
+  /** The engine the image store asks, and `verify` for an entry built without a connection of its own: the plugin's options only. */
   storeEngine(): ImageEngine;
+  /**
+   * The builder options that choose the engine host (`host`, `url`, storage roots…; never
+   * credentials): a build that set any records them in its artifact (`details.connection`), and
+   * `verify`, `discard` and `promote` of that entry ask `engineFor` of them, not the plugin's own
+   * host — an image `build-all` put on another host is found there again.
+   */
+  connectionKeys?: readonly string[] | undefined;
+  engineFor?: ImageEngineFor | undefined;
   /** The engine of one build (its builder options over the plugin's) and what it builds with. */
   buildWith(ctx: BuildContext): { images: ImageEngine; settings: Omit<ImageBuildSettings, "target"> };
   /** How `envforge run`/`shell`/`activate` run a command in an image of this target. */
@@ -41,15 +50,35 @@ export function imageTargetPlugin(spec: ImageTargetSpec): EnginePlugin {
       spec.check?.();
       engine.hooks.build.for(spec.target).tapPromise(spec.name, async (ctx) => {
         const { images, settings } = spec.buildWith(ctx);
-        return buildImage(images, engine, ctx, { ...settings, target: spec.target });
+        const result = await buildImage(images, engine, ctx, { ...settings, target: spec.target });
+        const connection = connectionIn(ctx.options[spec.target], spec.connectionKeys ?? []);
+        if (connection) result.artifact.details = { ...result.artifact.details, connection };
+        return result;
       });
       engine.hooks.activate.for(spec.target).tap(spec.name, (entry, ctx) => spec.activate(entry, ctx));
       engine.targets.declare({ name: spec.target, carries: imageCarries(engine) });
       if (spec.storeCache) tapImageStore(engine, spec.target, spec.record, () => spec.storeEngine());
-      tapImageVerify(engine, spec.target, spec.record.store, () => spec.storeEngine());
+      const entryEngine = (entry: CacheEntry): ImageEngine => {
+        const connection = connectionIn(entry.artifact.details?.connection, spec.connectionKeys ?? []);
+        return connection && spec.engineFor ? spec.engineFor({ [spec.target]: connection }) : spec.storeEngine();
+      };
+      tapImageVerify(engine, spec.target, spec.record.store, entryEngine);
       // `cache gc` / `cache rm`: the images of the entries they remove go from the engine too.
-      tapImageDiscard(engine, spec.target, () => spec.storeEngine());
-      tapImagePromote(engine, spec.target, () => spec.storeEngine());
+      tapImageDiscard(engine, spec.target, entryEngine);
+      tapImagePromote(engine, spec.target, entryEngine);
+      // `envforge lock`: the base's digest from this engine (the first image plugin that answers).
+      engine.hooks.lock.for(DOCKER_SECTION).tapPromise(spec.name, (_request, ctx) => lockImage(spec.storeEngine(), ctx));
     },
   };
+}
+
+/** The connection keys set (as strings) in a build's own builder options or a recorded `details.connection`, or undefined when none is. */
+function connectionIn(options: unknown, keys: readonly string[]): Record<string, string> | undefined {
+  if (typeof options !== "object" || options === null) return undefined;
+  const chosen: Record<string, string> = {};
+  for (const key of keys) {
+    const value = (options as Record<string, unknown>)[key];
+    if (typeof value === "string") chosen[key] = value;
+  }
+  return Object.keys(chosen).length > 0 ? chosen : undefined;
 }

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { createError, pythonVersionCheck, type BuilderOptions, type CanonicalValue, type ImageFragment, type ImageFragmentContext } from "@envforge/core/plugin-kit";
+import { createError, hostLockPlatform, LOCK_SECTION, pythonVersionCheck, type BuilderOptions, type CanonicalValue, type EnvLock, type ImageFragment, type ImageFragmentContext, type LockedDistribution } from "@envforge/core/plugin-kit";
 import { IMAGE_CONDA_PREFIX, pythonCanonical, type PipCanonical } from "@envforge/python";
 
 /**
@@ -86,12 +86,15 @@ function pipPartsOf(value: CanonicalValue): PipParts {
  * requirements files and local wheel folders copied in one layer and installed with exec-form
  * RUNs. Requirement text only ever reaches pip through a file, never a shell.
  */
-export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptions, pythonVersion?: string, condaPrefix?: string, interpreter = "python3"): ImageFragment {
+export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptions, pythonVersion?: string, condaPrefix?: string, interpreter = "python3", locked?: readonly LockedDistribution[]): ImageFragment {
   const parts = pipPartsOf(value);
   const pip = (options.pip ?? {}) as PipIndexOptions;
-  const lines = [...parts.options, ...(parts.constraints.length > 0 ? ["-c constraints.txt"] : []), ...parts.requirements];
+  // Under a lock (LOCK.md): exactly the locked files, by hash, none of their dependencies resolved again.
+  const lines = locked
+    ? locked.map((d) => `${d.name}==${d.version} --hash=sha256:${d.sha256}`)
+    : [...parts.options, ...(parts.constraints.length > 0 ? ["-c constraints.txt"] : []), ...parts.requirements];
   const files: Record<string, string> = { "envforge/pip/requirements.txt": `${lines.join("\n")}\n` };
-  if (parts.constraints.length > 0) files["envforge/pip/constraints.txt"] = `${parts.constraints.join("\n")}\n`;
+  if (!locked && parts.constraints.length > 0) files["envforge/pip/constraints.txt"] = `${parts.constraints.join("\n")}\n`;
   const folders: Record<string, string> = {};
   const args: string[] = [];
   list(pip.findLinks).forEach((where, i) => {
@@ -132,6 +135,7 @@ export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptio
         "install",
         "--no-cache-dir",
         "--disable-pip-version-check",
+        ...(locked ? ["--no-deps", "--require-hashes"] : []),
         ...args,
         "-r",
         "/envforge/pip/requirements.txt",
@@ -154,5 +158,21 @@ export function pipImageFragment(value: PipCanonical, ctx: Pick<ImageFragmentCon
   const withConda = sections.conda !== undefined;
   // A system-managed interpreterPath is the image's venv base; conda brings its own.
   const systemInterpreter = !userManaged && !withConda ? python.interpreterPath : undefined;
-  return fallbackPipFragment(value, ctx.options, python.version, withConda ? IMAGE_CONDA_PREFIX : undefined, systemInterpreter);
+  const lock = sections[LOCK_SECTION] as EnvLock | undefined;
+  const locked = lock?.pip !== undefined && lock.pip.length > 0 ? lock.pip : undefined;
+  if (lock && locked) checkImagePlatform(lock, sections.docker as { platform?: string } | undefined);
+  // The lock's Python is checked where the venv is made, like python.version.
+  const version = python.version ?? (locked ? lock?.python : undefined);
+  return fallbackPipFragment(value, ctx.options, version, withConda ? IMAGE_CONDA_PREFIX : undefined, systemInterpreter, locked);
+}
+
+const IMAGE_PLATFORMS: Record<string, string> = { "linux/amd64": "linux-x86_64", "linux/arm64": "linux-aarch64", "linux/arm64/v8": "linux-aarch64", "linux/386": "linux-i686", "linux/ppc64le": "linux-ppc64le", "linux/s390x": "linux-s390x" };
+
+/** An image's pip layer from a lock made for another platform would install wheels that do not run there. */
+function checkImagePlatform(lock: EnvLock, docker: { platform?: string } | undefined): void {
+  const platform = docker?.platform !== undefined ? (IMAGE_PLATFORMS[docker.platform] ?? docker.platform) : hostLockPlatform();
+  if (lock.platform === platform) return;
+  throw createError("E_LOCK_MISMATCH", `the lock was made for platform ${lock.platform}, but the image is built for ${platform}`, {
+    hint: `lock for the image: envforge lock REF --platform ${platform} --python-version X.Y`,
+  });
 }

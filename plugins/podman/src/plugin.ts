@@ -2,7 +2,7 @@ import { createRedactor, type EnginePlugin } from "@envforge/core/plugin-kit";
 import { imageTargetPlugin } from "@envforge/image";
 import { podmanActivation } from "./activate.js";
 import { checkConnection, resolvePodmanOptions, type PodmanBuildOptions } from "./options.js";
-import { createPodmanEngine, PODMAN_RECORD } from "./podman-engine.js";
+import { createPodmanEngine, PODMAN_CONNECTION_KEYS, PODMAN_RECORD, podmanEngines } from "./podman-engine.js";
 
 export const PODMAN_PLUGIN = "podman";
 export const PODMAN_TARGET = "podman";
@@ -29,6 +29,8 @@ export function podmanPlugin(options: PodmanPluginOptions = {}): EnginePlugin {
     storeCache: buildOptions.storageCache !== false,
     check: () => void (connection = checkConnection(buildOptions)),
     storeEngine: () => createPodmanEngine(connection),
+    connectionKeys: PODMAN_CONNECTION_KEYS,
+    engineFor: (builderOptions) => podmanEngines(connection)(builderOptions),
     buildWith: (ctx) => {
       const resolved = resolvePodmanOptions(buildOptions, ctx.options, ctx.baseDir);
       const credentials = resolved.credentials ?? [];

@@ -1,3 +1,4 @@
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import type { BuilderOptions } from "@envforge/core/plugin-kit";
@@ -13,6 +14,7 @@ import {
   type ImageEngineFor,
   type ImageRecordTraits,
   type ImageTransfer,
+  type LayerRepository,
 } from "@envforge/image";
 import type { PodmanBuildOptions, PodmanConnection } from "./options.js";
 import { PodmanCli, podmanImageInfo } from "./podman-cli.js";
@@ -22,7 +24,7 @@ export const PODMAN_RECORD: ImageRecordTraits = Object.freeze<ImageRecordTraits>
   store: "podman-storage",
   foundPlatform: true,
   builtTags: "listed",
-  layerCache: "none",
+  layerCache: "layer-repository",
   unreachable: {
     code: "W_PODMAN_UNREACHABLE",
     subject: "podman",
@@ -84,14 +86,14 @@ function withTransferAuth(transfer: ImageTransfer, work: (flags: string[]) => Pr
 }
 
 /** Connection options a build's own `podman` builder options may set: push from the podman that built the image. */
-const CONNECTION_KEYS = ["podmanPath", "url", "connection", "identity", "root", "runroot", "storageDriver", "storageConf"] as const;
+export const PODMAN_CONNECTION_KEYS = ["podmanPath", "url", "connection", "identity", "root", "runroot", "storageDriver", "storageConf"] as const;
 
 /** The podman of a build (its builder options' connection over `connection`), for the registry cache. */
 export function podmanEngines(connection: PodmanConnection = {}): ImageEngineFor {
   return (builderOptions?: BuilderOptions) => {
     const chosen: PodmanConnection = { ...connection };
     const perBuild = builderOptions?.podman;
-    for (const key of CONNECTION_KEYS) {
+    for (const key of PODMAN_CONNECTION_KEYS) {
       const value = perBuild?.[key];
       if (typeof value === "string") chosen[key] = value;
     }
@@ -99,9 +101,30 @@ export function podmanEngines(connection: PodmanConnection = {}): ImageEngineFor
   };
 }
 
-/** `podman build` of a generated context: buildah's own layer cache, every output line to the build log. */
+/**
+ * `podman build` of a generated context: buildah's own layer cache, and the request's layer
+ * repository (`--cache-from`/`--cache-to`) when there is one. buildah fails the whole build when it
+ * cannot push a layer there (the registry went away): the build then runs once more without it.
+ */
 async function podmanBuild(cli: PodmanCli, options: PodmanBuildOptions, authFile: string | undefined, request: ImageBuildRequest): Promise<ImageBuildResult> {
   const isolation = options.isolation ?? "chroot";
+  request.log(`podman build (isolation ${isolation}) on ${cli.describe()} (podman ${request.engineVersion})`, "info");
+  // buildah matches its cache against intermediate images it made itself: a pulled final image has none (PODMAN_RECORD.layerCache).
+  if (request.cacheFrom?.length) request.log(`podman does not reuse the layers of pulled images; not using ${request.cacheFrom.join(", ")}`, "info");
+  const repository = request.layerRepository;
+  if (repository) {
+    const flags = await layerRepositoryFlags(repository, authFile, request);
+    const first = await runBuild(cli, buildArgs(options, isolation, flags.authFile, request, flags.args), request);
+    if (!first.failed) return { cachedSteps: first.tracker.cachedSteps(), details: { isolation, layerRepository: repository.reference } };
+    if (!first.cachePushFailed) throw first.error;
+    request.log(`could not push a layer to the layer cache ${repository.reference}; building again without it`, "info");
+  }
+  const plain = await runBuild(cli, buildArgs(options, isolation, authFile, request, []), request);
+  if (plain.failed) throw plain.error;
+  return { cachedSteps: plain.tracker.cachedSteps(), details: { isolation, ...(repository ? { layerRepositoryFailed: true } : {}) } };
+}
+
+function buildArgs(options: PodmanBuildOptions, isolation: string, authFile: string | undefined, request: ImageBuildRequest, extra: string[]): string[] {
   const args = ["build", `--file=${request.dockerfile}`];
   for (const tag of request.tags) args.push(`--tag=${tag}`);
   for (const [name, value] of Object.entries(request.labels)) args.push(`--label=${name}=${value}`);
@@ -110,12 +133,38 @@ async function podmanBuild(cli: PodmanCli, options: PodmanBuildOptions, authFile
   if (request.platform !== undefined) args.push(`--platform=${request.platform}`);
   if (options.network !== undefined) args.push(`--network=${options.network}`);
   if (authFile !== undefined) args.push(`--authfile=${authFile}`);
-  args.push(request.contextDir);
+  args.push(...extra, request.contextDir);
+  return args;
+}
 
-  request.log(`podman build (isolation ${isolation}) on ${cli.describe()} (podman ${request.engineVersion})`, "info");
-  // buildah matches its cache against intermediate images it made itself: a pulled final image has none (PODMAN_RECORD.layerCache).
-  if (request.cacheFrom?.length) request.log(`podman does not reuse the layers of pulled images; not using ${request.cacheFrom.join(", ")}`, "info");
+/**
+ * `--cache-from`/`--cache-to` of the layer repository. Its credentials join the build's own in one
+ * auth file in the build's scratch folder (buildah takes a single `--authfile`). `--tls-verify=false`
+ * for a plain-HTTP registry applies to every registry the build talks to (buildah has no per-registry
+ * flag); the base image is pulled only when missing.
+ */
+async function layerRepositoryFlags(repository: LayerRepository, authFile: string | undefined, request: ImageBuildRequest): Promise<{ args: string[]; authFile: string | undefined }> {
+  const args = [`--cache-from=${repository.reference}`];
+  if (!repository.readOnly) args.push(`--cache-to=${repository.reference}`);
+  if (repository.insecure) args.push("--tls-verify=false");
+  let auth = repository.auth;
+  if (auth && "token" in auth) {
+    request.log("podman takes registry credentials as username and password only; using the layer cache without the token", "info");
+    auth = undefined;
+  }
+  if (!auth) return { args, authFile };
+  const merged = authFile ? (JSON.parse(await readFile(authFile, "utf8")) as { auths?: Record<string, unknown> }) : {};
+  const auths = { ...merged.auths, [repository.registry]: { auth: Buffer.from(`${auth.username}:${auth.password}`).toString("base64") } };
+  const file = path.join(request.workDir, "layer-cache-auth.json");
+  await writeFile(file, JSON.stringify({ ...merged, auths }), { mode: 0o600 });
+  return { args, authFile: file };
+}
+
+type BuildRun = { failed: false; tracker: BuildOutputTracker } | { failed: true; cachePushFailed: boolean; error: Error; tracker: BuildOutputTracker };
+
+async function runBuild(cli: PodmanCli, args: string[], request: ImageBuildRequest): Promise<BuildRun> {
   const tracker = new BuildOutputTracker(PODMAN_OUTPUT);
+  let cachePushFailed = false;
   const subprocess = execa(cli.command, [...cli.globalArgs, ...args], {
     env: cli.env,
     all: true,
@@ -126,13 +175,14 @@ async function podmanBuild(cli: PodmanCli, options: PodmanBuildOptions, authFile
   });
   for await (const line of subprocess.iterable({ from: "all" })) {
     tracker.feed(line);
+    // buildah 1.28: `Error: failed pushing cache to {…}: …` ends the build.
+    if (/failed pushing cache to/i.test(line)) cachePushFailed = true;
     request.log(line, "stdout");
   }
   const result = await subprocess;
   request.signal.throwIfAborted();
-  if (result.failed) {
-    if ((result as { code?: string }).code === "ENOENT") throw cli.toError(result, args);
-    throw buildFailedError("podman", tracker.failure(), "check that podman can reach its storage (or service) and that the base image exists");
-  }
-  return { cachedSteps: tracker.cachedSteps(), details: { isolation } };
+  if (!result.failed) return { failed: false, tracker };
+  if ((result as { code?: string }).code === "ENOENT") throw cli.toError(result, args);
+  const error = buildFailedError("podman", tracker.failure(), "check that podman can reach its storage (or service) and that the base image exists");
+  return { failed: true, cachePushFailed, error, tracker };
 }

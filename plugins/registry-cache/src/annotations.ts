@@ -9,14 +9,29 @@ const OCI_LAYER: Record<string, string> = {
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip": "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
 };
 
-/** What a cached image's manifest says about itself: the same facts as its labels. */
+/**
+ * The fencing token of the coordinator lease the pushed build held (`entry.coordination.fence`):
+ * a later push of the tag under a lower one (a holder that lost its lease, finishing late) does not overwrite it.
+ */
+export const ANNOTATION_FENCE = "dev.envforge.fence";
+
+/** What a cached image's manifest says about itself: the same facts as its labels, and the lease's fence. */
 export function manifestAnnotations(entry: CacheEntry): Record<string, string> {
   return {
     [LABEL_HASH]: entry.hash,
     [LABEL_CANONICAL]: entry.canonicalText,
     [LABEL_BUILDER]: entry.builder,
     "org.opencontainers.image.created": entry.timings.finishedAt,
+    ...(entry.coordination ? { [ANNOTATION_FENCE]: String(entry.coordination.fence) } : {}),
   };
+}
+
+/** The fence annotated on the manifest behind `tag`, or undefined (no tag, no annotation, not a number). */
+export async function manifestFence(client: RegistryClient, repository: string, tag: string): Promise<number | undefined> {
+  const manifest = await client.getManifest(repository, tag);
+  const value = (manifest?.json as { annotations?: Record<string, unknown> } | undefined)?.annotations?.[ANNOTATION_FENCE];
+  const fence = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : undefined;
+  return fence !== undefined && Number.isSafeInteger(fence) ? fence : undefined;
 }
 
 type Descriptor = { mediaType?: string } & Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { createRedactor, hashHex, serializeCanonical, type BuildContext, type BuilderOptions, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine, type WarningCode } from "@envforge/core/plugin-kit";
-import { imageBaseOf, type LayerCacheRequest } from "@envforge/image";
-import { annotateManifest, manifestAnnotations } from "./annotations.js";
+import { imageBaseOf, type LayerCacheRequest, type LayerCaches } from "@envforge/image";
+import { annotateManifest, manifestAnnotations, manifestFence } from "./annotations.js";
 import { RegistryClient, RegistryError, type RegistryAuth } from "./client.js";
 import { resolveAuth, secretsOf } from "./credentials.js";
 import type { ResolvedRegistryOptions } from "./options.js";
@@ -62,19 +62,29 @@ export class RegistryCache {
     if (!this.#o.push || !this.#o.targets.includes(entry.target) || !entry.artifact.reference) return;
     const remote = this.remoteRef(entry);
     const warn = (code: WarningCode, message: string, hint?: string) => ctx.warn(code, this.#redact.text(message), undefined, hint);
-    let present = false;
+    const fence = entry.coordination?.fence;
+    // The tag's fence is read only when this build has one to compare: `undefined` = not there.
+    let present: { fence: number | undefined } | undefined;
     const reachable = await this.#ask(
       async (client) => {
         const head = await client.headManifest(this.#o.repository, hashHex(entry.hash));
-        present = head !== undefined;
+        if (head) present = { fence: fence === undefined ? undefined : await manifestFence(client, this.#o.repository, hashHex(entry.hash)) };
         return true;
       },
       (message, hint) => warn("W_REGISTRY_UNAVAILABLE", `the image was built but not pushed to ${remote}: ${message}`, hint),
     );
     if (!reachable) return;
-    // Another machine pushed this hash first: same definition, so the same image for every purpose.
-    // A forced rebuild does push: the tag then names the newest generation, as the local cache does.
-    if (present && !ctx.previous) {
+    if (present && fence !== undefined && present.fence !== undefined) {
+      // The later lease wins: a holder that lost its lease and finished late must not replace the
+      // image its successor pushed. Checked just before the push; two pushes in the same moment
+      // still race (the registry has no compare-and-set), and both images are of the same definition.
+      if (fence <= present.fence) {
+        ctx.log(`${remote} in the registry cache was pushed under lease fence ${present.fence}; this build held fence ${fence} (a lease since lost or the same one): not pushing over it`, "info");
+        return;
+      }
+    } else if (present && !ctx.previous) {
+      // Another machine pushed this hash first: same definition, so the same image for every purpose.
+      // A forced rebuild does push: the tag then names the newest generation, as the local cache does.
       ctx.log(`${remote} is already in the registry cache; not pushing`, "info");
       return;
     }
@@ -98,16 +108,20 @@ export class RegistryCache {
   }
 
   /**
-   * Before an image target builds on a miss: the latest image pushed on the same base (tag
-   * `base-…`), pulled into the build's engine, as a layer cache. Absent, unreachable or not
-   * pullable: the build goes on without it (a pull failure is a warning, the rest a log line).
+   * Before an image target builds on a miss, layers built elsewhere, as the build's engine reuses
+   * them: for docker the latest image pushed on the same base (tag `base-…`), pulled into it; for
+   * podman the layer repository `<repository>-layers` its builder reads and pushes steps to.
+   * Absent, unreachable or not pullable: the build goes on without it (a pull failure is a warning, the rest a log line).
    */
-  async layerCache(request: LayerCacheRequest): Promise<string[]> {
-    if (!this.#o.targets.includes(request.target) || request.images.record.layerCache !== "pulled-image") return [];
+  async layerCache(request: LayerCacheRequest): Promise<LayerCaches> {
+    const none: LayerCaches = { cacheFrom: [] };
+    if (!this.#o.targets.includes(request.target)) return none;
+    if (request.images.record.layerCache === "layer-repository") return this.#layerRepository(request);
+    if (request.images.record.layerCache !== "pulled-image") return none;
     const remote = `${this.#o.registry}/${this.#o.repository}:${request.base.tag}`;
     // The lookup just warned if the registry is down; a layer cache is not worth a second warning.
     const head = await this.#ask(async (client) => client.headManifest(this.#o.repository, request.base.tag), (message) => request.log(`no layer cache from the registry: ${this.#redact.text(message)}`));
-    if (!head) return [];
+    if (!head) return none;
     const transport = this.#transport(request.target, request.builderOptions);
     const started = Date.now();
     try {
@@ -115,10 +129,29 @@ export class RegistryCache {
     } catch (cause) {
       request.signal.throwIfAborted();
       request.warn("W_REGISTRY_PULL_FAILED", this.#redact.text(`the layer cache ${remote} (latest image on the base ${request.base.label}) could not be pulled: ${(cause as Error).message}; building without it`), pullHint(this.#o.insecure, request.target));
-      return [];
+      return none;
     }
     request.log(`pulled ${remote} (latest image on ${request.base.label}) as a layer cache in ${Date.now() - started} ms`);
-    return [remote];
+    return { cacheFrom: [remote] };
+  }
+
+  /**
+   * The layer repository, once the registry answers (buildah would retry a dead one for every
+   * step). Its own repository: buildah tags each step by its cache key, which must not mix with the
+   * hash tags. Without `push` the builder only reads it.
+   */
+  async #layerRepository(request: LayerCacheRequest): Promise<LayerCaches> {
+    const up = await this.#ask(async (client) => {
+      await client.ping();
+      return true;
+    }, (message) => request.log(`no layer cache from the registry: ${this.#redact.text(message)}`));
+    if (!up) return { cacheFrom: [] };
+    const reference = `${this.#o.registry}/${this.#o.repository}-layers`;
+    request.log(`layer cache repository ${reference}${this.#o.push ? "" : " (read only)"}`);
+    return {
+      cacheFrom: [],
+      layerRepository: { reference, registry: this.#o.registry, insecure: this.#o.insecure, auth: this.#client?.options.auth, readOnly: !this.#o.push },
+    };
   }
 
   /** Tags the pushed manifest `base-…` too: the latest build on its base, for other machines' layer caches. */

@@ -1,4 +1,4 @@
-export { annotateManifest, manifestAnnotations } from "./annotations.js";
+export { ANNOTATION_FENCE, annotateManifest, manifestAnnotations, manifestFence } from "./annotations.js";
 export { RegistryCache } from "./cache.js";
 export {
   MEDIA_DOCKER_LIST,

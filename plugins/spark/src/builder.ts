@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { BuildContext, BuildOutput, Lock, SourceLocation } from "@envforge/core/plugin-kit";
+import { LOCK_SECTION, type BuildContext, type BuildOutput, type EnvLock, type Lock, type SourceLocation } from "@envforge/core/plugin-kit";
 import { resolveBuilderOptions, type SparkBuilderOptions } from "./options.js";
 import { resolveSparkJars, type ResolvedJar } from "./resolve.js";
-import { SPARK_SECTION, type SparkSection } from "./section.js";
+import { SPARK_SECTION, type SparkCanonical, type SparkSection } from "./section.js";
+import { checkSparkLock, resolveLockedJars } from "./spark-lock.js";
 import { sparkDefaultsConf, sparkJarsValue, sparkPackagesProperties } from "./spark-conf.js";
 
 export const SPARK_TARGET = "spark";
@@ -67,15 +68,20 @@ export async function buildSpark(ctx: BuildContext, defaults: SparkBuilderOption
 
   const options = resolveBuilderOptions(defaults, ctx.options[SPARK_SECTION], ctx.baseDir);
   const jarsDir = path.join(ctx.artifactDir, "jars");
-  const resolution = await resolveSparkJars(spark, options, {
-    workDir: ctx.workDir,
-    jarsDir,
-    signal: ctx.signal,
-    log: (line, stream) => ctx.log(line, stream),
-    warn: (code, message, hint) => ctx.warn(code, message, undefined, hint),
-    sites: packageSites(ctx.spec.sections[SPARK_SECTION]),
-    passEnv: ctx.policy.passEnv,
-  });
+  const resolve = (packages: SparkCanonical, transitive: boolean) =>
+    resolveSparkJars(packages, options, {
+      workDir: ctx.workDir,
+      jarsDir,
+      signal: ctx.signal,
+      log: (line, stream) => ctx.log(line, stream),
+      warn: (code, message, hint) => ctx.warn(code, message, undefined, hint),
+      sites: packageSites(ctx.spec.sections[SPARK_SECTION]),
+      passEnv: ctx.policy.passEnv,
+    }, transitive);
+  // A lock beside the definition (LOCK.md): exactly its jars, each checked against its sha256.
+  const lock = ctx.spec.sections[LOCK_SECTION] as EnvLock | undefined;
+  if (lock?.spark && lock.spark.length > 0) checkSparkLock(ctx, spark, lock.spark);
+  const resolution = lock?.spark && lock.spark.length > 0 ? await resolveLockedJars(spark, lock, resolve) : await resolve(spark, true);
   const properties = { "spark.jars": sparkJarsValue(resolution.jars.map((j) => j.file)) };
   await writeFile(confFile, sparkDefaultsConf(properties, header));
   return {

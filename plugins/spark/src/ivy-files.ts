@@ -76,7 +76,8 @@ export function repositoryName(index: number): string {
  * conflicts across them. Coordinates of one module are merged into one dependency: Ivy keeps only
  * the last of two dependencies on the same module, which would silently drop a jar.
  */
-export function ivyModuleXml(packages: readonly MavenCoordinate[]): string {
+/** `transitive: false`: exactly these modules, none of their dependencies (a build from the lock, which lists the whole closure). */
+export function ivyModuleXml(packages: readonly MavenCoordinate[], transitive = true): string {
   const byModule = new Map<string, MavenCoordinate[]>();
   for (const p of packages) {
     const key = `${p.group}:${p.artifact}:${p.version}`;
@@ -91,7 +92,7 @@ export function ivyModuleXml(packages: readonly MavenCoordinate[]): string {
   ];
   for (const list of byModule.values()) {
     const { group, artifact, version } = list[0]!;
-    const open = `    <dependency org="${xmlAttr(group)}" name="${xmlAttr(artifact)}" rev="${xmlAttr(version)}" conf="${CONF_MAPPING}"`;
+    const open = `    <dependency org="${xmlAttr(group)}" name="${xmlAttr(artifact)}" rev="${xmlAttr(version)}" conf="${CONF_MAPPING}"${transitive ? "" : ' transitive="false"'}`;
     const classifiers = [...new Set(list.map((p) => p.classifier))];
     if (classifiers.length === 1 && classifiers[0] === undefined) {
       // No artifact element: Ivy takes what the POM publishes (a jar, or a bundle's jar).

@@ -1,6 +1,7 @@
 import { defineSection, definePlugin, type EnginePlugin } from "@envforge/core";
 import { SPARK_TARGET, buildSpark } from "./builder.js";
 import { activateSpark } from "./activate.js";
+import { lockSpark } from "./spark-lock.js";
 import { DEFAULT_IMAGE_ROOT, checkImageRoot, sparkImageFragment } from "./image-fragment.js";
 import type { SparkPluginOptions } from "./options.js";
 import { SPARK_SECTION, canonicalizeSparkSection, declareSparkSchema, parseSparkSection } from "./section.js";
@@ -30,6 +31,7 @@ export function sparkPlugin(options: SparkPluginOptions = {}): EnginePlugin {
       // Jars and their configuration only: no interpreter, no Python packages.
       engine.targets.declare({ name: SPARK_TARGET, carries: [SPARK_SECTION] });
       engine.hooks.activate.for(SPARK_TARGET).tap(PLUGIN, (entry) => activateSpark(entry));
+      engine.hooks.lock.for(SPARK_SECTION).tapPromise(PLUGIN, (request, ctx) => lockSpark(request, ctx, builderDefaults));
     },
   });
 }

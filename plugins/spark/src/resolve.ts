@@ -76,7 +76,7 @@ async function sha256Of(file: string): Promise<string> {
  * Resolves the packages transitively with Apache Ivy (what Spark's own `--packages` runs) in one
  * resolution, so version conflicts across packages are settled once, and retrieves the jars.
  */
-export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedBuilderOptions, io: ResolveIO): Promise<SparkResolution> {
+export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedBuilderOptions, io: ResolveIO, transitive = true): Promise<SparkResolution> {
   const repositories = spark.repositories.length > 0 ? spark.repositories : options.defaultRepositories;
   const ivyDir = path.join(io.workDir, "ivy");
   const reportsDir = path.join(ivyDir, "reports");
@@ -92,7 +92,7 @@ export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedB
     ivySettingsXml({ repositories, cacheDir: path.join(ivyDir, "cache"), resolutionCacheDir: reportsDir, credentials }),
     { mode: 0o600 },
   );
-  await writeFile(modulePath, ivyModuleXml(coordinates));
+  await writeFile(modulePath, ivyModuleXml(coordinates, transitive));
 
   const redact = createRedactor(options.credentials.map((c) => c.password));
   const tail: string[] = [];

@@ -5,6 +5,7 @@ import {
   diffLocks,
   formatLock,
   formatLockChange,
+  LOCK_SECTION,
   lockPathFor,
   parseLockText,
   resolveLock,
@@ -55,15 +56,17 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     // A file's lock lives beside it; a registered or curated definition's goes to --output or stdout.
     const file = resolved.kind === "file" ? resolved.path : undefined;
     const lockFile = flags.output !== undefined ? resolvePath(ctx.io, flags.output) : file !== undefined ? lockPathFor(file) : undefined;
-    const previous = lockFile !== undefined ? await readLock(lockFile) : undefined;
+    // The lock the definition has now: the one at --output, else the one it was read with
+    // (beside the file, or stored with a registered version).
+    const current = await workspace.withSource(ref, async (source) => (await engine.resolve(source)).parsed.sections[LOCK_SECTION] as EnvLock | undefined);
+    const previous = (flags.output !== undefined && lockFile !== undefined ? await readLock(lockFile) : undefined) ?? current;
 
     if (flags.export !== undefined) {
       if (flags.export !== "requirements") {
         throw createError("E_INVALID_VALUE", `--export ${flags.export}: the format is not known`, { hint: "--export requirements" });
       }
-      const current = file !== undefined ? await readLock(lockPathFor(file)) : previous;
-      if (!current) throw createError("E_NOT_FOUND", `${ref} has no lock to export`, { hint: `write it first: envforge lock ${ref}` });
-      ctx.io.out(requirementsWithHashes(current));
+      if (!previous) throw createError("E_NOT_FOUND", `${ref} has no lock to export`, { hint: `write it first: envforge lock ${ref}` });
+      ctx.io.out(requirementsWithHashes(previous));
       return;
     }
 

@@ -35,7 +35,7 @@ export const BUILTIN_ERRORS = {
   E_INTERNAL: { kind: "internal", meaning: "Something that is not an envforge error escaped: a bug.", hint: "this is a bug; rerun with ENVFORGE_DEBUG=1 for a stack trace and report it" },
   E_INVALID_COORDINATE: { kind: "input", meaning: "A Spark package is not a valid Maven coordinate (group:artifact:version)." },
   E_INVALID_IMAGE_REFERENCE: { kind: "input", meaning: "A base image is not a valid image reference." },
-  E_INVALID_LOCK: { kind: "input", meaning: "A definition's lock file (`env.lock`) is not a valid lock (LOCK.md).", hint: "write it again with `envforge lock`" },
+  E_INVALID_LOCK: { kind: "input", meaning: "A definition's lock file (`env.lock`) is not a valid lock (LOCK.md).", hint: "delete it and write it again with `envforge lock`" },
   E_INVALID_MATCHSPEC: { kind: "input", meaning: "A conda dependency is not a valid match spec." },
   E_INVALID_REQUIREMENT: { kind: "input", meaning: "A pip requirement is not valid PEP 508 (or a pip option envforge does not accept)." },
   E_INVALID_VALUE: { kind: "input", meaning: "A field, option or argument has a value outside what is valid." },

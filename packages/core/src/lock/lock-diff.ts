@@ -45,7 +45,8 @@ export function diffLocks(before: EnvLock | undefined, after: EnvLock): LockChan
 
 /** `pip tinya 1.0.0 → 1.1.0`, `pip tinyc + 1.0`, `spark g:a − 1.0`. */
 export function formatLockChange(change: LockChange): string {
-  if (change.from === undefined) return `${change.kind} ${change.name}: + ${change.to}`;
-  if (change.to === undefined) return `${change.kind} ${change.name}: − ${change.from}`;
-  return `${change.kind} ${change.name}: ${change.from} → ${change.to}`;
+  const what = change.kind === change.name ? change.kind : `${change.kind} ${change.name}`;
+  if (change.from === undefined) return `${what}: + ${change.to}`;
+  if (change.to === undefined) return `${what}: − ${change.from}`;
+  return `${what}: ${change.from} → ${change.to}`;
 }

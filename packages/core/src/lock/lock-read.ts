@@ -58,6 +58,6 @@ export function parseLockText(text: string, file: string): EnvLock {
   const field = at.length > 0 ? formatPath(at) : "(lock)";
   throw createError("E_INVALID_LOCK", `${file}: ${field}: ${issue.message}`, {
     location: doc.locator.locate(at, issue.code === "unrecognized_keys"),
-    hint: "a lock is written by `envforge lock` (format: LOCK.md); write it again rather than editing it by hand",
+    hint: "a lock is written by `envforge lock` (format: LOCK.md): delete this one and run `envforge lock` again rather than editing it by hand",
   });
 }

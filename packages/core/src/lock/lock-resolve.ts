@@ -10,7 +10,9 @@ import { normalizeLock } from "./lock-canonical.js";
 import { LOCK_SECTION } from "./lock-path.js";
 import type { EnvLock } from "./lock-types.js";
 
-export interface ResolveLockRequest extends Omit<LockRequest, "platform" | "foreign"> {
+export interface ResolveLockRequest extends Omit<LockRequest, "platform" | "foreign" | "upgrade" | "upgradePackages"> {
+  upgrade?: boolean | undefined;
+  upgradePackages?: readonly string[] | undefined;
   /** `--platform`; default this machine's (`hostLockPlatform`). */
   platform?: string | undefined;
   builderOptions?: BuilderOptions | undefined;
@@ -48,7 +50,7 @@ export async function resolveLock(
   const platform = request.platform ?? hostLockPlatform();
   // Another machine's lock (an image's): resolved without asking this machine's interpreter.
   const foreign = platform !== hostLockPlatform() || (request.python !== undefined && request.python !== declaredPython);
-  const lockRequest: LockRequest = { ...request, python, platform, foreign, upgradePackages: request.upgradePackages ?? [] };
+  const lockRequest: LockRequest = { ...request, python, platform, foreign, upgrade: request.upgrade === true, upgradePackages: request.upgradePackages ?? [] };
   const workDir = await mkdtemp(path.join(os.tmpdir(), "envforge-lock-"));
   const ctx: LockContext = {
     hash: result.hash,
