@@ -25,3 +25,12 @@ export { assertNoVariables, pipIndexSetup, type PipIndexSetup } from "./index-se
 export { checkEnvReferences, envNotAllowed, envReferences, expandAllowed, type EnvSite } from "./env-refs.js";
 export { confineFindLinks, localFindLinks } from "./find-links.js";
 export { lineRedactor, redactUrl, secretsOf } from "./redact.js";
+export {
+  LOCK_SATISFIES_SCRIPT,
+  lockSatisfiesArgs,
+  lockUnmetError,
+  lockedInstallArgs,
+  lockedInstallCulprit,
+  lockedRequirementsText,
+  writeLockedRequirements,
+} from "./locked-install.js";

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { createError, hostPath, hostProgram, toolEnvironment, type BuildContext, type BuildOutput, type EnvforgeError, type LockedCondaPackage, type LockedPackage } from "@envforge/core/plugin-kit";
-import { canonicalName, lockedPackages, parseFreeze, pythonCanonical } from "@envforge/python";
+import { createError, hostPath, hostProgram, toolEnvironment, type BuildContext, type BuildOutput, type EnvforgeError, type LockedCondaPackage, type LockedDistribution, type LockedPackage } from "@envforge/core/plugin-kit";
+import { canonicalName, lockedInstallCulprit, lockedPackages, lockSatisfiesArgs, lockUnmetError, parseFreeze, pythonCanonical } from "@envforge/python";
 import { z } from "@envforge/core/plugin-kit";
 import { parseExplicit } from "./lock-output.js";
 import { hasPipPart, preparePipPart } from "./pip-part.js";
@@ -131,7 +131,17 @@ export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilder
   const pip = await preparePipPart(ctx, options.pipArgs, options.env);
   if (pip) {
     if (!existsSync(python)) throw failed(`the prefix has no interpreter at ${python}`, "", "add python to the conda dependencies");
+    if (pip.locked) await checkPipLock(ctx, python, pip.requirements, pip.locked, pip.env);
+    if (pip.locked) ctx.log(`installing the lock's ${pip.locked.length} pip distributions, --no-deps --require-hashes`, "info");
     const install = await runTool(python, pip.args, ctx, { env: pip.env, replaceEnv: true });
+    if (install.exitCode !== 0 && pip.locked) {
+      const output = install.stderr || install.stdout;
+      const { culprit, what, why } = lockedInstallCulprit(tail(output), pip.locked);
+      throw createError("E_BUILD_FAILED", `installing the lock's pip part in the conda prefix failed at ${what}: ${why}`, {
+        hint: "a locked file is never re-resolved silently: restore the file, or lock again (envforge lock REF) if the change is meant",
+        details: { step: "pip install (locked)", package: culprit?.name, exitCode: install.exitCode, output: tail(output) },
+      });
+    }
     if (install.exitCode !== 0) {
       throw failed(
         `pip install in the conda prefix failed (exit ${install.exitCode})`,
@@ -146,7 +156,16 @@ export async function buildCondaPrefix(ctx: BuildContext, defaults: CondaBuilder
     artifact: {
       kind: "conda-prefix",
       path: prefix,
-      details: { tool: tool.kind, toolPath: tool.path, toolVersion, channels: plan.channels, specs: plan.specs, pip: pip?.requirements ?? [], ...(locked ? { fromLock: locked.length } : {}) },
+      details: {
+        tool: tool.kind,
+        toolPath: tool.path,
+        toolVersion,
+        channels: plan.channels,
+        specs: plan.specs,
+        pip: pip?.requirements ?? [],
+        ...(locked ? { fromLock: locked.length } : {}),
+        ...(pip?.locked ? { pipFromLock: pip.locked.length } : {}),
+      },
     },
     lock,
     builder: `conda:${tool.kind}`,
@@ -230,6 +249,14 @@ async function installLock(ctx: BuildContext, tool: CondaTool, locked: readonly 
       "a locked file is missing from its channel or does not match the lock's digest; check conda.channelUrls, or re-lock (envforge lock --upgrade-package NAME)",
     );
   }
+}
+
+/** The lock's pip part must still satisfy every pip requirement: checked by the prefix's own pip (markers for its Python). */
+async function checkPipLock(ctx: BuildContext, python: string, requirements: readonly string[], locked: readonly LockedDistribution[], env: Record<string, string>): Promise<void> {
+  const result = await runTool(python, lockSatisfiesArgs(requirements, locked), ctx, { env, replaceEnv: true, quietStdout: true });
+  if (result.exitCode !== 0) throw failed("could not check the lock against the pip requirements", result.stderr, "the prefix needs pip (the builder adds it for a pip part)");
+  const unmet = lockUnmetError(ctx, result.stdout);
+  if (unmet) throw unmet;
 }
 
 /** conda keeps an environment's variables in conda-meta/state; activation exports them. */

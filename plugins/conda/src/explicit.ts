@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { BuildContext, EnvLock, LockedCondaPackage } from "@envforge/core/plugin-kit";
+import type { BuildContext, EnvLock, LockedCondaPackage, LockedDistribution } from "@envforge/core/plugin-kit";
 import { channelLocation } from "./lock-section.js";
 import { createArgs, type CondaTool, type CreateRequest } from "./tool.js";
 
@@ -16,6 +16,12 @@ import { createArgs, type CondaTool, type CreateRequest } from "./tool.js";
 export function condaLockOf(canonical: BuildContext["canonical"]): LockedCondaPackage[] | undefined {
   const conda = lockOf(canonical)?.conda;
   return Array.isArray(conda) && conda.length > 0 ? conda : undefined;
+}
+
+/** The lock's pip distributions (installed `--no-deps --require-hashes` by the pip part), when it has any. */
+export function pipLockOf(canonical: BuildContext["canonical"]): LockedDistribution[] | undefined {
+  const pip = lockOf(canonical)?.pip;
+  return Array.isArray(pip) && pip.length > 0 ? pip : undefined;
 }
 
 /** The platform the definition's lock was made for. */

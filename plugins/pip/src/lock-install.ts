@@ -1,6 +1,5 @@
-import { writeFile } from "node:fs/promises";
-import path from "node:path";
 import { createError, hostLockPlatform, type BuildContext, type EnvLock, type LockedDistribution } from "@envforge/core/plugin-kit";
+import { lockedInstallArgs, lockedInstallCulprit, lockSatisfiesArgs, lockUnmetError, writeLockedRequirements } from "@envforge/python";
 import { versionMatches, type Interpreter } from "./interpreter-discovery.js";
 import { runQuiet, type RunResult } from "./process.js";
 
@@ -23,63 +22,20 @@ export function checkLockTarget(ctx: BuildContext, lock: EnvLock, interpreter: I
   }
 }
 
-/** Checks each requirement against the locked versions with pip's own `packaging` (markers evaluated by this interpreter). */
-const SATISFIES = `
-import json, sys
-from pip._vendor.packaging.requirements import Requirement
-from pip._vendor.packaging.utils import canonicalize_name
-data = json.loads(sys.argv[1])
-locked = {canonicalize_name(n): v for n, v in data["locked"].items()}
-out = []
-for line in data["requirements"]:
-    try:
-        r = Requirement(line)
-    except Exception:
-        continue
-    if r.marker is not None and not r.marker.evaluate():
-        continue
-    if r.url:
-        continue
-    v = locked.get(canonicalize_name(r.name))
-    if v is None or not r.specifier.contains(v, prereleases=True):
-        out.append([line, v])
-print(json.dumps(out))
-`;
-
 export async function checkLockSatisfies(ctx: BuildContext, python: string, requirements: readonly string[], pip: readonly LockedDistribution[], env: Record<string, string>): Promise<void> {
-  const locked = Object.fromEntries(pip.map((d) => [d.name, d.version]));
-  const result = await runQuiet(python, ["-c", SATISFIES, JSON.stringify({ requirements, locked })], ctx, env);
+  const result = await runQuiet(python, lockSatisfiesArgs(requirements, pip), ctx, env);
   if (!result.ok) throw createError("E_BUILD_FAILED", `could not check the lock against the requirements: ${result.stderr.split("\n").slice(-3).join(" ")}`);
-  const unmet = JSON.parse(result.stdout) as Array<[string, string | null]>;
-  if (unmet.length === 0) return;
-  const lines = unmet.map(([req, v]) => `${req} (locked: ${v ?? "absent"})`);
-  throw createError("E_LOCK_MISMATCH", `the lock does not satisfy the definition: ${lines.join(", ")}`, {
-    location: ctx.spec.loaded.locator.locate(["python", "pip"]),
-    field: "python.pip",
-    hint: "update the lock: envforge lock REF (or --upgrade-package NAME)",
-    details: { unmet: unmet.map(([requirement, locked]) => ({ requirement, locked })) },
-  });
+  const unmet = lockUnmetError(ctx, result.stdout);
+  if (unmet) throw unmet;
 }
 
-/** The requirements file of a lock: `name==version --hash=sha256:…`, one per distribution. */
-export async function writeLockedRequirements(dir: string, pip: readonly LockedDistribution[]): Promise<string> {
-  const file = path.join(dir, "locked-requirements.txt");
-  await writeFile(file, pip.map((d) => `${d.name}==${d.version} --hash=sha256:${d.sha256}\n`).join(""));
-  return file;
-}
-
-/** The args of `pip install` for the locked set. */
-export function lockedInstallArgs(file: string): string[] {
-  return ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--no-deps", "--require-hashes", "-r", file];
-}
+// Shared with the conda target's pip part (@envforge/python locked-install.ts).
+export { lockedInstallArgs, writeLockedRequirements };
 
 /** A failed locked install, naming the locked package pip complained about (a tampered or missing file). */
 export function lockedInstallFailed(result: RunResult, pip: readonly LockedDistribution[]): Error {
   const tail = result.tail.slice(-20);
-  const text = tail.join("\n").toLowerCase();
-  const culprit = pip.find((d) => text.includes(`${d.name}==${d.version}`)) ?? pip.find((d) => text.includes(d.name));
-  const what = culprit ? `${culprit.name} ${culprit.version} (${culprit.file})` : "a locked package";
-  const why = /do not match the hashes|expected sha256/i.test(text) ? "its file does not match the lock's sha256 (tampered or replaced)" : /no matching distribution|could not find a version/i.test(text) ? "its locked file cannot be found" : "pip failed";
+  const { culprit, what, why } = lockedInstallCulprit(tail.join("\n"), pip);
   return createError("E_BUILD_FAILED", `installing the lock failed at ${what}: ${why}${tail.length > 0 ? `:\n${tail.join("\n")}` : ""}`, {
     hint: "a locked file is never re-resolved silently: restore the file, or lock again (envforge lock REF) if the change is meant",
     details: { step: "pip install (locked)", package: culprit?.name, exitCode: result.exitCode, outputTail: tail.join("\n") },

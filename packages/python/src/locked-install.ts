@@ -1,0 +1,81 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { createError, type BuildContext, type LockedDistribution } from "@envforge/core/plugin-kit";
+
+/**
+ * Installing a lock's pip part (LOCK.md), shared by the venv target (plugin-pip) and the conda
+ * target's pip part (plugin-conda): the locked files with `--no-deps --require-hashes`, after a
+ * check, by the target's own interpreter, that the lock still satisfies every requirement.
+ */
+
+/**
+ * Checks each requirement against the locked versions with pip's own `packaging` (markers
+ * evaluated by the interpreter that runs it). Run as `python -c SCRIPT JSON`; prints the unmet
+ * `[requirement, lockedVersion|null]` pairs as JSON.
+ */
+export const LOCK_SATISFIES_SCRIPT = `
+import json, sys
+from pip._vendor.packaging.requirements import Requirement
+from pip._vendor.packaging.utils import canonicalize_name
+data = json.loads(sys.argv[1])
+locked = {canonicalize_name(n): v for n, v in data["locked"].items()}
+out = []
+for line in data["requirements"]:
+    try:
+        r = Requirement(line)
+    except Exception:
+        continue
+    if r.marker is not None and not r.marker.evaluate():
+        continue
+    if r.url:
+        continue
+    v = locked.get(canonicalize_name(r.name))
+    if v is None or not r.specifier.contains(v, prereleases=True):
+        out.append([line, v])
+print(json.dumps(out))
+`;
+
+/** The `python` arguments that run the check for these requirements against this lock. */
+export function lockSatisfiesArgs(requirements: readonly string[], pip: readonly LockedDistribution[]): string[] {
+  const locked = Object.fromEntries(pip.map((d) => [d.name, d.version]));
+  return ["-c", LOCK_SATISFIES_SCRIPT, JSON.stringify({ requirements, locked })];
+}
+
+/** E_LOCK_MISMATCH naming each unmet requirement, from the check's stdout; `undefined` when all are met. */
+export function lockUnmetError(ctx: Pick<BuildContext, "spec">, stdout: string): Error | undefined {
+  const unmet = JSON.parse(stdout) as Array<[string, string | null]>;
+  if (unmet.length === 0) return undefined;
+  const lines = unmet.map(([req, v]) => `${req} (locked: ${v ?? "absent"})`);
+  return createError("E_LOCK_MISMATCH", `the lock does not satisfy the definition: ${lines.join(", ")}`, {
+    location: ctx.spec.loaded.locator.locate(["python", "pip"]),
+    field: "python.pip",
+    hint: "update the lock: envforge lock REF (or --upgrade-package NAME)",
+    details: { unmet: unmet.map(([requirement, locked]) => ({ requirement, locked })) },
+  });
+}
+
+/** The requirements text of a lock: `name==version --hash=sha256:…`, one per distribution. */
+export function lockedRequirementsText(pip: readonly LockedDistribution[]): string {
+  return pip.map((d) => `${d.name}==${d.version} --hash=sha256:${d.sha256}\n`).join("");
+}
+
+/** Writes `locked-requirements.txt` into `dir`; returns its path. */
+export async function writeLockedRequirements(dir: string, pip: readonly LockedDistribution[]): Promise<string> {
+  const file = path.join(dir, "locked-requirements.txt");
+  await writeFile(file, lockedRequirementsText(pip));
+  return file;
+}
+
+/** The args of `pip install` (after `python`) for the locked set. */
+export function lockedInstallArgs(file: string): string[] {
+  return ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--no-deps", "--require-hashes", "-r", file];
+}
+
+/** Which locked package pip's output blames, and why (a tampered or missing file). */
+export function lockedInstallCulprit(output: string, pip: readonly LockedDistribution[]): { culprit: LockedDistribution | undefined; what: string; why: string } {
+  const text = output.toLowerCase();
+  const culprit = pip.find((d) => text.includes(`${d.name}==${d.version}`)) ?? pip.find((d) => text.includes(d.name));
+  const what = culprit ? `${culprit.name} ${culprit.version} (${culprit.file})` : "a locked package";
+  const why = /do not match the hashes|expected sha256/i.test(text) ? "its file does not match the lock's sha256 (tampered or replaced)" : /no matching distribution|could not find a version/i.test(text) ? "its locked file cannot be found" : "pip failed";
+  return { culprit, what, why };
+}
