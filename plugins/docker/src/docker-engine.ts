@@ -3,9 +3,10 @@ import path from "node:path";
 import { execa } from "execa";
 import type { BuilderOptions } from "@envforge/core/plugin-kit";
 import {
-  BuildOutputTracker,
   buildFailedError,
   DOCKER_OUTPUT,
+  streamBuild,
+  type BuildOutputTracker,
   withAuthDir,
   writeDockerConfig,
   type ImageBuildRequest,
@@ -120,24 +121,8 @@ async function dockerBuild(cli: DockerCli, options: DockerBuildOptions, request:
 }
 
 async function runBuild(cli: DockerCli, args: string[], mode: BuildkitMode, request: ImageBuildRequest): Promise<BuildOutputTracker> {
-  const tracker = new BuildOutputTracker(DOCKER_OUTPUT);
-  const subprocess = execa(cli.command, [...cli.globalArgs, ...args], {
-    env: { ...cli.env, DOCKER_BUILDKIT: mode === "classic" ? "0" : "1", BUILDKIT_PROGRESS: "plain" },
-    all: true,
-    buffer: false,
-    reject: false,
-    cancelSignal: request.signal,
-    forceKillAfterDelay: 5000,
-  });
-  for await (const line of subprocess.iterable({ from: "all" })) {
-    tracker.feed(line);
-    request.log(line, "stdout");
-  }
-  const result = await subprocess;
-  request.signal.throwIfAborted();
-  if (result.failed) {
-    if ((result as { code?: string }).code === "ENOENT") throw cli.toError(result, args);
-    throw buildFailedError("docker", tracker.failure(), "check that the docker engine is reachable and the base image exists");
-  }
+  const env = { DOCKER_BUILDKIT: mode === "classic" ? "0" : "1", BUILDKIT_PROGRESS: "plain" };
+  const { failed, tracker } = await streamBuild(cli, args, DOCKER_OUTPUT, request, { env });
+  if (failed) throw buildFailedError("docker", tracker.failure(), "check that the docker engine is reachable and the base image exists");
   return tracker;
 }

@@ -3,9 +3,10 @@ import path from "node:path";
 import { execa } from "execa";
 import type { BuilderOptions } from "@envforge/core/plugin-kit";
 import {
-  BuildOutputTracker,
   buildFailedError,
   PODMAN_OUTPUT,
+  streamBuild,
+  type BuildOutputTracker,
   withAuthDir,
   writeDockerConfig,
   type ImageBuildRequest,
@@ -163,26 +164,11 @@ async function layerRepositoryFlags(repository: LayerRepository, authFile: strin
 type BuildRun = { failed: false; tracker: BuildOutputTracker } | { failed: true; cachePushFailed: boolean; error: Error; tracker: BuildOutputTracker };
 
 async function runBuild(cli: PodmanCli, args: string[], request: ImageBuildRequest): Promise<BuildRun> {
-  const tracker = new BuildOutputTracker(PODMAN_OUTPUT);
   let cachePushFailed = false;
-  const subprocess = execa(cli.command, [...cli.globalArgs, ...args], {
-    env: cli.env,
-    all: true,
-    buffer: false,
-    reject: false,
-    cancelSignal: request.signal,
-    forceKillAfterDelay: 5000,
-  });
-  for await (const line of subprocess.iterable({ from: "all" })) {
-    tracker.feed(line);
-    // buildah 1.28: `Error: failed pushing cache to {…}: …` ends the build.
-    if (/failed pushing cache to/i.test(line)) cachePushFailed = true;
-    request.log(line, "stdout");
-  }
-  const result = await subprocess;
-  request.signal.throwIfAborted();
-  if (!result.failed) return { failed: false, tracker };
-  if ((result as { code?: string }).code === "ENOENT") throw cli.toError(result, args);
+  // buildah 1.28: `Error: failed pushing cache to {…}: …` ends the build.
+  const onLine = (line: string) => void (cachePushFailed ||= /failed pushing cache to/i.test(line));
+  const { failed, tracker } = await streamBuild(cli, args, PODMAN_OUTPUT, request, { onLine });
+  if (!failed) return { failed: false, tracker };
   const error = buildFailedError("podman", tracker.failure(), "check that podman can reach its storage (or service) and that the base image exists");
   return { failed: true, cachePushFailed, error, tracker };
 }
