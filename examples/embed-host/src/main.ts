@@ -7,6 +7,7 @@ engine.hooks.event.tap("my-host", (event) => {
 });
 
 const { hash } = await engine.hash("env.yaml");                // one stage alone
+console.log(`env.yaml hashes to ${hash}`);
 const result = await engine.build("env.yaml", {                 // the whole pipeline
   target: "venv",
   builderOptions: { pip: { findLinks: ["./wheels"], noIndex: true } }, // never hashed

@@ -26,7 +26,10 @@ export { checkEnvReferences, envNotAllowed, envReferences, expandAllowed, type E
 export { confineFindLinks, localFindLinks } from "./find-links.js";
 export { lineRedactor, redactUrl, secretsOf } from "./redact.js";
 export {
+  LOCK_CHECK_STEP_SCRIPT,
   LOCK_SATISFIES_SCRIPT,
+  hostLockUnmet,
+  lockCheckData,
   lockSatisfiesArgs,
   lockUnmetError,
   lockedInstallArgs,

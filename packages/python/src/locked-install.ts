@@ -1,6 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { satisfies } from "@renovatebot/pep440";
 import { createError, type BuildContext, type LockedDistribution } from "@envforge/core/plugin-kit";
+import { canonicalName } from "./canonical.js";
+import { parsePep508 } from "./pep508.js";
 
 /**
  * Installing a lock's pip part (LOCK.md), shared by the venv target (plugin-pip) and the conda
@@ -8,16 +11,12 @@ import { createError, type BuildContext, type LockedDistribution } from "@envfor
  * check, by the target's own interpreter, that the lock still satisfies every requirement.
  */
 
-/**
- * Checks each requirement against the locked versions with pip's own `packaging` (markers
- * evaluated by the interpreter that runs it). Run as `python -c SCRIPT JSON`; prints the unmet
- * `[requirement, lockedVersion|null]` pairs as JSON.
- */
-export const LOCK_SATISFIES_SCRIPT = `
+const LOCK_CHECK_BODY = `
 import json, sys
 from pip._vendor.packaging.requirements import Requirement
 from pip._vendor.packaging.utils import canonicalize_name
-data = json.loads(sys.argv[1])
+arg = sys.argv[1]
+data = json.load(open(arg[1:])) if arg.startswith("@") else json.loads(arg)
 locked = {canonicalize_name(n): v for n, v in data["locked"].items()}
 out = []
 for line in data["requirements"]:
@@ -32,18 +31,39 @@ for line in data["requirements"]:
     v = locked.get(canonicalize_name(r.name))
     if v is None or not r.specifier.contains(v, prereleases=True):
         out.append([line, v])
-print(json.dumps(out))
 `;
+
+/**
+ * Checks each requirement against the locked versions with pip's own `packaging` (markers
+ * evaluated by the interpreter that runs it). Run as `python -c SCRIPT JSON` (or `@FILE` of that
+ * JSON); prints the unmet `[requirement, lockedVersion|null]` pairs as JSON.
+ */
+export const LOCK_SATISFIES_SCRIPT = `${LOCK_CHECK_BODY}print(json.dumps(out))
+`;
+
+/**
+ * The same check as a build step of an image (the image's interpreter evaluates the markers):
+ * exits 1 naming every unmet requirement, so a stale lock fails the build instead of installing.
+ */
+export const LOCK_CHECK_STEP_SCRIPT = `${LOCK_CHECK_BODY}if out:
+    print("E_LOCK_MISMATCH: the lock does not satisfy the definition: " + ", ".join("%s (locked: %s)" % (req, v or "absent") for req, v in out), file=sys.stderr)
+    print("update the lock: envforge lock REF (or --upgrade-package NAME)", file=sys.stderr)
+    sys.exit(1)
+`;
+
+/** The JSON the check reads: the requirements and the locked versions by name. */
+export function lockCheckData(requirements: readonly string[], pip: readonly LockedDistribution[]): string {
+  return JSON.stringify({ requirements, locked: Object.fromEntries(pip.map((d) => [d.name, d.version])) });
+}
 
 /** The `python` arguments that run the check for these requirements against this lock. */
 export function lockSatisfiesArgs(requirements: readonly string[], pip: readonly LockedDistribution[]): string[] {
-  const locked = Object.fromEntries(pip.map((d) => [d.name, d.version]));
-  return ["-c", LOCK_SATISFIES_SCRIPT, JSON.stringify({ requirements, locked })];
+  return ["-c", LOCK_SATISFIES_SCRIPT, lockCheckData(requirements, pip)];
 }
 
 /** E_LOCK_MISMATCH naming each unmet requirement, from the check's stdout; `undefined` when all are met. */
-export function lockUnmetError(ctx: Pick<BuildContext, "spec">, stdout: string): Error | undefined {
-  const unmet = JSON.parse(stdout) as Array<[string, string | null]>;
+export function lockUnmetError(ctx: Pick<BuildContext, "spec">, stdout: string | Array<[string, string | null]>): Error | undefined {
+  const unmet = typeof stdout === "string" ? (JSON.parse(stdout) as Array<[string, string | null]>) : stdout;
   if (unmet.length === 0) return undefined;
   const lines = unmet.map(([req, v]) => `${req} (locked: ${v ?? "absent"})`);
   return createError("E_LOCK_MISMATCH", `the lock does not satisfy the definition: ${lines.join(", ")}`, {
@@ -78,4 +98,28 @@ export function lockedInstallCulprit(output: string, pip: readonly LockedDistrib
   const what = culprit ? `${culprit.name} ${culprit.version} (${culprit.file})` : "a locked package";
   const why = /do not match the hashes|expected sha256/i.test(text) ? "its file does not match the lock's sha256 (tampered or replaced)" : /no matching distribution|could not find a version/i.test(text) ? "its locked file cannot be found" : "pip failed";
   return { culprit, what, why };
+}
+
+/**
+ * The same check on the host, for what needs no interpreter: requirements without a marker or a
+ * URL, against the locked versions (PEP 440 by @renovatebot/pep440, pre-releases allowed as pip's
+ * check does). Requirements with markers are left to the target's interpreter. Returns the unmet
+ * `[requirement, lockedVersion|null]` pairs, in the check's shape.
+ */
+export function hostLockUnmet(requirements: readonly string[], pip: readonly LockedDistribution[]): Array<[string, string | null]> {
+  const locked = new Map(pip.map((d) => [canonicalName(d.name), d.version]));
+  const out: Array<[string, string | null]> = [];
+  for (const line of requirements) {
+    let requirement;
+    try {
+      requirement = parsePep508(line);
+    } catch {
+      continue; // not a requirement the check understands: pip's own check in the target decides
+    }
+    if (requirement.marker !== undefined || requirement.url !== undefined) continue;
+    const version = locked.get(canonicalName(requirement.name));
+    const specifier = requirement.specifiers.map((c) => `${c.operator}${c.version}`).join(",");
+    if (version === undefined || (specifier !== "" && !satisfies(version, specifier, { prereleases: true }))) out.push([line, version ?? null]);
+  }
+  return out;
 }

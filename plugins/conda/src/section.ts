@@ -134,8 +134,10 @@ export async function parseCondaSection(fields: SectionFields, ctx: ParseContext
   checkCondaVariables(content.variables, ctx.policy, { field, locateKey: (name) => locate(["variables", name], true) });
 
   if (options.warnUnpinned ?? true) {
+    // A package the lock beside the definition pins is not unpinned: the build installs the lock.
+    const pinnedByLock = new Set((ctx.lock?.conda ?? []).map((p) => p.name.toLowerCase()));
     for (const dep of content.dependencies) {
-      if (dep.spec.pinned) continue;
+      if (dep.spec.pinned || pinnedByLock.has(dep.spec.name.toLowerCase())) continue;
       ctx.warn(
         "W_UNPINNED",
         `conda dependency "${dep.text.trim()}" is not pinned: it resolves to whatever is newest when the environment is first built, and every later build with the same hash reuses that`,

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { createError, hostLockPlatform, LOCK_SECTION, pythonVersionCheck, type BuilderOptions, type CanonicalValue, type EnvLock, type ImageFragment, type ImageFragmentContext, type LockedDistribution } from "@envforge/core/plugin-kit";
-import { IMAGE_CONDA_PREFIX, pythonCanonical, type PipCanonical } from "@envforge/python";
+import { hostLockUnmet, IMAGE_CONDA_PREFIX, LOCK_CHECK_STEP_SCRIPT, lockCheckData, pythonCanonical, type PipCanonical } from "@envforge/python";
 
 /**
  * pip's layer of a container image (`hooks.imageFragment` for "pip"), moved here from the docker
@@ -94,6 +94,12 @@ export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptio
     ? locked.map((d) => `${d.name}==${d.version} --hash=sha256:${d.sha256}`)
     : [...parts.options, ...(parts.constraints.length > 0 ? ["-c constraints.txt"] : []), ...parts.requirements];
   const files: Record<string, string> = { "envforge/pip/requirements.txt": `${lines.join("\n")}\n` };
+  if (locked) {
+    // The lock must still satisfy the definition: checked in the image, by its interpreter (markers
+    // are the image's), before anything is installed. Both travel as files, never on a command line.
+    files["envforge/pip/check-lock.py"] = LOCK_CHECK_STEP_SCRIPT;
+    files["envforge/pip/lock-check.json"] = `${lockCheckData(parts.requirements, locked)}\n`;
+  }
   if (!locked && parts.constraints.length > 0) files["envforge/pip/constraints.txt"] = `${parts.constraints.join("\n")}\n`;
   const folders: Record<string, string> = {};
   const args: string[] = [];
@@ -128,6 +134,7 @@ export function fallbackPipFragment(value: CanonicalValue, options: BuilderOptio
               : execForm("RUN", [interpreter, "-c", `${pythonVersionCheck(pythonVersion)}; import venv; venv.create('${IMAGE_VENV}', with_pip=True)`]),
           ]),
       "COPY envforge/pip /envforge/pip",
+      ...(locked ? [execForm("RUN", [`${condaPrefix ?? IMAGE_VENV}/bin/python`, "/envforge/pip/check-lock.py", "@/envforge/pip/lock-check.json"])] : []),
       execForm("RUN", [
         `${condaPrefix ?? IMAGE_VENV}/bin/python`,
         "-m",
@@ -161,9 +168,24 @@ export function pipImageFragment(value: PipCanonical, ctx: Pick<ImageFragmentCon
   const lock = sections[LOCK_SECTION] as EnvLock | undefined;
   const locked = lock?.pip !== undefined && lock.pip.length > 0 ? lock.pip : undefined;
   if (lock && locked) checkImagePlatform(lock, sections.docker as { platform?: string } | undefined);
+  if (locked) checkImageLockSatisfies(pipPartsOf(value).requirements, locked);
   // The lock's Python is checked where the venv is made, like python.version.
   const version = python.version ?? (locked ? lock?.python : undefined);
   return fallbackPipFragment(value, ctx.options, version, withConda ? IMAGE_CONDA_PREFIX : undefined, systemInterpreter, locked);
+}
+
+/**
+ * A stale lock fails before anything is rendered, for what the host can tell (requirements
+ * without markers); the image's check step (check-lock.py) covers the rest with its interpreter.
+ */
+function checkImageLockSatisfies(requirements: readonly string[], locked: readonly LockedDistribution[]): void {
+  const unmet = hostLockUnmet(requirements, locked);
+  if (unmet.length === 0) return;
+  throw createError("E_LOCK_MISMATCH", `the lock does not satisfy the definition: ${unmet.map(([req, v]) => `${req} (locked: ${v ?? "absent"})`).join(", ")}`, {
+    field: "python.pip",
+    hint: "update the lock: envforge lock REF (or --upgrade-package NAME)",
+    details: { unmet: unmet.map(([requirement, v]) => ({ requirement, locked: v })) },
+  });
 }
 
 const IMAGE_PLATFORMS: Record<string, string> = { "linux/amd64": "linux-x86_64", "linux/arm64": "linux-aarch64", "linux/arm64/v8": "linux-aarch64", "linux/386": "linux-i686", "linux/ppc64le": "linux-ppc64le", "linux/s390x": "linux-s390x" };

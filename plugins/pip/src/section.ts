@@ -1,6 +1,6 @@
 import path from "node:path";
 import { canonicalSet, createError, frozenCopy, isEnvforgeError, z, type ParseContext, type SchemaBuilder, type SectionFields } from "@envforge/core/plugin-kit";
-import { redactUrl, type PipCanonical } from "@envforge/python";
+import { canonicalName, redactUrl, type PipCanonical } from "@envforge/python";
 import { PipCollector, type PipParsed } from "./collect.js";
 import { canonicalOptions } from "./options.js";
 import { conflictingPins } from "./pins.js";
@@ -87,9 +87,11 @@ export async function parsePipSection(fields: SectionFields, ctx: ParseContext):
  */
 function warnUnpinned(parsed: PipParsed, ctx: ParseContext): void {
   const pinnedByConstraint = new Set(parsed.constraints.filter((c) => c.pinned && c.name).map((c) => c.name!));
+  // A package the lock beside the definition pins is not unpinned: the build installs the lock.
+  const pinnedByLock = new Set((ctx.lock?.pip ?? []).map((d) => canonicalName(d.name)));
   const seen = new Set<string>();
   for (const req of parsed.requirements) {
-    if (req.pinned || (req.name && pinnedByConstraint.has(req.name))) continue;
+    if (req.pinned || (req.name && (pinnedByConstraint.has(req.name) || pinnedByLock.has(canonicalName(req.name))))) continue;
     const key = req.name ?? req.canonical;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -1,5 +1,5 @@
 import { createRedactor, hashHex, serializeCanonical, type BuildContext, type BuilderOptions, type CacheEntry, type CacheHit, type CacheKey, type CanonicalSpec, type Engine, type WarningCode } from "@envforge/core/plugin-kit";
-import { imageBaseOf, type LayerCacheRequest, type LayerCaches } from "@envforge/image";
+import { imageBaseOf, LABEL_HASH, type LayerCacheRequest, type LayerCaches } from "@envforge/image";
 import { annotateManifest, manifestAnnotations, manifestFence } from "./annotations.js";
 import { RegistryClient, RegistryError, type RegistryAuth } from "./client.js";
 import { resolveAuth, secretsOf } from "./credentials.js";
@@ -105,6 +105,26 @@ export class RegistryCache {
     }
     ctx.log(`pushed ${remote}${digest ? `@${digest}` : ""} to the registry cache`, "info");
     await this.#tagBase(entry, ctx);
+  }
+
+  /**
+   * `cache gc --registry` / `cache rm --registry` removed `entry` (core's `hooks.discard`): its tag
+   * `<hash hex>` goes from the registry too — only while the tag still names this very build: the
+   * manifest's annotations carry the entry's hash and its build time (`manifestAnnotations`). A tag
+   * another generation or machine pushed since, a Docker v2 manifest envforge could not annotate,
+   * or an entry pulled from the registry (its build time is the pusher's) is left alone. The
+   * manifest is deleted by digest, so a `base-…` layer-cache tag naming the same image goes with it.
+   */
+  async discard(entry: CacheEntry, ctx: { registry: boolean }): Promise<void> {
+    if (!ctx.registry || !this.#o.targets.includes(entry.target)) return;
+    const client = await this.#clientNow();
+    const tag = hashHex(entry.hash);
+    const manifest = await client.getManifest(this.#o.repository, tag);
+    if (!manifest?.digest) return;
+    const annotations = (manifest.json as { annotations?: Record<string, unknown> }).annotations ?? {};
+    if (annotations[LABEL_HASH] !== entry.hash || annotations["org.opencontainers.image.created"] !== entry.timings.finishedAt) return;
+    await client.deleteManifest(this.#o.repository, manifest.digest);
+    this.#engine.emit({ type: "log", hash: entry.hash, target: entry.target, stream: "info", line: `removed ${this.remoteRef(entry)} from the registry cache` });
   }
 
   /**

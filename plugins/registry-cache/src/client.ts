@@ -102,6 +102,16 @@ export class RegistryClient {
     return res.headers.get("docker-content-digest") ?? undefined;
   }
 
+  /**
+   * Deletes a manifest by digest (the registry removes every tag naming it); false when it was
+   * already gone. Registries answer 405 when deletion is disabled: a `refused` RegistryError.
+   */
+  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    const res = await this.#request("DELETE", `/v2/${repository}/manifests/${digest}`, `repository:${repository}:delete`, {}, [404]);
+    await res.body?.cancel();
+    return res.status !== 404;
+  }
+
   /** A small JSON blob (an image config). */
   async getJsonBlob(repository: string, digest: string): Promise<Record<string, unknown>> {
     const res = await this.#request("GET", `/v2/${repository}/blobs/${digest}`, `repository:${repository}:pull`, {});

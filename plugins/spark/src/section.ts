@@ -123,9 +123,11 @@ export async function parseSparkSection(fields: SectionFields, ctx: ParseContext
   });
 
   checkOneVersionPerModule(packages);
+  // A module the lock beside the definition pins (group:artifact) is not unpinned: the build fetches the lock's jars.
+  const pinnedByLock = new Set((ctx.lock?.spark ?? []).map((j) => j.coordinate.split(":").slice(0, 2).join(":")));
   for (const p of packages) {
     const why = unpinnedReason(p.coordinate.version);
-    if (why) {
+    if (why && !pinnedByLock.has(`${p.coordinate.group}:${p.coordinate.artifact}`)) {
       ctx.warn(
         "W_UNPINNED",
         `Spark package ${p.text} is not pinned: ${why}; every later build with this definition reuses whatever it resolved to first`,

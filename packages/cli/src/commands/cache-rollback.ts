@@ -11,6 +11,7 @@ interface GcFlags extends GlobalFlags {
   dryRun?: boolean;
   yes?: boolean;
   pruneGenerations?: boolean;
+  registry?: boolean;
 }
 
 interface RmFlags extends GlobalFlags {
@@ -18,6 +19,7 @@ interface RmFlags extends GlobalFlags {
   allGenerations?: boolean;
   dryRun?: boolean;
   yes?: boolean;
+  registry?: boolean;
 }
 
 /** `10G`, `500M`, `1024` → bytes. */
@@ -50,6 +52,7 @@ export function registerCacheRollback(cache: Command, ctx: CommandContext): void
     .option("--max-age-days <n>", "remove unreachable builds older than this")
     .option("--max-size <bytes>", "remove the oldest unreachable builds until the cache fits (e.g. 10G)")
     .option("--prune-generations", "also remove the previous generation of every entry (kept by default, for rollback)")
+    .option("--registry", "also remove envforge's registry-cache tags of the removed entries (only a tag that still names that build)")
     .option("-y, --yes", "delete what the plan lists (without it: print the plan, delete nothing)")
     .option("--dry-run", "print the plan; never delete (even with --yes)")
     .action(async (flags: GcFlags, command: Command) => {
@@ -60,6 +63,7 @@ export function registerCacheRollback(cache: Command, ctx: CommandContext): void
         maxAgeDays: merged.maxAgeDays === undefined ? undefined : numberFlag("--max-age-days", merged.maxAgeDays, { min: 0, max: 36_500, unit: "days", example: "30" }),
         maxBytes: merged.maxSize === undefined ? undefined : bytesOf(merged.maxSize),
         pruneGenerations: merged.pruneGenerations,
+        registryTags: merged.registry,
         dryRun: !deleting,
       });
       if (merged.json) return printJson(ctx, report);
@@ -117,6 +121,7 @@ export function registerCacheRollback(cache: Command, ctx: CommandContext): void
     .argument("<ref>", "a definition file or folder, NAME[@VERSION|:LABEL], curated:NAME, or a hash (efh1:…)")
     .option("-t, --target <target>", "target", "venv")
     .option("--all-generations", "also remove every older generation kept")
+    .option("--registry", "also remove envforge's registry-cache tags of the removed entries (only a tag that still names that build)")
     .option("-y, --yes", "delete (without it: print what would go, delete nothing)")
     .option("--dry-run", "print what would go; never delete (even with --yes)")
     .action(async (ref: string, flags: RmFlags, command: Command) => {
@@ -124,7 +129,7 @@ export function registerCacheRollback(cache: Command, ctx: CommandContext): void
       const { workspace } = workspaceFor(ctx, merged);
       const key: CacheKey = { hash: await hashOf(workspace, ref), target: merged.target };
       const deleting = merged.yes === true && merged.dryRun !== true;
-      const report = await workspace.removeEntry(key, { allGenerations: merged.allGenerations, dryRun: !deleting });
+      const report = await workspace.removeEntry(key, { allGenerations: merged.allGenerations, registryTags: merged.registry, dryRun: !deleting });
       if (merged.json) return printJson(ctx, report);
       const verb = deleting ? "removed" : "would remove";
       for (const item of report.removed) ctx.io.out(`${verb} ${itemLine(item)}\n`);

@@ -90,6 +90,17 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
   const done = new Set<string>();
   let files = 0;
 
+  // Read before the sections: their parsers see it (ParseContext.lock), so a package the lock pins
+  // is not reported unpinned (W_UNPINNED).
+  const lock = await readLockBeside(loaded, { limits, allowFilesOutsideRoot: options.allowFilesOutsideRoot }).then(
+    (read) => (read === undefined ? undefined : deepFreeze(read)),
+    (cause: unknown) => {
+      if (!isEnvforgeError(cause)) throw cause;
+      report(cause);
+      return undefined;
+    },
+  );
+
   while (pending.size > 0) {
     const order = registry.sectionOrder(pending);
     const section = order[0]!;
@@ -143,6 +154,7 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
       },
       warn: (code, message, location, hint) => options.emit({ type: "warning", code, message, location, hint }),
       report,
+      lock,
     };
     let value: unknown;
     try {
@@ -160,12 +172,7 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
 
   // The lock beside the definition file (LOCK.md) is a section of its own, core's: present only
   // when a lock exists, so a definition without one hashes exactly as before.
-  const lock = await readLockBeside(loaded, { limits, allowFilesOutsideRoot: options.allowFilesOutsideRoot }).catch((cause: unknown) => {
-    if (!isEnvforgeError(cause)) throw cause;
-    report(cause);
-    return undefined;
-  });
-  if (lock !== undefined) sections[LOCK_SECTION] = deepFreeze(lock);
+  if (lock !== undefined) sections[LOCK_SECTION] = lock;
 
   const variables = Object.fromEntries(
     Object.entries((loaded.data.variables as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]),

@@ -5,6 +5,7 @@ import type { SourceDocument } from "./document.js";
 import type { FieldPath, SourceLocation } from "./location.js";
 import type { HostPolicy } from "../policy/policy.js";
 import type { ForwardedItem, LoadedSpec, ReferencedFile } from "./spec.js";
+import type { EnvLock } from "../lock/lock-types.js";
 
 /**
  * A field of the environment file and the section (plugin) that owns it. Core composes the schema
@@ -77,6 +78,11 @@ export interface ParseContext {
    * hashes still stop at the first problem.
    */
   report(error: EnvforgeError): void;
+  /**
+   * The lock beside the definition (LOCK.md), read before the sections, when there is one: a
+   * section need not warn `W_UNPINNED` about a package the lock pins.
+   */
+  readonly lock?: EnvLock | undefined;
 }
 
 export interface CanonicalizeContext {
