@@ -9,9 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, hashHex, type CacheEntry, type Hash } from "@envforge/core/plugin-kit";
+import { createEngine, hashHex, type CacheEntry, type EnginePlugin, type Hash } from "@envforge/core/plugin-kit";
 import { LABEL_HASH } from "@envforge/image";
+import { MemoryRegistry, Workspace } from "@envforge/workspace";
 import { MEDIA_OCI_MANIFEST, RegistryClient, registryCachePlugin } from "@envforge/plugin-registry-cache";
+import { runCli } from "../cli/support.js";
 import { registryUnavailable, startRegistry, type TestRegistry } from "../support/registry.js";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
 
@@ -97,6 +99,35 @@ describe.skipIf(reason !== undefined)(titleWithReason("registry cache: removing 
     expect(await tagged(other)).toBe(true);
   });
 
+  it("workspace.removeEntry (cache rm) deletes the tag only with registryTags (--registry), never in a plan", { timeout: 60_000 }, async () => {
+    // A stand-in image target named docker: the build records an image; the push is off (no engine here).
+    const fakeDocker: EnginePlugin = {
+      name: "fake-docker",
+      apply(engine) {
+        engine.hooks.build.for("docker").tap("fake-docker", () => ({ artifact: { kind: "fake-image", reference: "fake/cache:x" } }));
+      },
+    };
+    const e = createEngine({
+      cacheDir: path.join(dir, "ws-cache"),
+      plugins: [fakeDocker, registryCachePlugin({ registry: registry.host, insecure: true, repository: REPOSITORY, targets: ["docker"], push: false })],
+    });
+    const ws = new Workspace({ engine: e, registry: new MemoryRegistry(), autoRegister: false });
+    const spec = { object: { name: "discard-me" } };
+    const key = async () => {
+      const built = await e.build(spec, { target: "docker" });
+      await pushTag(built.hash, { [LABEL_HASH]: built.hash, "org.opencontainers.image.created": built.entry.timings.finishedAt });
+      return { hash: built.hash, target: "docker" };
+    };
+    const first = await key();
+    await ws.removeEntry(first, { dryRun: true, registryTags: true });
+    expect(await tagged(first.hash)).toBe(true); // a plan deletes nothing
+    await ws.removeEntry(first, {});
+    expect(await tagged(first.hash)).toBe(true); // without --registry the tag stays
+    const again = await key();
+    await ws.removeEntry(again, { registryTags: true });
+    expect(await tagged(again.hash)).toBe(false);
+  });
+
   it("does not touch the registry for a target it does not serve", { timeout: 60_000 }, async () => {
     const hash = `efh1:${"5".repeat(64)}` as Hash;
     const finishedAt = "2026-01-02T03:04:05.000Z";
@@ -104,5 +135,13 @@ describe.skipIf(reason !== undefined)(titleWithReason("registry cache: removing 
     const e = engine();
     expect(e.hooks.discard.get("podman")?.isUsed() ?? false).toBe(false);
     expect(await tagged(hash)).toBe(true);
+  });
+
+  it("cache gc and cache rm take --registry", { timeout: 60_000 }, async () => {
+    const cache = path.join(dir, "cli-cache");
+    const gc = await runCli(["cache", "gc", "--registry", "--dry-run", "--cache-dir", cache]);
+    expect(gc.code, gc.stderr).toBe(0);
+    const rm = await runCli(["cache", "rm", `efh1:${"6".repeat(64)}`, "-t", "docker", "--registry", "--cache-dir", cache]);
+    expect(rm.stderr).not.toMatch(/unknown option/);
   });
 });

@@ -251,8 +251,8 @@ export class Workspace {
   /**
    * `envforge cache gc`: registered, non-archived environments and the curated ones are roots.
    * What a collected entry made outside the cache (an image) goes through core's `hooks.discard`
-   * of its target (`registryTags`: sets `ctx.registry`, for a plugin that removes registry tags;
-   * no bundled plugin does yet).
+   * of its target (`registryTags`: sets `ctx.registry`, for a plugin that removes registry tags:
+   * the registry cache does, `cache gc --registry`).
    */
   async gc(options: Omit<GcOptions, "registry" | "discard"> & { registryTags?: boolean | undefined } = {}): Promise<GcReport> {
     const roots = new Set<Hash>(options.roots ?? []);
