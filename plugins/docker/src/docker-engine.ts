@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
 import type { BuilderOptions } from "@envforge/core/plugin-kit";
 import {
   buildFailedError,
   DOCKER_OUTPUT,
+  listIds,
   streamBuild,
   type BuildOutputTracker,
   withAuthDir,
@@ -46,16 +46,7 @@ export function createDockerEngine(options: DockerBuildOptions = {}, cli: Docker
       const inspect = await cli.inspectImage(reference, signal);
       return inspect && dockerImageInfo(inspect);
     },
-    withLabel: async (name, value, signal) => {
-      const listed = await execa(cli.command, [...cli.globalArgs, "image", "ls", "--no-trunc", "--quiet", "--filter", `label=${name}=${value}`], {
-        env: cli.env,
-        reject: false,
-        cancelSignal: signal,
-        timeout: 15_000,
-      });
-      if (listed.failed) throw cli.toError(listed, ["image"]);
-      return listed.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
-    },
+    withLabel: (name, value, signal) => listIds(cli, ["image", "ls", "--no-trunc", "--quiet", "--filter", `label=${name}=${value}`], signal, 15_000),
     tag: async (source, target, call) => void (await run(["tag", source, target], call)),
     push: (local, remote, transfer) =>
       withAuthDir(transfer.registry, transfer.auth, async (dir) => {

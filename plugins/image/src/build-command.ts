@@ -43,3 +43,10 @@ export async function streamBuild(
   if (result.failed && (result as { code?: string }).code === "ENOENT") throw cli.toError(result, args);
   return { failed: result.failed, tracker };
 }
+
+/** IDs an engine's listing command prints one per line (`image ls --quiet …`); a failure is the CLI's own error. */
+export async function listIds(cli: BuildCli, args: string[], signal: AbortSignal | undefined, timeoutMs: number): Promise<string[]> {
+  const listed = await execa(cli.command, [...cli.globalArgs, ...args], { env: cli.env, reject: false, cancelSignal: signal, timeout: timeoutMs });
+  if (listed.failed) throw cli.toError(listed, args.slice(0, 1));
+  return listed.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+}

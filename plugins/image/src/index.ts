@@ -1,6 +1,6 @@
 export { buildImage, imageTags, type ImageBuildSettings } from "./build-image.js";
 export { contextEntries, prepareContextDir, type ContextEntry } from "./build-context.js";
-export { streamBuild, type BuildCli } from "./build-command.js";
+export { listIds, streamBuild, type BuildCli } from "./build-command.js";
 export { BuildOutputTracker, buildFailedError, DOCKER_OUTPUT, PODMAN_OUTPUT, stripAnsi, type BuildFailure, type BuildOutputDialect } from "./build-output.js";
 export {
   checkBaseDockerfile,

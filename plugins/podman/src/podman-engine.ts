@@ -1,10 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
 import type { BuilderOptions } from "@envforge/core/plugin-kit";
 import {
   buildFailedError,
   PODMAN_OUTPUT,
+  listIds,
   streamBuild,
   type BuildOutputTracker,
   withAuthDir,
@@ -50,16 +50,7 @@ export function createPodmanEngine(options: PodmanBuildOptions = {}, cli: Podman
       const inspect = await cli.inspectImage(reference, signal);
       return inspect && podmanImageInfo(inspect);
     },
-    withLabel: async (name, value, signal) => {
-      const listed = await execa(cli.command, [...cli.globalArgs, "images", "--quiet", "--no-trunc", "--filter", `label=${name}=${value}`], {
-        env: cli.env,
-        reject: false,
-        cancelSignal: signal,
-        timeout: 30_000,
-      });
-      if (listed.failed) throw cli.toError(listed, ["images"]);
-      return listed.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
-    },
+    withLabel: (name, value, signal) => listIds(cli, ["images", "--quiet", "--no-trunc", "--filter", `label=${name}=${value}`], signal, 30_000),
     tag: async (source, target, call) => void (await run(["tag", source, target], call)),
     push: (local, remote, transfer) =>
       withTransferAuth(transfer, async (flags) => void (await run(["push", "--quiet", ...flags, local, remote], transfer))),
