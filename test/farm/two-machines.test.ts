@@ -11,13 +11,15 @@ import type { BuildResult } from "@envforge/core";
 import { createEngine, type EngineEvent } from "@envforge/core/plugin-kit";
 import { imageBaseOf, LABEL_BASE } from "@envforge/image";
 import { dockerEngines, dockerPlugin } from "@envforge/plugin-docker";
-import { redisCoordinatorPlugin } from "@envforge/plugin-redis";
+import { redisCoordinatorPlugin, type RedisCoordinatorOptions } from "@envforge/plugin-redis";
 import { MEDIA_OCI_MANIFEST, registryCachePlugin } from "@envforge/plugin-registry-cache";
 import { importBaseImage, makeTinyRootfs } from "../support/base-image.js";
+import { auditCache } from "../support/cache-audit.js";
 import { dockerdUnavailable, startDockerd, type Dockerd } from "../support/dockerd.js";
 import { redisUnavailable, startRedis, type TestRedis } from "../support/redis.js";
 import { registryUnavailable, startRegistry, type TestRegistry } from "../support/registry.js";
 import { inCI, titleWithReason, warnSkip } from "../support/skip.js";
+import { reliabilityChild, spawnTs } from "../support/ts-child.js";
 import { report, tmp } from "../reliability/support.js";
 
 const reason = (await dockerdUnavailable()) ?? (await registryUnavailable()) ?? (await redisUnavailable());
@@ -63,9 +65,10 @@ describe.skipIf(reason !== undefined)(titleWithReason("two machines: two dockerd
   });
 
   const builderOptions = { docker: { network: "none" } };
-  function machine(dockerd: Dockerd, name: string) {
+  const coordinatorOptions = (more: Partial<RedisCoordinatorOptions> = {}): RedisCoordinatorOptions => ({ url: redis.url, targets: ["docker"], ttlMs: 10_000, pollMs: 50, prefix: "farm-test:", ...more });
+  function machine(dockerd: Dockerd, name: string, more: Partial<RedisCoordinatorOptions> = {}) {
     const connection = { host: dockerd.host };
-    const coordinator = redisCoordinatorPlugin({ url: redis.url, targets: ["docker"], ttlMs: 10_000, pollMs: 50, prefix: "farm-test:" });
+    const coordinator = redisCoordinatorPlugin(coordinatorOptions(more));
     closers.push(() => coordinator.close());
     const engine = createEngine({
       cacheDir: path.join(dir, `cache-${name}`),
@@ -147,5 +150,64 @@ describe.skipIf(reason !== undefined)(titleWithReason("two machines: two dockerd
     expect(run.stdout.trim().split("\n").map((l) => l.trim())).toEqual(["lower", "two"]);
     expect(warnings(a, b)).toEqual([]);
     report("farm layer reuse", { fullBuildMs: Math.round(full.entry.timings.durationMs), reuseRebuildMs: Math.round(reuse.entry.timings.durationMs), cachedSteps: details.cachedSteps?.length, layers: details.layers?.length });
+  });
+
+  it("a builder killed mid-build is taken over after the TTL by the other machine, with nothing corrupt left", { timeout: 120_000 }, async () => {
+    const [da, db] = daemons as [Dockerd, Dockerd];
+    const file = envFile(BASE, ["ENV FARM_KILLED=1", "RUN sleep 5 && echo killed > /killed"]);
+    const victimCache = path.join(dir, "cache-victim");
+    const ttl = { ttlMs: 1_500 };
+    const victim = spawnTs(reliabilityChild, [
+      JSON.stringify({
+        cacheDir: victimCache,
+        plugins: ["docker"],
+        pluginOptions: { docker: { host: da.host } },
+        registryCache: { registry: registry.host },
+        farm: { redis: coordinatorOptions(ttl) },
+        announce: ["build.start"],
+        requests: [{ key: "x", spec: file, target: "docker" }],
+        builderOptions,
+      }),
+    ]);
+    // build.start comes after the coordinate hook: the victim holds the lease from here on.
+    if (!(await victim.waitFor("build.start"))) throw new Error(`the victim never started building: ${victim.stderr().slice(-2000)}`);
+    victim.child.kill("SIGKILL");
+    expect((await victim.exited).signal).toBe("SIGKILL");
+
+    const b = machine(db, "b3", ttl);
+    const started = Date.now();
+    const result = await b.engine.build(file, { target: "docker", builderOptions });
+    const takeoverMs = Date.now() - started;
+    expect(result.cached).toBe(false);
+    expect(await inDaemon(b, result)).toBe(true);
+    // It waited on the dead holder's lease, then built itself once the lease ran out.
+    expect(b.events.some((e) => e.type === "lock.wait")).toBe(true);
+    expect(builds(b)).toHaveLength(1);
+    const run = await db.docker(["run", "--rm", "--network", "none", result.entry.artifact.reference!, "cat", "/killed"]);
+    expect(run.stdout.trim()).toBe("killed");
+    // The killed machine's cache holds no entry (its image, if its docker CLI finished, is not one).
+    const audit = await auditCache(victimCache, () => Promise.resolve(false));
+    expect(audit.valid).toEqual([]);
+    expect(audit.broken).toEqual([]);
+    expect(audit.incomplete).toEqual([]);
+    expect(warnings(b)).toEqual([]);
+    report("farm takeover", { ttlMs: ttl.ttlMs, takeoverMs, buildMs: Math.round(result.entry.timings.durationMs) });
+  });
+
+  // Last: it stops and restarts the shared Redis.
+  it("Redis stopped mid-run: a docker build still succeeds, with W_REDIS_UNREACHABLE", { timeout: 120_000 }, async () => {
+    const a = machine(daemons[0]!, "a4", { connectTimeoutMs: 500 });
+    const before = await a.engine.build(envFile(BASE, ["RUN echo before > /outage"]), { target: "docker", builderOptions });
+    expect(before.entry.coordination?.fence).toBeTypeOf("number");
+    await redis.stop();
+    try {
+      const during = await a.engine.build(envFile(BASE, ["RUN echo during > /outage"]), { target: "docker", builderOptions });
+      expect(during.cached).toBe(false);
+      expect(during.entry.coordination).toBeUndefined();
+      expect(await inDaemon(a, during)).toBe(true);
+      expect(warnings(a).map((w) => w.type === "warning" && w.code)).toEqual(["W_REDIS_UNREACHABLE"]);
+    } finally {
+      await redis.start();
+    }
   });
 });

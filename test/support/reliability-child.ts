@@ -33,7 +33,11 @@ export interface ChildJob {
   /** Each request starts after a random pause of up to this many ms (interleaves processes). */
   jitterMs?: number;
   /** Another "machine": a Redis coordinator and a cache tier in a folder all machines share. */
-  farm?: { redis: RedisCoordinatorOptions; sharedDir: string };
+  farm?: { redis: RedisCoordinatorOptions; sharedDir?: string };
+  /** The docker target's OCI registry cache (a "machine" of the two-dockerd farm test). */
+  registryCache?: { registry: string };
+  /** Event types printed as `{ type }` lines when they happen (so a test can kill at that point). */
+  announce?: string[];
 }
 
 const job = JSON.parse(process.argv[2] ?? "{}") as ChildJob;
@@ -49,8 +53,21 @@ const load: Record<ChildPlugin, () => Promise<EnginePlugin>> = {
 };
 const plugins: EnginePlugin[] = await Promise.all(job.plugins.map((p) => load[p]()));
 if (job.crashPoint) plugins.push(crashPlugin(job.crashPoint));
-if (job.farm) plugins.push(sharedTierPlugin(job.farm.sharedDir), redisCoordinatorPlugin(job.farm.redis));
+if (job.registryCache) plugins.push(await registryCache(job.registryCache.registry));
+if (job.farm?.sharedDir) plugins.push(sharedTierPlugin(job.farm.sharedDir));
+if (job.farm) plugins.push(redisCoordinatorPlugin(job.farm.redis));
+if (job.announce) plugins.push(announcePlugin(job.announce));
 const engine = createEngine({ cacheDir: job.cacheDir, plugins, lockStaleMs: job.lockStaleMs, secrets: job.secrets });
+
+async function registryCache(registry: string): Promise<EnginePlugin> {
+  const { registryCachePlugin } = await import("@envforge/plugin-registry-cache");
+  const { dockerEngines } = await import("@envforge/plugin-docker");
+  return registryCachePlugin({ registry, insecure: true, targets: ["docker"], engines: { docker: dockerEngines(job.pluginOptions?.docker) } });
+}
+
+function announcePlugin(types: string[]): EnginePlugin {
+  return { name: "announce", apply: (e) => e.hooks.event.tap("announce", (event) => void (types.includes(event.type) && say({ type: event.type }))) };
+}
 
 function crashPlugin(point: CrashPoint): EnginePlugin {
   return {
