@@ -3,6 +3,7 @@ import path from "node:path";
 import type { BuilderOptions } from "@envforge/core/plugin-kit";
 import {
   buildFailedError,
+  connectionIn,
   DOCKER_OUTPUT,
   listIds,
   streamBuild,
@@ -70,15 +71,7 @@ export const DOCKER_CONNECTION_KEYS = ["dockerPath", "host", "context"] as const
 
 /** The docker engine of a build (its builder options' connection over `connection`), for the registry cache. */
 export function dockerEngines(connection: DockerConnection = {}): ImageEngineFor {
-  return (builderOptions?: BuilderOptions) => {
-    const chosen: DockerConnection = { ...connection };
-    const perBuild = builderOptions?.docker;
-    for (const key of DOCKER_CONNECTION_KEYS) {
-      const value = perBuild?.[key];
-      if (typeof value === "string") chosen[key] = value;
-    }
-    return createDockerEngine(chosen);
-  };
+  return (builderOptions?: BuilderOptions) => createDockerEngine({ ...connection, ...connectionIn(builderOptions?.docker, DOCKER_CONNECTION_KEYS) });
 }
 
 /**

@@ -62,3 +62,4 @@ export {
   type DockerParsed,
 } from "./section.js";
 export { imageTargetPlugin, type ImageTargetSpec } from "./target-plugin.js";
+export { connectionIn } from "./connection.js";

@@ -1,4 +1,5 @@
 import type { Activation, ActivationContext, BuildContext, CacheEntry, EnginePlugin } from "@envforge/core/plugin-kit";
+import { connectionIn } from "./connection.js";
 import { buildImage, type ImageBuildSettings } from "./build-image.js";
 import type { ImageEngine, ImageEngineFor, ImageRecordTraits } from "./engine.js";
 import { imageCarries } from "./fragments.js";
@@ -73,12 +74,3 @@ export function imageTargetPlugin(spec: ImageTargetSpec): EnginePlugin {
 }
 
 /** The connection keys set (as strings) in a build's own builder options or a recorded `details.connection`, or undefined when none is. */
-function connectionIn(options: unknown, keys: readonly string[]): Record<string, string> | undefined {
-  if (typeof options !== "object" || options === null) return undefined;
-  const chosen: Record<string, string> = {};
-  for (const key of keys) {
-    const value = (options as Record<string, unknown>)[key];
-    if (typeof value === "string") chosen[key] = value;
-  }
-  return Object.keys(chosen).length > 0 ? chosen : undefined;
-}

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { BuilderOptions } from "@envforge/core/plugin-kit";
 import {
   buildFailedError,
+  connectionIn,
   PODMAN_OUTPUT,
   listIds,
   streamBuild,
@@ -82,15 +83,7 @@ export const PODMAN_CONNECTION_KEYS = ["podmanPath", "url", "connection", "ident
 
 /** The podman of a build (its builder options' connection over `connection`), for the registry cache. */
 export function podmanEngines(connection: PodmanConnection = {}): ImageEngineFor {
-  return (builderOptions?: BuilderOptions) => {
-    const chosen: PodmanConnection = { ...connection };
-    const perBuild = builderOptions?.podman;
-    for (const key of PODMAN_CONNECTION_KEYS) {
-      const value = perBuild?.[key];
-      if (typeof value === "string") chosen[key] = value;
-    }
-    return createPodmanEngine(chosen);
-  };
+  return (builderOptions?: BuilderOptions) => createPodmanEngine({ ...connection, ...connectionIn(builderOptions?.podman, PODMAN_CONNECTION_KEYS) });
 }
 
 /**
