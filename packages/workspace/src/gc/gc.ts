@@ -190,16 +190,7 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
     bytesAfter: bytesBefore,
     sourceMemos: 0,
   };
-  const itemOf = (unit: CacheUnit, reason: GcReason): GcItem => ({
-    kind: unit.kind,
-    reason,
-    target: unit.target,
-    hash: unit.hash,
-    generation: unit.generation,
-    paths: unit.paths.filter((p) => !keptArtifacts.has(p) || p === unit.marker),
-    bytes: unit.bytes,
-    builtAt: unit.time > 0 ? new Date(unit.time).toISOString() : undefined,
-  });
+  const itemOf = (unit: CacheUnit, reason: GcReason): GcItem => gcItemOf(unit, reason, keptArtifacts);
   report.inUse.push(...busyForBudget.map((u) => itemOf(u, "budget")));
   report.keptGenerations.push(...[...previous].map((u) => itemOf(u, "replaced")));
   for (const [unit, reason] of plan) {
@@ -251,6 +242,20 @@ async function previousGenerations(units: readonly CacheUnit[], plan: ReadonlyMa
  * What identifies an entry's image: its ID (every generation of a hash has the same cache tag, so
  * the tag alone would make a replaced generation's image look shared with the current one's).
  */
+/** What gc (or `cache rm`) reports of a unit: its paths less those a kept unit still uses (its own marker always goes). */
+export function gcItemOf(unit: CacheUnit, reason: GcReason, kept: ReadonlySet<string>): GcItem {
+  return {
+    kind: unit.kind,
+    reason,
+    target: unit.target,
+    hash: unit.hash,
+    generation: unit.generation,
+    paths: unit.paths.filter((p) => !kept.has(p) || p === unit.marker),
+    bytes: unit.bytes,
+    builtAt: unit.time > 0 ? new Date(unit.time).toISOString() : undefined,
+  };
+}
+
 export function imageOf(unit: CacheUnit): string | undefined {
   return unit.artifact?.digest ?? unit.artifact?.reference;
 }

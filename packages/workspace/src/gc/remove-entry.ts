@@ -1,7 +1,7 @@
 import path from "node:path";
 import { createError, isInside, type CacheKey } from "@envforge/core/plugin-kit";
 import type { Discarder, GcItem } from "./gc.js";
-import { imageOf, remove } from "./gc.js";
+import { gcItemOf, imageOf, remove } from "./gc.js";
 import { scanCache } from "./scan.js";
 
 export interface RemoveEntryOptions {
@@ -45,16 +45,7 @@ export async function removeEntry(cacheDir: string, key: CacheKey, options: Remo
   const keptImages = new Set(others.map(imageOf).filter((r) => r !== undefined));
   const report: RemoveEntryReport = { dryRun: options.dryRun ?? false, removed: [], inUse: [], discarded: [], discardFailed: [], freedBytes: 0 };
   for (const unit of chosen) {
-    const item: GcItem = {
-      kind: unit.kind,
-      reason: unit.kind === "generation" ? "replaced" : "unreachable",
-      target: unit.target,
-      hash: unit.hash,
-      generation: unit.generation,
-      paths: unit.paths.filter((p) => !keptPaths.has(p) || p === unit.marker),
-      bytes: unit.bytes,
-      builtAt: unit.time > 0 ? new Date(unit.time).toISOString() : undefined,
-    };
+    const item = gcItemOf(unit, unit.kind === "generation" ? "replaced" : "unreachable", keptPaths);
     const external = unit.artifact?.path !== undefined && isInside(root, unit.artifact.path) ? undefined : (unit.artifact?.reference ?? unit.artifact?.path);
     const image = imageOf(unit);
     const shared = image !== undefined && keptImages.has(image);
