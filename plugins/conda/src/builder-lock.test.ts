@@ -1,26 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
-import type { EnvforgeError, EnginePlugin, LockedCondaPackage } from "@envforge/core/plugin-kit";
-import { z } from "@envforge/core/plugin-kit";
+import type { EnvforgeError, LockedCondaPackage } from "@envforge/core/plugin-kit";
 import { describe, expect, it } from "vitest";
 import { condaImageFragment } from "./image-fragment.js";
 import { hostSubdir } from "./lock.js";
-import { condaEngine, rejection } from "./testing/helpers.js";
+import { condaEngine, rejection, stubLockPlugin } from "./testing/helpers.js";
 import { fakeTool, type FakeTool } from "./testing/fake-tool.js";
 
 /**
  * A definition with a lock builds exactly the lock: the conda target writes the explicit list and
  * runs `create --file` with it (the fake tool of testing/fake-tool.ts records the argv and the
  * file's content: no conda tool can be installed here), and the image fragment does the same.
- * The lock reaches the builder as the canonical `lock` section (LOCK.md); a stub declares it here.
+ * The lock reaches the builder as the canonical `lock` section (LOCK.md); a stub declares it.
  */
-const stubLockPlugin: EnginePlugin = {
-  name: "stub-lock",
-  apply(engine) {
-    engine.hooks.schema.tap("stub-lock", (s) => s.field({ path: "testLock", section: "lock", schema: z.any(), description: "a lock, for tests" }));
-    engine.hooks.parseSection.for("lock").tap("stub-lock", (fields) => fields.testLock as never);
-    engine.hooks.canonicalizeSection.for("lock").tap("stub-lock", (parsed) => parsed as never);
-  },
-};
 
 const SHA = (c: string) => c.repeat(64);
 const SUBDIR = hostSubdir();

@@ -2,11 +2,10 @@ import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { EnginePlugin, EnvforgeError, LockedDistribution } from "@envforge/core/plugin-kit";
-import { z } from "@envforge/core/plugin-kit";
+import type { EnvforgeError, LockedDistribution } from "@envforge/core/plugin-kit";
 import { lockedRequirementsText } from "@envforge/python";
 import { describe, expect, it } from "vitest";
-import { condaEngine, rejection, tempDir } from "./testing/helpers.js";
+import { condaEngine, rejection, stubLockPlugin, tempDir } from "./testing/helpers.js";
 import { fakeTool, makeWheel } from "./testing/fake-tool.js";
 
 /**
@@ -15,14 +14,6 @@ import { fakeTool, makeWheel } from "./testing/fake-tool.js";
  * venv, so pip really runs, against real wheels), after the lock is checked against the
  * requirements. The lock reaches the builder as the canonical `lock` section; a stub declares it.
  */
-const stubLockPlugin: EnginePlugin = {
-  name: "stub-lock",
-  apply(engine) {
-    engine.hooks.schema.tap("stub-lock", (s) => s.field({ path: "testLock", section: "lock", schema: z.any(), description: "a lock, for tests" }));
-    engine.hooks.parseSection.for("lock").tap("stub-lock", (fields) => fields.testLock as never);
-    engine.hooks.canonicalizeSection.for("lock").tap("stub-lock", (parsed) => parsed as never);
-  },
-};
 
 async function setup() {
   const tool = await fakeTool("micromamba");

@@ -54,3 +54,13 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error("expected the promise to reject");
 }
+
+/** Declares the canonical `lock` section from a `testLock` field, so a test hands the builder a lock without a lock file. */
+export const stubLockPlugin: EnginePlugin = {
+  name: "stub-lock",
+  apply(engine) {
+    engine.hooks.schema.tap("stub-lock", (s) => s.field({ path: "testLock", section: "lock", schema: z.any(), description: "a lock, for tests" }));
+    engine.hooks.parseSection.for("lock").tap("stub-lock", (fields) => fields.testLock as never);
+    engine.hooks.canonicalizeSection.for("lock").tap("stub-lock", (parsed) => parsed as never);
+  },
+};
