@@ -29,6 +29,7 @@ export { tapSection } from "./definition/define.js";
 export { TargetRegistry, type TargetDeclaration, type TargetFit } from "./engine/targets.js";
 export * from "./engine/events.js";
 export { createRedactor } from "./engine/redact.js";
+export { anyWithTimeout, timeoutSignal } from "./engine/timeout-signal.js";
 export { BUILTIN_ERRORS, BUILTIN_WARNINGS } from "./errors/codes.js";
 export { declareCodes, knownCodes, warningInfo } from "./errors/registry.js";
 export { raise } from "./errors/factories.js";

@@ -1,3 +1,4 @@
+import { anyWithTimeout } from "@envforge/core/plugin-kit";
 import type { MavenCoordinate } from "./coordinates.js";
 import type { RepositoryCredentials } from "./options.js";
 
@@ -50,11 +51,14 @@ export async function completeRealms(
 }
 
 async function challengeRealm(url: string, signal: AbortSignal): Promise<string | undefined> {
+  const probe = anyWithTimeout([signal], PROBE_TIMEOUT_MS);
   try {
-    const response = await fetch(url, { method: "HEAD", redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) });
+    const response = await fetch(url, { method: "HEAD", redirect: "manual", signal: probe.signal });
     return response.status === 401 ? basicRealm(response.headers.get("www-authenticate")) : undefined;
   } catch {
     signal.throwIfAborted();
     return undefined;
+  } finally {
+    probe.clear();
   }
 }

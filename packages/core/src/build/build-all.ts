@@ -1,3 +1,4 @@
+import { anyWithTimeout } from "../engine/timeout-signal.js";
 import pLimit from "p-limit";
 import { isEnvforgeError } from "../errors/envforge-error.js";
 import { createError } from "../errors/factories.js";
@@ -169,12 +170,14 @@ async function engineFault(lane: Lane, error: unknown, signal: AbortSignal | und
   if (!lane.up) return true;
   if (code !== undefined && ENGINE_FAULTS.has(code)) return true;
   if (!lane.lane.check) return false;
-  const timeout = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+  const timeout = anyWithTimeout([signal], CHECK_TIMEOUT_MS);
   try {
-    await lane.lane.check(signal ? AbortSignal.any([signal, timeout]) : timeout);
+    await lane.lane.check(timeout.signal);
     return false;
   } catch {
     return true;
+  } finally {
+    timeout.clear();
   }
 }
 

@@ -9,6 +9,7 @@ import type { CacheKey } from "../cache/types.js";
 import type { HashResult, ParsedSpec } from "../definition/spec.js";
 import type { EngineCore } from "../engine/core.js";
 import { verified } from "../engine/local-store-plugin.js";
+import { anyWithTimeout } from "../engine/timeout-signal.js";
 import type { TargetFit } from "../engine/targets.js";
 import { createError } from "../errors/factories.js";
 import type { EngineHooks } from "../hooks.js";
@@ -38,8 +39,9 @@ export async function buildLocked(core: EngineCore, plan: BuildPlan): Promise<Bu
   const { request, started } = plan;
   const key: CacheKey = { hash: plan.result.hash, target: request.target };
   const hook = builderOf(core, key);
-  const { signal, lost } = buildSignal(request, key);
+  const { signal, lost, clear } = buildSignal(request, key);
   const release = await lockKey(core, key, signal, lost).catch((cause: unknown) => {
+    clear();
     throw toBuildError(cause, signal, request, undefined);
   });
   // Set when the builder outlives this call (it ignored the signal): the lock's release waits for
@@ -63,6 +65,7 @@ export async function buildLocked(core: EngineCore, plan: BuildPlan): Promise<Bu
     const job = { ...plan, key, hook, previous, folders, signal, lost, release, claim };
     return await attemptBuild(core, job, (outlives) => void (deferred = outlives));
   } finally {
+    clear();
     const releaseAll = async () => {
       await claim?.release().catch(() => undefined);
       await release().catch(() => undefined);
@@ -91,11 +94,9 @@ function builderOf(core: EngineCore, key: CacheKey): Builder {
  * when this process stalled past lockStaleMs, so another process builds the same key now and this
  * one must not write anything more.
  */
-function buildSignal(request: BuildRequest, key: CacheKey): { signal: AbortSignal; lost: (cause: unknown) => void } {
+function buildSignal(request: BuildRequest, key: CacheKey): { signal: AbortSignal; lost: (cause: unknown) => void; clear(): void } {
   const lockLost = new AbortController();
-  const signals = [request.signal, request.timeoutMs ? AbortSignal.timeout(Math.ceil(request.timeoutMs)) : undefined, lockLost.signal].filter(
-    (s): s is AbortSignal => s !== undefined,
-  );
+  const { signal, clear } = anyWithTimeout([request.signal, lockLost.signal], request.timeoutMs ? Math.ceil(request.timeoutMs) : undefined);
   const lost = (cause: unknown) =>
     lockLost.abort(
       createError("E_CACHE_IO", `lost the build lock of ${key.target} ${key.hash}: another process took it over`, {
@@ -103,7 +104,7 @@ function buildSignal(request: BuildRequest, key: CacheKey): { signal: AbortSigna
         cause,
       }),
     );
-  return { signal: AbortSignal.any(signals), lost };
+  return { signal, lost, clear };
 }
 
 /** Across processes: one builder per key; the others wait (each wait is a `lock.wait` event). */
