@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: "forks",
+    // The CLI's bundle (what packages/cli/bin/envforge.js runs) remade from the sources first.
+    globalSetup: ["test/support/bundle-setup.ts"],
   },
 });

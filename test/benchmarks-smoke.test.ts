@@ -42,12 +42,17 @@ function expectMeasured(run: RunResult, suite: string): void {
 }
 
 describe("benchmarks smoke run (tiny counts, no timing assertions)", () => {
-  it("hash: envforge beside four peers and the sha256 limit, on the typical and the large spec", async () => {
+  it("hash: envforge beside four peers and the sha256 limit, cold (text and parsed) on the typical and the large spec, and the warm pool", async () => {
     const run = await smoke("hash");
     expectMeasured(run, "hash");
+    expect(run.cases.map((c) => c.id)).toEqual(["hash-typical", "hash-typical-parsed", "hash-large", "hash-large-parsed", "hash-warm-typical", "hash-warm-large"]);
     const typical = run.cases.find((c) => c.id === "hash-typical")!;
-    expect(typical.rows.map((r) => r.role)).toEqual(["envforge", "peer", "peer", "peer", "peer", "limit"]);
-    expect(run.targets.map((t) => t.id)).toEqual(["hash-typical:vs-peers", "hash-typical:vs-limit", "hash-large:vs-peers", "hash-large:vs-limit"]);
+    expect(typical.rows.map((r) => r.role)).toEqual(["envforge", "peer", "peer", "peer", "peer", "limit", "info", "info"]);
+    expect(typical.rows.find((r) => r.role === "peer")!.subject).toMatch(/^yaml\.parse \+ /);
+    for (const id of ["hash-typical-parsed", "hash-warm-typical"]) {
+      expect(run.cases.find((c) => c.id === id)!.rows.map((r) => r.role)).toEqual(["envforge", "peer", "peer", "peer", "peer", "limit"]);
+    }
+    expect(run.targets.map((t) => t.id)).toEqual(["hash-typical:text", "hash-typical:parsed", "hash-large:text", "hash-large:parsed"]);
   }, 300_000);
 
   it("cache: stores filled in each layout answer through their own API; hit, miss, warm and put are measured", async () => {
@@ -57,7 +62,7 @@ describe("benchmarks smoke run (tiny counts, no timing assertions)", () => {
     for (const c of run.cases) expect(c.rows.map((r) => r.role)).toEqual(["envforge", "peer", "limit"]);
   }, 300_000);
 
-  it("scaling: hash time per spec size and concurrent cached builds", async () => {
+  it("scaling: cold hash time per spec size and concurrent cached builds", async () => {
     const run = await smoke("scaling");
     expectMeasured(run, "scaling");
     expect(run.cases.find((c) => c.id === "scaling-hash-size")!.rows).toHaveLength(2);
@@ -69,6 +74,16 @@ describe("benchmarks smoke run (tiny counts, no timing assertions)", () => {
     expectMeasured(run, "process");
     const docker = run.cases.find((c) => c.id === "process-docker")!;
     expect(docker.skipped).toMatch(/disabled/);
-    expect(run.targets.find((t) => t.id === "process:e2e-vs-docker")!.met).toBe("skipped");
+    expect(run.cases.find((c) => c.id === "process-docker-hit")!.skipped).toMatch(/disabled/);
+    expect(run.targets.find((t) => t.id === "process:hit-vs-docker")!.met).toBe("skipped");
+  }, 300_000);
+
+  it.skipIf(!built && !mustRun)("miss: a venv build of the example's wheels beside python3 -m venv + pip install", async () => {
+    const run = await smoke("miss");
+    const example = run.cases.find((c) => c.id === "miss-venv-example")!;
+    if (example.skipped) return; // no python3 with venv here: the case says why
+    expectMeasured(run, "miss");
+    expect(example.rows.map((r) => r.role)).toEqual(["envforge", "peer", "info"]);
+    expect(run.targets.map((t) => t.id)).toEqual(["miss:venv-vs-pip"]);
   }, 300_000);
 });

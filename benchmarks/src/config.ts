@@ -14,7 +14,7 @@ export const performanceDoc = path.join(benchRoot, "PERFORMANCE.md");
 /** Git-ignored: default results and the filled stores of full runs. */
 export const outRoot = path.join(benchRoot, "out");
 
-export const SUITES = ["hash", "cache", "process", "scaling"] as const;
+export const SUITES = ["hash", "cache", "process", "scaling", "miss"] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface BenchConfig {

@@ -30,16 +30,26 @@ const MARKERS = [
   'python_version<"3.12" and os_name == "posix"',
 ];
 
+/**
+ * What makes a universe's package names and versions its own (see freshUniverse): a tag in every
+ * name and a first version component no other universe uses. The default universe has neither.
+ */
+export interface Freshness {
+  tag: string;
+  major: number;
+}
+const SHARED: Freshness = { tag: "", major: 0 };
+
 /** A package name as a user might spell it: `Data_Kit`, `data.kit`, `data-kit`… all one PEP 503 name. */
-function packageName(rand: Rand, index: number): string {
-  const parts = [pick(rand, SYLLABLES), pick(rand, SYLLABLES), String(index)];
+function packageName(rand: Rand, index: number, tag: string): string {
+  const parts = [pick(rand, SYLLABLES), pick(rand, SYLLABLES), `${index}${tag}`];
   const sep = pick(rand, ["-", "_", ".", "-"]);
   const name = parts.join(sep);
   return rand() < 0.3 ? name.replace(/^./, (c) => c.toUpperCase()) : name;
 }
 
-function version(rand: Rand): string {
-  const v = `${int(rand, 0, 12)}.${int(rand, 0, 30)}.${int(rand, 0, 9)}`;
+function version(rand: Rand, major: number): string {
+  const v = `${major + int(rand, 0, 12)}.${int(rand, 0, 30)}.${int(rand, 0, 9)}`;
   const roll = rand();
   if (roll < 0.08) return `${v}-alpha${int(rand, 1, 3)}`; // PEP 440 spelling variants
   if (roll < 0.14) return `${v}.post${int(rand, 1, 2)}`;
@@ -48,32 +58,34 @@ function version(rand: Rand): string {
 }
 
 /** One pip requirement line, in one of the forms real requirement lists contain. */
-export function pipRequirement(rand: Rand, index: number): string {
-  const name = packageName(rand, index);
+export function pipRequirement(rand: Rand, index: number, fresh: Freshness = SHARED): string {
+  const name = packageName(rand, index, fresh.tag);
+  const major = fresh.major;
   const extras = rand() < 0.15 ? `[${pick(rand, EXTRAS)},${pick(rand, EXTRAS)}]` : "";
   const roll = rand();
   let spec: string;
-  if (roll < 0.55) spec = `==${version(rand)}`;
-  else if (roll < 0.75) spec = ` < ${int(rand, 3, 9)} , >=${version(rand)}`;
-  else if (roll < 0.85) spec = `~=${int(rand, 1, 5)}.${int(rand, 0, 9)}`;
-  else if (roll < 0.93) spec = `>=${version(rand)},!=${version(rand)}`;
+  if (roll < 0.55) spec = `==${version(rand, major)}`;
+  else if (roll < 0.75) spec = ` < ${major + int(rand, 3, 9)} , >=${version(rand, major)}`;
+  else if (roll < 0.85) spec = `~=${major + int(rand, 1, 5)}.${int(rand, 0, 9)}`;
+  else if (roll < 0.93) spec = `>=${version(rand, major)},!=${version(rand, major)}`;
   else spec = "";
   const marker = rand() < 0.12 ? ` ; ${pick(rand, MARKERS)}` : "";
   return `${name}${extras}${spec}${marker}`;
 }
 
 /** One conda MatchSpec, in the spellings conda treats alike (`numpy=1.26`, `numpy >=1.2,<2`). */
-export function condaDependency(rand: Rand, index: number): string {
-  const name = `${pick(rand, SYLLABLES)}${pick(rand, SYLLABLES)}${index}`;
+export function condaDependency(rand: Rand, index: number, fresh: Freshness = SHARED): string {
+  const name = `${pick(rand, SYLLABLES)}${pick(rand, SYLLABLES)}${index}${fresh.tag}`;
+  const m = fresh.major;
   const roll = rand();
-  if (roll < 0.4) return `${name}=${int(rand, 0, 9)}.${int(rand, 0, 30)}`;
-  if (roll < 0.7) return `${name} >=${int(rand, 0, 9)}.${int(rand, 0, 9)},<${int(rand, 10, 20)}`;
-  if (roll < 0.85) return `${name}==${int(rand, 0, 9)}.${int(rand, 0, 9)}.${int(rand, 0, 9)}`;
+  if (roll < 0.4) return `${name}=${m + int(rand, 0, 9)}.${int(rand, 0, 30)}`;
+  if (roll < 0.7) return `${name} >=${m + int(rand, 0, 9)}.${int(rand, 0, 9)},<${m + int(rand, 10, 20)}`;
+  if (roll < 0.85) return `${name}==${m + int(rand, 0, 9)}.${int(rand, 0, 9)}.${int(rand, 0, 9)}`;
   return name;
 }
 
-export function sparkPackage(rand: Rand, index: number): string {
-  return `com.example.${pick(rand, SYLLABLES)}:${pick(rand, SYLLABLES)}-lib${index}_2.12:${int(rand, 0, 5)}.${int(rand, 0, 20)}.${int(rand, 0, 9)}`;
+export function sparkPackage(rand: Rand, index: number, fresh: Freshness = SHARED): string {
+  return `com.example.${pick(rand, SYLLABLES)}${fresh.tag}:${pick(rand, SYLLABLES)}-lib${index}_2.12:${fresh.major + int(rand, 0, 5)}.${int(rand, 0, 20)}.${int(rand, 0, 9)}`;
 }
 
 export interface SpecShape {
@@ -102,13 +114,30 @@ export class Universe {
   readonly pip: string[];
   readonly conda: string[];
   readonly spark: string[];
+  /** In every name of this universe, and in the steps of the definitions drawn from it. */
+  readonly tag: string;
 
-  constructor(seed = 1, size = 4000) {
+  constructor(seed = 1, size = 4000, fresh: Freshness = SHARED) {
     const rand = prng(seed);
-    this.pip = Array.from({ length: size }, (_, i) => pipRequirement(rand, i));
-    this.conda = Array.from({ length: 400 }, (_, i) => condaDependency(rand, i));
-    this.spark = Array.from({ length: 200 }, (_, i) => sparkPackage(rand, i));
+    this.tag = fresh.tag;
+    this.pip = Array.from({ length: size }, (_, i) => pipRequirement(rand, i, fresh));
+    this.conda = Array.from({ length: 400 }, (_, i) => condaDependency(rand, i, fresh));
+    this.spark = Array.from({ length: 200 }, (_, i) => sparkPackage(rand, i, fresh));
   }
+}
+
+let universes = 0;
+
+/**
+ * A universe no earlier one shares a package name or a version with (each name carries the
+ * universe's own tag, each version its own first component): definitions drawn from it are new
+ * to the process, the way a platform meets its users' definitions, so nothing remembered from an
+ * earlier round (a string's text, a rank, a parsed version) can answer for them (issue #19).
+ * Deterministic: the n-th fresh universe of a run is the same in every run.
+ */
+export function freshUniverse(size = 4000): Universe {
+  const n = ++universes;
+  return new Universe(0x5eed_0000 + n, size, { tag: `u${n.toString(36)}`, major: 20 * n });
 }
 
 const DEFAULT_UNIVERSE = new Universe();
@@ -140,7 +169,7 @@ export function generateSpec(shape: SpecShape, seed: number, universe: Universe 
   if (shape.steps > 0) {
     spec.docker = {
       baseImage: pick(rand, ["python:3.11-slim", "ubuntu:22.04", "debian:bookworm"]),
-      steps: Array.from({ length: shape.steps }, (_, i) => `RUN echo step-${i}-${int(rand, 0, 999)} > /tmp/step-${i}`),
+      steps: Array.from({ length: shape.steps }, (_, i) => `RUN echo step-${i}-${int(rand, 0, 999)}${universe.tag} > /tmp/step-${i}`),
     };
   }
   if (shape.spark > 0) {

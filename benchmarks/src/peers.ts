@@ -3,6 +3,8 @@ import canonicalize from "canonicalize";
 import fastStableStringify from "fast-json-stable-stringify";
 import objectHash from "object-hash";
 import { stringify as safeStableStringify } from "safe-stable-stringify";
+import { parse as parseYaml } from "yaml";
+import type { ColdSubject } from "./cold.js";
 import type { Subject } from "./harness.js";
 
 /**
@@ -30,4 +32,35 @@ export function peerSubjects(inputs: readonly unknown[]): Subject[] {
 export function limitSubject(canonicalTexts: readonly string[]): Subject {
   let i = 0;
   return { name: "limit: crypto.hash(sha256) of canonical bytes", role: "limit", fn: () => cryptoHash("sha256", canonicalTexts[i++ % canonicalTexts.length]!, "hex") };
+}
+
+/** The peer every hash target is measured against: safe-stable-stringify + sha256. */
+export const TARGET_PEER = "safe-stable-stringify + sha256";
+/** The same peer from YAML text: what a host without envforge would do with the file's text. */
+export const TARGET_TEXT_PEER = `yaml.parse + ${TARGET_PEER}`;
+
+/**
+ * A cold subject per peer: each round hashes the round's never-seen definitions (`batch` gives
+ * their YAML texts), from the text through yaml.parse when `fromText`, else from the raw object
+ * yaml.parse gave (untimed): what a host holds after reading the file.
+ */
+export function coldPeerSubjects(batch: (round: number) => { texts: string[] }, fromText: boolean): ColdSubject[] {
+  return PEERS.map((peer) => ({
+    name: fromText ? `yaml.parse + ${peer.name}` : peer.name,
+    role: "peer" as const,
+    prepare: (round: number) => {
+      const { texts } = batch(round);
+      if (fromText) return texts.map((text) => () => peer.hash(parseYaml(text)));
+      return texts.map((text) => parseYaml(text) as unknown).map((object) => () => peer.hash(object));
+    },
+  }));
+}
+
+/** The cold limit: one sha256 of each text of a never-seen batch (the YAML, or the canonical bytes). */
+export function coldLimitSubject(name: string, texts: (round: number) => Promise<string[]> | string[]): ColdSubject {
+  return {
+    name,
+    role: "limit",
+    prepare: async (round: number) => (await texts(round)).map((text) => () => cryptoHash("sha256", text, "hex")),
+  };
 }

@@ -10,6 +10,7 @@ import { loadStore, type UserStore } from "./store.js";
 import { cacheSuite } from "./suites/cache.js";
 import { suiteContext, type SuiteContext } from "./suites/context.js";
 import { hashSuite } from "./suites/hash.js";
+import { missSuite } from "./suites/miss.js";
 import { processSuite } from "./suites/process.js";
 import { scalingSuite } from "./suites/scaling.js";
 import { loadSpecFiles, specSuite } from "./suites/spec.js";
@@ -17,7 +18,7 @@ import { unmet } from "./targets.js";
 import { usage } from "./usage.js";
 
 type Suite = (ctx: SuiteContext) => Promise<{ cases: CaseResult[]; targets: TargetCheck[] }>;
-const SUITE_RUNNERS: Record<SuiteName, Suite> = { hash: hashSuite, cache: cacheSuite, process: processSuite, scaling: scalingSuite };
+const SUITE_RUNNERS: Record<SuiteName, Suite> = { hash: hashSuite, cache: cacheSuite, process: processSuite, scaling: scalingSuite, miss: missSuite };
 
 /** Exit statuses, as the envforge CLI uses them. */
 export const EXIT = { ok: 0, usage: 1, failed: 3, targets: 4 } as const;

@@ -46,9 +46,10 @@ Targets:
   id                       threshold  value compared
 ${targets.join("\n")}
 
-  process:e2e-vs-docker is informational (reported, never failing) when Node's own start-up,
-  measured in the same rounds, exceeds docker's time divided by the factor: no Node process
-  can meet it on that machine.
+  process:hit-vs-docker measures engine.build of the definition's text in the benchmark's own
+  warm engine (what a platform embedding envforge meets: definitions from its API); the row from
+  the definition file and the whole-process rows of the same image are beside it.
+  miss:venv-vs-pip runs the CLI in a fresh process with a new cache folder each round.
 
 Exit status: 0 targets met (or skipped, or informational; or --no-targets), 4 a target not met
 (listed last), 1 a command line or input refused, 3 the run failed.

@@ -21,7 +21,7 @@ function scriptOf(shell: string): Promise<string> {
   });
 }
 
-type Command = ReturnType<typeof createProgram>;
+type Command = Awaited<ReturnType<typeof createProgram>>;
 
 /** Every command path of the program ("cache ls", "env get"…). */
 function commandPaths(command: Command, prefix: string[] = []): string[][] {
@@ -44,7 +44,7 @@ describe.each(["bash", "zsh", "fish"])("envforge completion %s", (shell) => {
 
   it("names every command and subcommand of the program, and their flags", async () => {
     const script = await scriptOf(shell);
-    const program = createProgram({ io: { out: () => undefined, err: () => undefined, isTTY: false, cwd: "/", env: {} }, extraPlugins: [], exitCode: 0 } as never);
+    const program = await createProgram({ io: { out: () => undefined, err: () => undefined, isTTY: false, cwd: "/", env: {} }, extraPlugins: [], exitCode: 0 } as never);
     for (const words of commandPaths(program)) expect(script, words.join(" ")).toContain(words[words.length - 1]);
     for (const flag of ["--cache-dir", "--strict", "--rebuild", "--exit-code", "--min-score", "--max-age-days", "--version"]) {
       expect(script, flag).toContain(shell === "fish" ? `-l '${flag.slice(2)}'` : flag);

@@ -5,18 +5,19 @@
  * to the full CLI; a plugin that cannot be loaded is an input error naming it.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../support/engine.js";
+import { expectExit, runCliProcess } from "../support/cli-process.js";
 import { repoRoot } from "../support/paths.js";
 import { runCli, runQuick } from "./support.js";
 
 /** The plugin kit as the CLI under test loads it (its source), so the plugin and the CLI share one core. */
 const KIT = pathToFileURL(path.join(repoRoot, "packages/core/src/plugin-kit.ts")).href;
 
-const PLUGIN = `import { mkdir, writeFile } from "node:fs/promises";
+const PLUGIN = `import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createError, definePlugin, defineSection, z } from ${JSON.stringify(KIT)};
 
@@ -132,5 +133,57 @@ describe("--plugin", () => {
     expect(existsSync(path.join(built.stdout.trim(), "stamp.txt"))).toBe(true);
     // A flag the quick path does not take: the full CLI answers.
     expect(await runQuick(["build", "env.yaml", "-t", "stamp-file", "--plugin", "./stamp-plugin.mjs"], { cwd: dir, env: env() })).toBeUndefined();
+  });
+});
+
+/**
+ * The command users run is a bundle holding its own copy of core; a plugin imports the
+ * @envforge/core installed beside it (here the built package, through node_modules). Errors cross
+ * by their brand (`Symbol.for("envforge.error")`), not by class identity: a plugin's
+ * `createError` is an input error like the engine's own, a plain throw is the plugin's fault.
+ */
+describe("--plugin with the bundled command (bin/envforge.js)", () => {
+  const BRANDED = PLUGIN.replace(JSON.stringify(KIT), JSON.stringify("@envforge/core/plugin-kit")).replace(
+    "    return { text };",
+    '    if (text === "crash") throw new Error("stamp plugin crashed");\n    return { text };',
+  );
+  let root: string;
+
+  beforeAll(async () => {
+    root = await tempDir("envforge-bundled-plugin-");
+    await mkdir(path.join(root, ".git"));
+    await mkdir(path.join(root, "node_modules", "@envforge"), { recursive: true });
+    await symlink(path.join(repoRoot, "packages", "core"), path.join(root, "node_modules", "@envforge", "core"));
+    await writeFile(path.join(root, "stamp-plugin.mjs"), BRANDED);
+    await writeFile(path.join(root, "env.yaml"), "stamp: hello\n");
+    await writeFile(path.join(root, "empty.yaml"), 'stamp: " "\n');
+    await writeFile(path.join(root, "crash.yaml"), "stamp: crash\n");
+  });
+
+  const cli = (args: string[]) => runCliProcess(["--plugin", "./stamp-plugin.mjs", ...args], { ENVFORGE_CACHE_DIR: path.join(root, "cache"), ENVFORGE_CONFIG: "" }, 60_000, root);
+
+  it("validates, hashes and builds with the plugin's section and target", async () => {
+    expectExit(await cli(["validate", "env.yaml"]), 0);
+    const hashed = await cli(["hash", "env.yaml"]);
+    expectExit(hashed, 0);
+    expect(hashed.stdout).toMatch(/^efh1:[0-9a-f]{64}$/m);
+    const built = await cli(["build", "env.yaml", "-t", "stamp-file", "--print-artifact-path"]);
+    expectExit(built, 0);
+    expect(readFileSync(path.join(built.stdout.trim(), "stamp.txt"), "utf8")).toBe("hello\n");
+  });
+
+  it("the plugin's own createError is recognised: an input error (exit 1) with its code, location and field", async () => {
+    const run = await cli(["hash", "empty.yaml", "--json"]);
+    expectExit(run, 1);
+    const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; field: string; location: { line: number } } };
+    expect(error).toMatchObject({ code: "E_INVALID_VALUE", message: "stamp is empty", field: "stamp", location: { line: 1 } });
+  });
+
+  it("a plain throw from the plugin is E_PLUGIN naming it (exit 3), as with the unbundled engine", async () => {
+    const run = await cli(["hash", "crash.yaml"]);
+    expectExit(run, 3);
+    expect(run.stderr).toContain("E_PLUGIN");
+    expect(run.stderr).toContain("stamp");
+    expect(run.stderr).toContain("stamp plugin crashed");
   });
 });

@@ -35,8 +35,13 @@ describe("envforge --version", () => {
     const source = readFileSync(path.join(repoRoot, "packages", "cli", "src", "version.ts"), "utf8");
     const imports = [...source.matchAll(/^import (?!type )[^;]*from "([^"]+)";/gm)].map((m) => m[1]);
     expect(imports).toEqual(["node:fs"]);
+    // The binary runs the bundle of src/bin.ts (quick.cjs: the version, the quick path) before the rest (envforge.cjs).
+    const quick = readFileSync(path.join(repoRoot, "packages", "cli", "src", "bin.ts"), "utf8");
+    expect(quick).toContain("versionAnswer(argv");
+    expect(quick).not.toMatch(/from "\.\/main\.js"/);
     const bin = readFileSync(path.join(repoRoot, "packages", "cli", "bin", "envforge.js"), "utf8");
-    expect(bin.indexOf("versionAnswer(argv")).toBeLessThan(bin.indexOf('import("../dist/main.js")'));
+    expect(bin.indexOf('load("quick.cjs"')).toBeGreaterThan(-1);
+    expect(bin.indexOf('load("quick.cjs"')).toBeLessThan(bin.indexOf('load("envforge.cjs"'));
   });
 
   it("is not taken from a command's own --version: register --version 7 registers version 7", async () => {

@@ -57,6 +57,33 @@ describe("quick hit (@envforge/core/quick) from the source memo", () => {
     expect(hit!.named).toBe(false);
   });
 
+  it("is recorded by a build only (a hash of a file never built writes nothing), and not rewritten while it holds", async () => {
+    const { file, cacheDir } = await project();
+    const { engine } = engineFor(cacheDir);
+    const sources = path.join(cacheDir, "v1", "sources");
+    const memos = () => {
+      try {
+        return readdirSync(sources, { recursive: true, withFileTypes: true })
+          .filter((d) => d.isFile())
+          .map((d) => statSync(path.join(d.parentPath, d.name)).ino);
+      } catch {
+        return [];
+      }
+    };
+    await engine.hash({ path: file });
+    await engine.explain({ path: file }, { path: file }).catch(() => undefined);
+    expect(memos()).toEqual([]);
+    expect(ask(file, cacheDir)).toBeUndefined();
+    await engine.build({ path: file }, { target: "files" });
+    const first = memos();
+    expect(first).toHaveLength(1);
+    // The workspace's way: resolve first, then build the parsed definition.
+    const { parsed } = await engine.resolve({ path: file });
+    await engine.build(parsed, { target: "files" });
+    expect(memos()).toEqual(first);
+    expect(ask(file, cacheDir)).toBeDefined();
+  });
+
   it("never answers an old hash: any edit to the definition or a file it includes (even a comment) sends it back to the engine", async () => {
     const { dir, file, cacheDir } = await project();
     const { engine } = engineFor(cacheDir);

@@ -143,6 +143,8 @@ describe.skipIf(!setup.ok)(titleWithReason("docker builder against a real docker
     const cached = result.entry.artifact.details?.cachedSteps as string[];
     expect(cached.some((s) => s.includes('RUN echo "home is $HOME"'))).toBe(true);
     expect(cached.some((s) => s.includes("/opt/envforge/venv") && s.includes("venv"))).toBe(true);
+    // … and only the requirements copy and the install ran again.
+    expect(cached.some((s) => s.startsWith("COPY envforge/pip") || s.includes('"install"'))).toBe(false);
     // … and the images share those layers byte for byte: only the requirements copy and install differ.
     const [old, fresh] = await Promise.all([layers(before.entry.artifact.reference!), layers(ref)]);
     let shared = 0;

@@ -176,4 +176,16 @@ describe("all packages installed by npm outside the repository", () => {
     const version = execFileSync(path.join(project, "node_modules/.bin/envforge"), ["--version"], { cwd: project, encoding: "utf8" });
     expect(version.trim()).toContain(packed.get("@envforge/cli")!.manifest.version);
   });
+
+  // The bin runs the CLI's bundle (scripts/bundle-cli.mjs), shipped in the tarball: it hashes
+  // definitions, finds the curated ones in the installed @envforge/workspace, and loads rattler.
+  it("ships the bundle, and the bundled command hashes a definition and a curated environment", () => {
+    const cli = packed.get("@envforge/cli")!;
+    for (const file of ["bin/envforge.js", "bin/package.json", "bundle/quick.cjs", "bundle/envforge.cjs", "bundle/vendor/rattler.cjs"]) expect(cli.files).toContain(`package/${file}`);
+    expect(cli.files.filter((f) => f.startsWith("package/bundle/.") || f.endsWith(".tmp"))).toEqual([]);
+    writeFileSync(path.join(project, "env.yaml"), 'python:\n  pip: ["requests==2.31.0"]\n  conda:\n    channels: [conda-forge]\n    dependencies: ["numpy >=1.26,<2"]\n');
+    const run = (args: string[]) => execFileSync(path.join(project, "node_modules/.bin/envforge"), ["--cache-dir", path.join(project, "cache"), ...args], { cwd: project, encoding: "utf8" });
+    expect(run(["hash", "env.yaml"])).toMatch(/^efh1:[0-9a-f]{64}$/m);
+    expect(run(["hash", "curated:python-3.11"])).toMatch(/^efh1:[0-9a-f]{64}$/m);
+  });
 });

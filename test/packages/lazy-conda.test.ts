@@ -1,39 +1,20 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { CLI_BIN, vendorFile } from "../support/bundle.js";
+import { moduleTracer as tracer } from "../support/module-tracer.js";
 
 /**
  * The conda solver (rattler, a 4 MB WASM bundle) is loaded only when a conda section is resolved
  * or locked: a host that imports the conda plugin, and every CLI command on a definition without
  * a conda section, never loads it. Each case runs in a fresh Node process whose module loader
- * records every module it resolves (a `module.register` hook), over the built packages (dist/).
+ * records every module it loads (test/support/module-tracer.ts), over the built packages (dist/)
+ * or, for the command, its bundle.
  */
 const testDir = path.resolve(import.meta.dirname, "..");
-const repoRoot = path.resolve(testDir, "..");
 const RATTLER = /\/@conda-org\/rattler\//;
-
-function tracer(): { dir: string; args: string[]; loaded: () => string[] } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "envforge-lazy-"));
-  const trace = path.join(dir, "trace.txt");
-  writeFileSync(trace, "");
-  writeFileSync(
-    path.join(dir, "hooks.mjs"),
-    `import { appendFileSync } from "node:fs";\n` +
-      `export async function resolve(specifier, context, next) {\n` +
-      `  const result = await next(specifier, context);\n` +
-      `  appendFileSync(${JSON.stringify(trace)}, result.url + "\\n");\n` +
-      `  return result;\n}\n`,
-  );
-  writeFileSync(path.join(dir, "register.mjs"), `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n`);
-  return {
-    dir,
-    args: ["--import", pathToFileURL(path.join(dir, "register.mjs")).href],
-    loaded: () => readFileSync(trace, "utf8").split("\n").filter(Boolean),
-  };
-}
 
 /** Runs ES module code in a fresh process beside test/'s node_modules (the workspace packages). */
 function runModule(args: string[], code: string, cwd: string): string {
@@ -69,10 +50,9 @@ describe("the conda solver is loaded only for conda sections", () => {
   it("the envforge command hashes a pip definition without loading it", () => {
     const t = tracer();
     writeFileSync(path.join(t.dir, "env.yaml"), pipDefinition);
-    const bin = path.join(repoRoot, "packages/cli/bin/envforge.js");
-    const out = execFileSync(process.execPath, [...t.args, bin, "--cache-dir", path.join(t.dir, "cache"), "hash", path.join(t.dir, "env.yaml")], { encoding: "utf8" });
+    const out = execFileSync(process.execPath, [...t.args, CLI_BIN, "--cache-dir", path.join(t.dir, "cache"), "hash", path.join(t.dir, "env.yaml")], { encoding: "utf8" });
     expect(out).toMatch(/efh1:/);
-    expect(t.loaded().some((url) => url.includes("/packages/cli/dist/main.js"))).toBe(true);
-    expect(t.loaded().filter((url) => RATTLER.test(url))).toEqual([]);
+    // The bundle keeps rattler in a file of its own (bundle/vendor/rattler.cjs), required only for a conda section.
+    expect(t.loaded().filter((url) => RATTLER.test(url) || url.endsWith(pathToFileURL(vendorFile("rattler")).href))).toEqual([]);
   });
 });

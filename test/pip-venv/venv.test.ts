@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -71,6 +71,8 @@ const spec = (pip: string[], python: Record<string, unknown> = {}): SpecSource =
   dir: root,
 });
 const offline = (): BuildRequest["builderOptions"] => ({ pip: { findLinks: [wheels], noIndex: true } });
+// pip runs as `-m pip` or through the base interpreter's `__pip-runner__.py` (venv-seed.ts).
+const PIP_INSTALL = /\bpip\S* install\b/;
 const logs = (events: EngineEvent[]) => events.flatMap((e) => (e.type === "log" ? [e.line] : []));
 
 describe.skipIf(reason)(titleWithReason("venv target (real python3 -m venv + pip)", reason), () => {
@@ -106,6 +108,42 @@ describe.skipIf(reason)(titleWithReason("venv target (real python3 -m venv + pip
     expect(events.some((e) => e.type === "build.start")).toBe(false);
     expect(logs(events)).toEqual([]);
     expect(again.timings.totalMs!).toBeLessThan(result.timings.totalMs! / 5);
+  });
+
+  it("the venv is made without ensurepip and filled by the host's pip, yet is a whole venv: pip inside, the lock is its freeze, modules compiled", async () => {
+    const { engine, events } = setup();
+    const result = await engine.build(spec(["envforge-hello==1.0.0", "envforge-greeting"]), { target: "venv", builderOptions: offline() });
+    expect(logs(events).some((l) => l.startsWith("$ ") && l.includes("-m venv --without-pip"))).toBe(true);
+    const venv = result.entry.artifact.path!;
+    const python = path.join(venv, "bin", "python");
+    const pipEnv = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_CONFIG_FILE: "/dev/null" };
+    // pip of the same version python3 -m venv would have put there, usable as `python -m pip` and `bin/pip`.
+    const hostPip = spawnSync("python3", ["-c", "import ensurepip; print(ensurepip.version())"], { encoding: "utf8" }).stdout.trim();
+    const version = spawnSync(python, ["-m", "pip", "--version"], { encoding: "utf8", env: pipEnv });
+    expect(version.stdout, version.stderr).toContain(`pip ${hostPip} from ${realpathSync(venv)}`);
+    expect(spawnSync(path.join(venv, "bin", "pip"), ["--version"], { encoding: "utf8", env: pipEnv }).status).toBe(0);
+    // The lock (read from pip's install report) is what pip freeze --all says of the venv.
+    const freeze = spawnSync(python, ["-m", "pip", "freeze", "--all"], { encoding: "utf8", env: pipEnv });
+    expect(result.entry.lock!.raw!["pip freeze --all"]).toBe(freeze.stdout);
+    expect(result.entry.lock!.packages.map((p) => p.name)).toEqual(["envforge-greeting", "envforge-hello", "pip"]);
+    expect(spawnSync(python, ["-m", "pip", "check"], { encoding: "utf8", env: pipEnv }).status).toBe(0);
+    // The user's modules are byte-compiled (pip's own compile on first use, as above).
+    const site = path.join(venv, "lib", `python${hostPython.split(".").slice(0, 2).join(".")}`, "site-packages");
+    expect(readdirSync(path.join(site, "envforge_hello", "__pycache__")).some((f) => f.startsWith("__init__.cpython-"))).toBe(true);
+    // Running pip in it wrote only `__pycache__` below pip's folder: the next build is a hit.
+    const again = await engine.build(spec(["envforge-hello==1.0.0", "envforge-greeting"]), { target: "venv", builderOptions: offline() });
+    expect(again).toMatchObject({ cached: true, hash: result.hash });
+  });
+
+  it("a definition that names pip gets that pip, not the host's", async () => {
+    await makeWheel(path.join(root, "own-pip"), { name: "pip", version: "99.0", files: { "pip/__init__.py": "__version__ = '99.0'\n" } });
+    const { engine, events } = setup();
+    const result = await engine.build(spec(["pip==99.0", "envforge-greeting==1.1.0"]), {
+      target: "venv",
+      builderOptions: { pip: { findLinks: [wheels, path.join(root, "own-pip")], noIndex: true } },
+    });
+    expect(result.entry.lock!.packages.map((p) => `${p.name}==${p.version}`)).toEqual(["envforge-greeting==1.1.0", "pip==99.0"]);
+    expect(logs(events).some((l) => l.includes("pip-seed"))).toBe(false);
   });
 
   it("index options written in a requirements file are used by the build (and not hashed)", async () => {
@@ -177,7 +215,7 @@ describe.skipIf(reason)(titleWithReason("venv target (real python3 -m venv + pip
     });
     const lines = logs(events);
     expect(lines.some((l) => l.includes("127.0.0.1:9"))).toBe(true);
-    expect(lines.find((l) => l.startsWith("$ ") && l.includes("pip install"))).not.toContain("127.0.0.1:9");
+    expect(lines.find((l) => l.startsWith("$ ") && PIP_INSTALL.test(l))).not.toContain("127.0.0.1:9");
     expect(JSON.stringify(events)).not.toContain(secret);
     expect(readFileSync(result.entry.logPath!, "utf8")).not.toContain(secret);
   });
@@ -211,7 +249,7 @@ describe.skipIf(reason)(titleWithReason("venv target (real python3 -m venv + pip
     const interpreter = realpathSync(spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).stdout.trim());
     const result = await engine.build({ object: { python: { userManaged: true, interpreterPath: interpreter } }, file: "<test>", dir: root }, { target: "venv" });
     expect(result.entry.artifact).toEqual({ kind: "venv", path: interpreter, details: { python: interpreter, pythonVersion: hostPython, userManaged: true } });
-    expect(logs(events).some((l) => l.includes("pip install"))).toBe(false);
+    expect(logs(events).some((l) => PIP_INSTALL.test(l))).toBe(false);
     const missing = await engine
       .build({ object: { python: { userManaged: true, interpreterPath: "/nonexistent/python3" } }, file: "<test>", dir: root }, { target: "venv" })
       .catch((e: unknown) => e);

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { expect } from "vitest";
+import { CLI_BIN } from "./bundle.js";
 import { repoRoot } from "./paths.js";
 
-const CLI_CHILD = path.join(repoRoot, "test", "support", "cli-child.ts");
 
 export interface CliExit {
   code: number | null;
@@ -15,12 +15,13 @@ export interface CliExit {
 }
 
 /**
- * The `envforge` binary — quick path first, then the full CLI — run from the sources in its own
- * process (cli-child.ts), SIGKILLed at `deadlineMs`: for what only a real process shows (a call
- * blocked in the kernel, exit codes, one warning per process), without building `dist/` first.
+ * The `envforge` binary — quick path first, then the full CLI — as users run it (bin/envforge.js
+ * and the bundle, remade from the sources by the test run's global setup) in its own process,
+ * SIGKILLed at `deadlineMs`: for what only a real process shows (a call blocked in the kernel,
+ * exit codes, one warning per process).
  */
-export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, deadlineMs = 60_000): Promise<CliExit> {
-  return startCliProcess(args, env, { deadlineMs }).exited;
+export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, deadlineMs = 60_000, cwd?: string): Promise<CliExit> {
+  return startCliProcess(args, env, { deadlineMs, cwd }).exited;
 }
 
 /** It exited by itself (was not killed at the deadline), with this code. */
@@ -42,10 +43,10 @@ export interface StartedCli {
  * close its stdout or stderr at once (`closeStdout`, `closeStderr`: the reader is gone before
  * anything is written, as `envforge cache ls | head -0` would leave it).
  */
-export function startCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, options: { deadlineMs?: number; closeStdout?: boolean; closeStderr?: boolean } = {}): StartedCli {
+export function startCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, options: { deadlineMs?: number; closeStdout?: boolean; closeStderr?: boolean; cwd?: string | undefined } = {}): StartedCli {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI_CHILD, ...args], {
-    cwd: path.join(repoRoot, "test"),
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    cwd: options.cwd ?? path.join(repoRoot, "test"),
     env: { ...process.env, NO_COLOR: "1", ENVFORGE_DEBUG: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -8,34 +8,31 @@ import { cacacheKey, fillCacache, fillLocalCache } from "../fill.js";
 import { generateSpec, TYPICAL_VENV } from "../generators.js";
 import { compareRuns } from "../harness.js";
 import type { CaseResult, TargetCheck } from "../model.js";
-import { checkTarget, skippedTarget, thresholdOf, type Thresholds } from "../targets.js";
+import { checkTarget, skippedTarget, type Thresholds } from "../targets.js";
 import type { SuiteContext } from "./context.js";
-import { dockerCase } from "./docker.js";
+import { cliStartCase, cliStartTargets } from "./cli-start.js";
+import { DOCKER_CASE, DOCKER_HIT_CASE, dockerCases } from "./docker.js";
 
 const TARGET = "venv";
 const CLI = path.join(repoRoot, "packages", "cli", "bin", "envforge.js");
 const FIRST_HIT = path.join(benchRoot, "dist", "first-hit.js");
 
-const describeDocker = (t: number) => `\`envforge build\` of a cached image at least ${t}x faster than docker's cached rebuild`;
+const describeDocker = (t: number) => `a cached image build in a host's warm engine (\`engine.build\` of the definition's text) at least ${t}x faster than docker's cached rebuild`;
 
 /**
- * How the cached image build compares with docker's. Informational when Node's bare start-up (the
- * limit row, measured in the same rounds) already takes more than docker's time divided by the
- * factor: then no Node process can meet the target on this machine, whatever envforge does.
+ * How an in-process cached image build (a host's warm engine) compares with docker's cached
+ * rebuild of the same Dockerfile. It replaced "a whole \`envforge build\` process 3x faster than
+ * docker" (issue #19): Node's bare start-up alone takes about as long as docker's whole cached build.
  */
-export function dockerTarget(docker: CaseResult, overrides: Thresholds): TargetCheck {
-  if (docker.skipped) return skippedTarget("process:e2e-vs-docker", overrides, describeDocker, `skipped: ${docker.skipped}`);
-  const factor = thresholdOf("process:e2e-vs-docker", overrides);
-  const ours = docker.rows.find((r) => r.role === "envforge")!;
-  const theirs = docker.rows.find((r) => r.role === "peer");
-  const node = docker.rows.find((r) => r.role === "limit");
-  let measured = `docker takes ${(1 / ours.ratioToBestPeer!).toFixed(2)}x as long (${theirs?.stats.p50.toFixed(1)} ms vs ${ours.stats.p50.toFixed(1)} ms)`;
-  let informational: string | undefined;
-  if (theirs && node && node.stats.p50 > theirs.stats.p50 / factor) {
-    informational = `Node's bare start-up alone (${node.stats.p50.toFixed(1)} ms) is over 1/${factor} of docker's time (${theirs.stats.p50.toFixed(1)} ms), so no Node process can be ${factor}x faster on this machine`;
-    measured += `; ${informational}`;
-  }
-  return checkTarget("process:e2e-vs-docker", overrides, { describe: describeDocker, value: 1 / ours.ratioToBestPeer!, measured, informational });
+export function dockerTarget(hit: CaseResult, overrides: Thresholds): TargetCheck {
+  if (hit.skipped) return skippedTarget("process:hit-vs-docker", overrides, describeDocker, `skipped: ${hit.skipped}`);
+  const ours = hit.rows.find((r) => r.role === "envforge")!;
+  const theirs = hit.rows.find((r) => r.role === "peer")!;
+  const factor = theirs.stats.p50 / ours.stats.p50;
+  const fromFile = hit.rows.find((r) => r.role === "info" && r.subject.includes("file"));
+  const file = fromFile ? `; from the definition file ${(theirs.stats.p50 / fromFile.stats.p50).toFixed(0)}x (${fromFile.stats.p50.toFixed(3)} ms)` : "";
+  const measured = `docker takes ${factor.toFixed(0)}x as long (${theirs.stats.p50.toFixed(1)} ms vs ${ours.stats.p50.toFixed(3)} ms)${file}`;
+  return checkTarget("process:hit-vs-docker", overrides, { describe: describeDocker, value: factor, measured });
 }
 
 /** The source memos' inodes: the full CLI rewrites its memo on every run, the quick path never does. */
@@ -135,8 +132,11 @@ export async function processSuite(ctx: SuiteContext): Promise<{ cases: CaseResu
       notes: ["wall time measured by the parent, process start to exit", quickTaken ? "answered by the CLI's quick path (the source memo was not rewritten)" : "NOT answered by the quick path: the full CLI ran"],
     },
   ];
-  const docker = await dockerCase(ctx, CLI);
-  cases.push(docker);
+  const cliStart = await cliStartCase(ctx, CLI, cacheDir, specFile, TARGET);
+  cases.push(cliStart);
+  const dockers = await dockerCases(ctx, CLI);
+  cases.push(...dockers);
+  const dockerHit = dockers.find((c) => c.id === DOCKER_HIT_CASE.id)!;
 
   const fh = firstHit.find((r) => r.role === "envforge")!;
   const build = e2e.find((r) => r.role === "envforge")!;
@@ -152,7 +152,8 @@ export async function processSuite(ctx: SuiteContext): Promise<{ cases: CaseResu
       value: build.ratioToLimit!,
       measured: `${build.ratioToLimit!.toFixed(2)}x (${build.stats.p50.toFixed(1)} ms vs ${(build.stats.p50 / build.ratioToLimit!).toFixed(1)} ms)`,
     }),
-    dockerTarget(docker, overrides),
+    dockerTarget(dockerHit, overrides),
+    ...cliStartTargets(cliStart, dockers.find((c) => c.id === DOCKER_CASE.id), overrides),
   ];
   return { cases, targets };
 }

@@ -3,10 +3,11 @@ import path from "node:path";
 import pLimit from "p-limit";
 import { benchEngine, parseAll } from "../envforge.js";
 import { sampleEntry } from "../fill.js";
-import { generateSpecs, TYPICAL, TYPICAL_VENV } from "../generators.js";
-import { compare } from "../harness.js";
+import type { ParsedSpec } from "@envforge/core/plugin-kit";
+import { compareCold } from "../cold.js";
+import { freshUniverse, generateSpec, generateSpecs, TYPICAL, TYPICAL_VENV } from "../generators.js";
 import { median, type CaseResult, type Row, type TargetCheck } from "../model.js";
-import { limitSubject } from "../peers.js";
+import { coldLimitSubject } from "../peers.js";
 import { checkTarget } from "../targets.js";
 import type { SuiteContext } from "./context.js";
 
@@ -27,16 +28,29 @@ export function linearFit(xs: number[], ys: number[]): { a: number; b: number; r
   return { a: my - b * mx, b, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
 }
 
+/** Never-seen definitions per size and round: about the same work per round whatever the size. */
+const perRound = (n: number, smoke: boolean) => (smoke ? 4 : Math.min(200, Math.max(12, Math.round(8000 / n))));
+
 async function sizeCase(ctx: SuiteContext): Promise<{ result: CaseResult; target: TargetCheck }> {
   const rows: Row[] = [];
+  const engine = benchEngine(ctx.scratch("hash-cache"));
+  const file = path.join(ctx.scratch("specs"), "env.yaml");
+  let seed = 20_000;
   for (const n of ctx.config.scalingSizes) {
-    const engine = benchEngine(ctx.scratch("hash-cache"));
-    const parsed = await parseAll(engine, generateSpecs({ ...TYPICAL, pip: n }, 4, 20_000 + n), ctx.scratch("specs"));
-    let i = 0;
-    const [ef, limit] = await compare(
+    const shape = { ...TYPICAL, pip: n };
+    // Cold, as users meet definitions: each round's are drawn from a universe the process has never seen.
+    const parsedBatch = async () => {
+      const universe = freshUniverse(Math.max(4000, 2 * n));
+      const out: ParsedSpec[] = [];
+      for (let k = 0; k < perRound(n, ctx.config.smoke); k++) {
+        out.push(await engine.parse(await engine.load({ object: generateSpec(shape, seed++, universe), file, dir: path.dirname(file) })));
+      }
+      return out;
+    };
+    const [ef, limit] = await compareCold(
       [
-        { name: `envforge hashParsed, ${n} requirements`, role: "envforge", fn: () => engine.hashParsed(parsed[i++ % parsed.length]!) },
-        limitSubject(parsed.map((p) => engine.hashParsed(p).canonicalText)),
+        { name: `envforge hashParsed, ${n} requirements`, role: "envforge", prepare: async () => (await parsedBatch()).map((p) => () => engine.hashParsed(p)) },
+        coldLimitSubject("limit", async () => (await parsedBatch()).map((p) => engine.hashParsed(p).canonicalText)),
       ],
       ctx.config,
     );
@@ -48,7 +62,7 @@ async function sizeCase(ctx: SuiteContext): Promise<{ result: CaseResult; target
   const result: CaseResult = {
     suite: "scaling",
     id: "scaling-hash-size",
-    title: "Scaling: hash time against requirement count",
+    title: "Scaling: hash time against requirement count (cold: definitions never seen before)",
     unit: "µs",
     rows,
     notes: [`least-squares fit: ${fit.a.toFixed(2)} µs + ${(fit.b * 1000).toFixed(1)} ns × requirements, R² = ${fit.r2.toFixed(4)}`],

@@ -25,14 +25,20 @@ import type { CliIO } from "./io.js";
 /** One entry of a config's `plugins`: what to load, with what options, read from which folder. */
 type Entry = { ref: string; options: unknown; from: string } | { plugin: EnginePlugin };
 
+/**
+ * How a module from outside is imported. The binary gives its own `import()`: the bundle runs as a
+ * script compiled from V8's code cache (bin/envforge.js), which has no `import()` of its own.
+ */
+export type ImportModule = (url: string) => Promise<unknown>;
+
 /** Loads the config's plugins, then the `--plugin` ones; any failure is E_PLUGIN_LOAD naming the file. */
-export async function loadConfiguredPlugins(io: CliIO, flagged: readonly string[]): Promise<EnginePlugin[]> {
+export async function loadConfiguredPlugins(io: CliIO, flagged: readonly string[], importModule: ImportModule = (url) => import(url)): Promise<EnginePlugin[]> {
   const entries: Entry[] = [];
   const config = findConfigFile(io.cwd, io.env);
-  if (config !== undefined) entries.push(...(await readConfig(config)));
+  if (config !== undefined) entries.push(...(await readConfig(config, importModule)));
   for (const ref of flagged) entries.push({ ref, options: undefined, from: io.cwd });
   const plugins: EnginePlugin[] = [];
-  for (const entry of entries) plugins.push(...("plugin" in entry ? [entry.plugin] : await loadPlugin(entry.ref, entry.options, entry.from)));
+  for (const entry of entries) plugins.push(...("plugin" in entry ? [entry.plugin] : await loadPlugin(entry.ref, entry.options, entry.from, importModule)));
   return plugins;
 }
 
@@ -40,13 +46,13 @@ function loadFailure(what: string, reason: string, cause?: unknown): EnvforgeErr
   return createError("E_PLUGIN_LOAD", `cannot load ${what}: ${reason}`, { cause });
 }
 
-async function readConfig(file: string): Promise<Entry[]> {
+async function readConfig(file: string, importModule: ImportModule): Promise<Entry[]> {
   const dir = path.dirname(file);
   let value: unknown;
   try {
     if (file.endsWith(".json")) value = JSON.parse(readFileSync(file, "utf8"));
     else {
-      const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      const module = (await importModule(pathToFileURL(file).href)) as { default?: unknown };
       value = module.default;
     }
   } catch (cause) {
@@ -82,11 +88,11 @@ function resolveModule(ref: string, from: string): string {
   }
 }
 
-async function loadPlugin(ref: string, options: unknown, from: string): Promise<EnginePlugin[]> {
+async function loadPlugin(ref: string, options: unknown, from: string, importModule: ImportModule): Promise<EnginePlugin[]> {
   const file = resolveModule(ref, from);
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    module = (await importModule(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (cause) {
     throw loadFailure(`${ref} (${file})`, cause instanceof Error ? cause.message : String(cause), cause);
   }

@@ -1,5 +1,6 @@
 import { createEngine, createError, type Engine, type EnginePlugin, type HostPolicy } from "@envforge/core/plugin-kit";
 import { Workspace } from "@envforge/workspace";
+import type { ImportModule } from "./config-plugins.js";
 import type { Interrupt } from "./interrupt.js";
 import type { CliIO } from "./io.js";
 import { resolvePath } from "./paths.js";
@@ -38,6 +39,8 @@ export interface CommandContext {
   interrupt: Interrupt;
   /** Run by main.ts when the command ends: connections that would keep the process alive (the coordinator's). */
   closers?: Array<() => Promise<void>>;
+  /** How envforge.config.* and --plugin modules are imported (main.ts's `MainOptions.importModule`). */
+  importModule?: ImportModule | undefined;
 }
 
 export { resolvePath } from "./paths.js";

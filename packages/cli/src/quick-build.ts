@@ -143,10 +143,11 @@ export async function quickBuild(argv: readonly string[], io: CliIO): Promise<nu
   if (hit.named && flags.register && !record) return undefined;
   const render = cliEvents(createRenderer(io, renderMode(io, { quiet: flags.quiet, progress: flags.progress })));
   for (const warning of hit.warnings) render(warning);
-  // Where the full CLI would fail to record its memo (a read-only cache), it warns: so does this.
-  const readOnly = readOnlyWarning(hit.cacheDir);
-  if (readOnly) render(readOnly);
   render({ type: "cache.hit", hash: hit.hash, target: flags.target, store: "local", generation: hit.entry.generation });
+  // Where the full CLI would fail to write after the hit (a named definition's registration in a
+  // read-only cache), it warns: so does this. Its source memo is the one read here, so it writes none.
+  const readOnly = hit.named && flags.register ? readOnlyWarning(hit.cacheDir) : undefined;
+  if (readOnly) render(readOnly);
   if (flags.printArtifactPath) io.out(`${artifactPathOf(hit.entry.artifact)}\n`);
   else io.out(`${buildSummary({ result: { hash: hit.hash, target: flags.target, cached: true, store: "local", entry: hit.entry, timings: { totalMs: 0 } }, record })}\n`);
   return EXIT.ok;

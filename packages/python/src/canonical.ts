@@ -2,8 +2,13 @@ import { sortedSet } from "@envforge/core/plugin-kit";
 import { normalizeVersion } from "./pep440.js";
 import type { MarkerItem, MarkerList, MarkerVar, Pep508Requirement, SpecifierClause } from "./pep508.js";
 
+const CANONICAL_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
 /** PEP 503: lowercase, runs of `-`, `_` and `.` become one `-`. Also PEP 685 for extras. */
 export function canonicalName(name: string): string {
+  // Most names are written canonical already, and one is canonicalized several times per parse:
+  // a test allocates nothing where lowercasing and replacing make two strings.
+  if (CANONICAL_NAME.test(name)) return name;
   return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
@@ -84,24 +89,34 @@ export class CanonicalizeError extends Error {
 }
 
 /**
- * The canonical string of a parsed requirement: PEP 503 name, sorted extras, sorted clauses,
+ * The canonical string of a parsed requirement (`name`: its PEP 503 name, when the caller has it
+ * already): PEP 503 name, sorted extras, sorted clauses,
  * normalized marker; URLs as written. It is itself a valid requirement pip installs, in the layout
  * `packaging` prints (`name[a,b]<2,>=1; marker`, `name @ url ; marker`).
  */
-export function formatRequirement(req: Pep508Requirement): string {
-  let out = canonicalName(req.name);
-  const extras = sortedUnique(req.extras.map(canonicalName));
-  if (extras.length > 0) out += `[${extras.join(",")}]`;
-  const clauses = req.specifiers.map((c) => {
+export function formatRequirement(req: Pep508Requirement, name = canonicalName(req.name), clausesOut?: string[]): string {
+  // Pieces joined once: a flat string, where `+=` makes a rope every later reader (the set's
+  // sort, the canonical JSON) would have to flatten first.
+  const out = [name];
+  if (req.extras.length > 0) {
+    const extras = sortedUnique(req.extras.map(canonicalName));
+    out.push(`[${extras.join(",")}]`);
+  }
+  // The caller's list gets each clause's canonical text, in the order written (pip's pin check reads them).
+  const clauses = clausesOut ?? [];
+  const first = clauses.length;
+  for (const c of req.specifiers) {
     const s = canonicalSpecifier(c);
     if (s === undefined) throw new CanonicalizeError(`"${c.operator}${c.version}" is not a valid PEP 440 version clause`, c.start);
-    return s;
-  });
-  const specifiers = sortedUnique(clauses);
-  out += specifiers.join(",");
-  if (req.url !== undefined) out += ` @ ${req.url}${req.marker ? " " : ""}`;
+    clauses.push(s);
+  }
+  // Most requirements have one clause or none: nothing to sort.
+  const count = clauses.length - first;
+  const specifiers = count === 0 ? [] : count === 1 ? [clauses[first]!] : sortedUnique(clauses.slice(first));
+  out.push(specifiers.join(","));
+  if (req.url !== undefined) out.push(` @ ${req.url}${req.marker ? " " : ""}`);
   // After `===` (arbitrary equality) the version runs to the next space, so the marker needs one.
   const arbitrary = req.url === undefined && (specifiers.at(-1)?.startsWith("===") ?? false);
-  if (req.marker) out += `${arbitrary ? " " : ""}; ${formatMarker(req.marker)}`;
-  return out;
+  if (req.marker) out.push(`${arbitrary ? " " : ""}; ${formatMarker(req.marker)}`);
+  return out.join("");
 }

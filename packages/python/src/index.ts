@@ -6,6 +6,7 @@
 export { hasLocal, isVersion, normalizeVersion, type NormalizeOptions } from "./pep440.js";
 export {
   parsePep508,
+  parsePlainPep508,
   Pep508SyntaxError,
   type MarkerItem,
   type MarkerList,

@@ -86,9 +86,12 @@ export async function writeLockedRequirements(dir: string, pip: readonly LockedD
   return file;
 }
 
-/** The args of `pip install` (after `python`) for the locked set. */
-export function lockedInstallArgs(file: string): string[] {
-  return ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--no-deps", "--require-hashes", "-r", file];
+/**
+ * The args of `pip install` (after `python`) for the locked set; `pip` is how pip is run (the
+ * venv target runs the base interpreter's pip through its runner, venv-seed.ts).
+ */
+export function lockedInstallArgs(file: string, pip: readonly string[] = ["-m", "pip"]): string[] {
+  return [...pip, "install", "--no-input", "--disable-pip-version-check", "--no-deps", "--require-hashes", "-r", file];
 }
 
 /** Which locked package pip's output blames, and why (a tampered or missing file). */

@@ -1,12 +1,15 @@
-import { explain } from "@renovatebot/pep440";
-
 /**
- * PEP 440 normalization. Parsing and the normal form of each part come from @renovatebot/pep440's
- * `explain()`; the string is assembled here because its `clean()` mangles local versions
- * (`1.0+local.7` → `1.0+local,7`). Release numbers and the local label are taken from the text:
- * release numbers as digit strings, so a date-like `20240101123456789` stays exact instead of
- * passing through a float, and local segments because the library reads them with `Number()`
- * (`+abc.6e8` would become `+abc.600000000`, `+0x1f` would become `+31`).
+ * PEP 440 normalization. The grammar is @renovatebot/pep440's VERSION_PATTERN (which follows
+ * `packaging`), written here with numbered groups, alternatives in the same order: the library
+ * reads each version through a regex with named groups (V8 builds a groups object per match) and
+ * then an object per part, which was a fifth of parsing a requirement list (issue #19). The
+ * normal form is assembled here, as before, from the text itself: release numbers as digit
+ * strings, so a date-like `20240101123456789` stays exact instead of passing through a float, and
+ * the local label as written (lowercased, numeric segments without leading zeros), where the
+ * library reads it with `Number()` (`+abc.6e8` would become `+abc.600000000`, `+0x1f` `+31`).
+ * Pre, post and dev numbers are read as numbers, as the library does (`Number()`), and refused
+ * beyond 2^53, where their digits would no longer be the user's. pep440.test.ts compares this
+ * with the library on generated versions.
  */
 
 export interface NormalizeOptions {
@@ -17,34 +20,54 @@ export interface NormalizeOptions {
   stripTrailingZeros?: boolean;
 }
 
-const RELEASE_TEXT = /^\s*v?(?:(\d+)!)?(\d+(?:\.\d+)*)/i;
-const LOCAL_TEXT = /\+([a-z0-9]+(?:[-_.][a-z0-9]+)*)\s*$/i;
+// 1 epoch, 2 release, 3 pre letter, 4 pre number, 5 implicit post number (`1.0-1`), 6 post
+// letter, 7 post number, 8 dev letter, 9 dev number, 10 local label.
+const VERSION =
+  /^v?(?:(?:([0-9]+)!)?([0-9]+(?:\.[0-9]+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?([0-9]+)?)?(?:(?:-([0-9]+))|(?:[-_.]?(post|rev|r)[-_.]?([0-9]+)?))?(?:[-_.]?(dev)[-_.]?([0-9]+)?)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?$/i;
+
+const LEADING_ZERO = /(?:^|\.)0[0-9]/;
+const TRAILING_ZEROS = /(?:\.0)+$/;
+
+const PRE_SPELLING: Record<string, string> = { a: "a", alpha: "a", b: "b", beta: "b", c: "rc", rc: "rc", pre: "rc", preview: "rc" };
 
 /** The normalized form of a PEP 440 version, or `undefined` if it is not one. */
 export function normalizeVersion(version: string, options: NormalizeOptions = {}): string | undefined {
-  const parts = explain(version);
-  const text = RELEASE_TEXT.exec(version);
-  if (!parts || !text) return undefined;
-  const epoch = stripZeros(text[1] ?? "0");
-  let release = text[2]!.split(".").map(stripZeros);
-  if (options.stripTrailingZeros) {
-    while (release.length > 1 && release[release.length - 1] === "0") release = release.slice(0, -1);
-  }
-  for (const n of [parts.pre?.[1], parts.post, parts.dev]) {
-    // The library parses these with parseInt; beyond 2^53 its digits are no longer the user's.
-    if (typeof n === "number" && !Number.isSafeInteger(n)) return undefined;
-  }
+  const m = VERSION.exec(version);
+  if (!m) return undefined;
+  const epoch = stripZeros(m[1] ?? "0");
   let out = epoch === "0" ? "" : `${epoch}!`;
-  out += release.join(".");
-  if (parts.pre) out += `${parts.pre[0]}${parts.pre[1]}`;
-  if (parts.post !== null && parts.post !== undefined) out += `.post${parts.post}`;
-  if (parts.dev !== null && parts.dev !== undefined) out += `.dev${parts.dev}`;
-  if (parts.local) {
-    const local = LOCAL_TEXT.exec(version)?.[1];
-    if (local === undefined) return undefined;
+  let release = m[2]!;
+  if (LEADING_ZERO.test(release)) release = release.split(".").map(stripZeros).join(".");
+  // Segments are plain digits now: `.0` at the end is a zero segment, and the first one is kept.
+  if (options.stripTrailingZeros) release = release.replace(TRAILING_ZEROS, "");
+  out += release;
+  const preLetter = m[3];
+  if (preLetter !== undefined) {
+    const n = number(m[4]);
+    if (n === undefined) return undefined;
+    out += `${PRE_SPELLING[preLetter.toLowerCase()]!}${n}`;
+  }
+  if (m[5] !== undefined || m[6] !== undefined) {
+    const n = number(m[5] ?? m[7]);
+    if (n === undefined) return undefined;
+    out += `.post${n}`;
+  }
+  if (m[8] !== undefined) {
+    const n = number(m[9]);
+    if (n === undefined) return undefined;
+    out += `.dev${n}`;
+  }
+  const local = m[10];
+  if (local !== undefined) {
     out += `+${local.toLowerCase().split(/[-_.]/).map((seg) => (/^\d+$/.test(seg) ? stripZeros(seg) : seg)).join(".")}`;
   }
   return out;
+}
+
+/** A pre, post or dev number as the library reads it (`Number`, absent is 0); beyond 2^53, none. */
+function number(digits: string | undefined): number | undefined {
+  const n = digits === undefined ? 0 : Number(digits);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** `007` → `7`, `0` → `0`: integer segments compare as numbers. */
@@ -60,5 +83,5 @@ export function isVersion(version: string): boolean {
 
 /** True when the version has a local label (`+cpu`), which only `==` and `!=` may name. */
 export function hasLocal(version: string): boolean {
-  return explain(version)?.local != null;
+  return VERSION.exec(version)?.[10] !== undefined;
 }

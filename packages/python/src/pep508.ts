@@ -127,8 +127,62 @@ function checkName(t: Tokenizer, name: string, start: number, what: string): voi
   if (!STRICT_NAME.test(name)) t.fail(`a ${what} must start and end with a letter or digit ("${name}")`, start);
 }
 
+/**
+ * The common requirement, read in one match: a name, extras, comma-separated clauses without
+ * `===`, `.*` or a local label (no URL, no parentheses), spaces and tabs between, then the end or
+ * a `;` and a marker, which the tokenizer reads from there as it would. The grammar's own pieces, so each clause ends where the tokenizer's SPECIFIER match
+ * would: a version is a run without spaces, commas or an end, and both read the whole run or
+ * fail. Anything else, valid or not, goes to the tokenizer, which gives the same result for
+ * these (pep508.test.ts compares the two on generated requirements).
+ */
+const PLAIN_NAME = "[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?";
+const PLAIN_CLAUSE = String.raw`(?:(?:==|!=|<=|>=|<|>)[ \t]*${EPOCH_RELEASE}${PRE}${POST}${DEV}|~=[ \t]*v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+${PRE}${POST}${DEV})`;
+const PLAIN = new RegExp(
+  String.raw`^[ \t]*(${PLAIN_NAME})[ \t]*(?:\[[ \t]*(${PLAIN_NAME}(?:[ \t]*,[ \t]*${PLAIN_NAME})*)[ \t]*\][ \t]*)?(${PLAIN_CLAUSE}(?:[ \t]*,[ \t]*${PLAIN_CLAUSE})*)?[ \t]*(?:;|$)`,
+  "i",
+);
+
+/** `parsePep508` of a plain requirement (see PLAIN), or `undefined` for any other text. */
+export function parsePlainPep508(source: string): Pep508Requirement | undefined {
+  const m = PLAIN.exec(source);
+  if (m === null) return undefined;
+  const extrasText = m[2];
+  const extras = extrasText === undefined ? [] : extrasText.split(",").map((e) => e.trim());
+  const clausesText = m[3];
+  const specifiers: SpecifierClause[] = [];
+  if (clausesText !== undefined) {
+    // Nothing before the clauses holds an operator character: the first one starts them.
+    let at = source.indexOf(clausesText);
+    for (const part of clausesText.split(",")) {
+      let i = 0;
+      while (part[i] === " " || part[i] === "\t") i++;
+      const c0 = part[i]!;
+      const c1 = part[i + 1];
+      const length = c1 === "=" && c0 !== "=" ? 2 : c0 === "=" ? 2 : c0 === "~" ? 2 : 1;
+      specifiers.push({ operator: part.slice(i, i + length), version: part.slice(i + length).trim(), start: at + i });
+      at += part.length + 1;
+    }
+  }
+  const out: Pep508Requirement = { name: m[1]!, extras, specifiers };
+  const end = m[0].length;
+  if (end > 0 && source.charCodeAt(end - 1) === 59 /* ; */) {
+    // The marker, by the tokenizer's own rules from where it would read it (after the `;`).
+    const t = new Tokenizer(source);
+    t.position = end;
+    out.marker = parseMarkerExpr(t);
+    t.ws();
+    if (!t.atEnd()) t.fail("expected the end of the requirement");
+  }
+  return out;
+}
+
 /** Parses one PEP 508 requirement; throws `Pep508SyntaxError` with the offset of the problem. */
 export function parsePep508(source: string): Pep508Requirement {
+  return parsePlainPep508(source) ?? parseTokenized(source);
+}
+
+/** The whole grammar, token by token: what `parsePep508` does for anything but a plain requirement. */
+export function parseTokenized(source: string): Pep508Requirement {
   const t = new Tokenizer(source);
   t.ws();
   const nameStart = t.position;

@@ -2,6 +2,7 @@ import { createRedactor } from "@envforge/core/plugin-kit";
 
 /** `https://user:token@host` → `https://user:***@host`, anywhere in a text (pip prints URLs the same way). */
 export function redactUrl(text: string): string {
+  if (!text.includes("://")) return text; // no URL, no password: most requirement lines, each one warned about
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]+@/gi, "$1:***@");
 }
 

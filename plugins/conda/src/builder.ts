@@ -14,7 +14,7 @@ import { hostSubdir } from "./lock.js";
 import type { CondaCanonical } from "./section.js";
 import { createArgs, explicitLockCommands, findCondaTool, PIP_FREEZE_ARGS, prefixPython, type CondaTool } from "./tool.js";
 
-export const TARGET = "conda";
+export { TARGET } from "./target.js";
 
 /**
  * Host variables conda tools get besides core's allowlist: where the host keeps their package

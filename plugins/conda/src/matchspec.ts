@@ -197,10 +197,11 @@ function splitVersionAndBuild(rest: string, input: string): [string | undefined,
   if (rest === "") return [undefined, undefined];
   for (let i = 1; i < rest.length; i++) {
     const ch = rest[i]!;
+    if (ch !== " " && ch !== "=") continue; // before slicing: a slice per character was most of the split
     // conda looks at the one character before; looking past spaces also reads `>=  1.2` (two
     // spaces), which conda would split into a version `>=` and a build `1.2`, as meant.
     const before = rest.slice(0, i).trimEnd();
-    if ((ch !== " " && ch !== "=") || before === "" || "=!|,<>~".includes(before.at(-1)!)) continue;
+    if (before === "" || "=!|,<>~".includes(before.at(-1)!)) continue;
     const tail = rest.slice(i + 1);
     if (tail.trim() === "" || /[-=,|<>~]/.test(tail)) continue;
     const build = tail.trim();

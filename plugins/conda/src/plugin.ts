@@ -1,11 +1,11 @@
 import { definePlugin, defineSection, type EnginePlugin } from "@envforge/core";
-import { buildCondaPrefix, TARGET, type CondaBuilderOptions } from "./builder.js";
+import type { CondaBuilderOptions } from "./builder.js";
 import { condaImageFragment } from "./image-fragment.js";
 import { activateCondaPrefix } from "./activate.js";
 import { canonicalCondaSection, declareFields, parseCondaSection, SECTION } from "./section.js";
 import { pinConda } from "./pin-tap.js";
-import { lockTap } from "./lock-tap.js";
 import { CONDA_FORMAT, importConda } from "./import-tap.js";
+import { TARGET } from "./target.js";
 
 export const PLUGIN = "conda";
 
@@ -32,12 +32,14 @@ export function condaPlugin(options: CondaPluginOptions = {}): EnginePlugin {
     name: PLUGIN,
     sections: [section],
     apply(engine) {
-      engine.hooks.build.for(TARGET).tapPromise(PLUGIN, (ctx) => buildCondaPrefix(ctx, builderDefaults));
+      // The builder and the locker (with their tools, the local channel server) load when first used:
+      // hashing or validating a definition needs only the section.
+      engine.hooks.build.for(TARGET).tapPromise(PLUGIN, async (ctx) => (await import("./builder.js")).buildCondaPrefix(ctx, builderDefaults));
       // A prefix holds the conda packages, its interpreter and the pip part.
       engine.targets.declare({ name: TARGET, carries: [SECTION, "python", "pip"] });
       engine.hooks.activate.for(TARGET).tap(PLUGIN, (entry) => activateCondaPrefix(entry));
       engine.hooks.pin.for(SECTION).tapPromise(PLUGIN, pinConda);
-      engine.hooks.lock.for(SECTION).tapPromise(PLUGIN, (request, ctx) => lockTap(request, ctx, builderDefaults));
+      engine.hooks.lock.for(SECTION).tapPromise(PLUGIN, async (request, ctx) => (await import("./lock-tap.js")).lockTap(request, ctx, builderDefaults));
       engine.hooks.import.for(CONDA_FORMAT).tapPromise(PLUGIN, importConda);
     },
   });

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+// execa (about 80 ms to load) only when a process runs: commands that never start one do not pay for it.
 
 export interface RunContext {
   signal: AbortSignal;
@@ -34,6 +34,7 @@ export async function runTool(file: string, args: readonly string[], ctx: RunCon
       if (stream === "stderr" || !options.quietStdout) ctx.log(String(line), stream);
       yield line;
     };
+  const { execa } = await import("execa");
   const child = execa(file, args, {
     reject: false,
     detached: true,

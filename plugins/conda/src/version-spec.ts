@@ -42,12 +42,35 @@ export function malformedOperator(version: string): { run: string; index: number
 type Node = { op: "and" | "or"; children: Node[] } | { op: "leaf"; text: string };
 
 export function canonicalVersion(raw: string): CanonicalVersion {
-  const printed = printWithRattler(raw);
+  const printed = printPlain(raw) ?? printWithRattler(raw);
   const tree = normalize(parseTree(printed));
   return { text: serialize(tree, true), pinned: isPinned(tree) };
 }
 
-function printWithRattler(raw: string): string {
+/**
+ * Release numbers only (no leading zeros, at most nine digits a segment, at most eight segments):
+ * versions conda and rattler read as the numbers they are, so no WASM call is needed to print or
+ * compare them. A call per constraint was most of reading a conda dependency (issue #19).
+ */
+const PLAIN_NUMBER = String.raw`(?:0|[1-9][0-9]{0,8})(?:\.(?:0|[1-9][0-9]{0,8})){0,7}`;
+const PLAIN_CLAUSE = String.raw`(?:(?:==|!=|<=|>=|<|>)${PLAIN_NUMBER}|${PLAIN_NUMBER}\.?\*)`;
+const PLAIN_SPEC = new RegExp(String.raw`^${PLAIN_CLAUSE}(?:,${PLAIN_CLAUSE})*$`);
+const PLAIN_VERSION = new RegExp(`^${PLAIN_NUMBER}$`);
+
+/**
+ * What rattler prints for a plain constraint list (comparisons of plain versions, `1.2*` and
+ * `1.2.*`): the same text, with `1.2*` written `1.2.*`; for a lone plain version, `==` and it;
+ * `undefined` for anything else.
+ * version-spec.test.ts compares this with rattler on generated constraints.
+ */
+export function printPlain(raw: string): string | undefined {
+  // A lone version is exact: rattler's lenient reading (after the strict one refuses it) adds `==`.
+  if (PLAIN_VERSION.test(raw)) return `==${raw}`;
+  if (!PLAIN_SPEC.test(raw)) return undefined;
+  return raw.includes("*") ? raw.replace(/([0-9])\*/g, "$1.*") : raw;
+}
+
+export function printWithRattler(raw: string): string {
   const { VersionSpec } = rattlerSync();
   let strictError: unknown;
   for (const strictness of ["strict", "lenient"] as const) {
@@ -138,6 +161,9 @@ function dropTrailingZeros(text: string): string {
   const plus = full.indexOf("+");
   let version = plus === -1 ? full : full.slice(0, plus);
   const local = plus === -1 ? "" : full.slice(plus);
+  // Plain release numbers compare padded with zeros (1.2.0 = 1.2): every trailing zero goes, as
+  // rattler would confirm one by one.
+  if (local === "" && PLAIN_VERSION.test(version)) return `${op}${dropPlainZeros(version)}`;
   const { Version } = rattlerSync();
   while (/[._]0$/.test(version)) {
     const shorter = version.slice(0, -2);
@@ -147,7 +173,12 @@ function dropTrailingZeros(text: string): string {
   return `${op}${version}${local}`;
 }
 
-function sameVersion(V: ReturnType<typeof rattlerSync>["Version"], a: string, b: string): boolean {
+/** `1.2.0.0` → `1.2`, `0.0` → `0`: trailing zero segments of a plain version, the first kept. */
+export function dropPlainZeros(version: string): string {
+  return version.replace(/(?<=.)(?:\.0)+$/, "");
+}
+
+export function sameVersion(V: ReturnType<typeof rattlerSync>["Version"], a: string, b: string): boolean {
   const x = new V(a);
   const y = new V(b);
   try {

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+// execa (about 80 ms to load) only when a process runs: commands that never start one do not pay for it.
 import { createError, type EnvforgeError } from "@envforge/core/plugin-kit";
 import type { ImageInfo } from "@envforge/image";
 
@@ -49,6 +49,7 @@ export class DockerCli {
   /** Runs `docker <args>` and returns stdout; a failure becomes an EnvforgeError naming the engine. */
   async run(args: string[], options: { signal?: AbortSignal | undefined; input?: string; timeoutMs?: number } = {}): Promise<string> {
     try {
+      const { execa } = await import("execa");
       const result = await execa(this.command, [...this.globalArgs, ...args], {
         env: this.env,
         input: options.input,
@@ -85,6 +86,7 @@ export class DockerCli {
     if (prefer === false) return "classic";
     // Newer CLIs build with BuildKit only through the buildx plugin; older ones (< 23) speak to
     // the engine's embedded BuildKit themselves when DOCKER_BUILDKIT=1.
+    const { execa } = await import("execa");
     const buildx = await execa(this.command, ["buildx", "version"], { env: this.env, reject: false, cancelSignal: signal });
     if (buildx.exitCode === 0) return "buildx";
     const version = await execa(this.command, ["version", "--format", "{{.Client.Version}}"], { env: this.env, reject: false, cancelSignal: signal });
@@ -100,6 +102,7 @@ export class DockerCli {
 
   /** `docker image inspect` of one image, or undefined when the engine has no such image. */
   async inspectImage(reference: string, signal?: AbortSignal): Promise<DockerImageInspect | undefined> {
+    const { execa } = await import("execa");
     const result = await execa(this.command, [...this.globalArgs, "image", "inspect", "--format", "{{json .}}", reference], {
       env: this.env,
       reject: false,

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+// execa (about 80 ms to load) only when a process runs: commands that never start one do not pay for it.
 import type { EnvforgeError } from "@envforge/core/plugin-kit";
 import { BuildOutputTracker, type BuildOutputDialect } from "./build-output.js";
 import type { ImageBuildRequest } from "./engine.js";
@@ -25,6 +25,7 @@ export async function streamBuild(
   options: { env?: Record<string, string>; onLine?: (line: string) => void } = {},
 ): Promise<{ failed: boolean; tracker: BuildOutputTracker }> {
   const tracker = new BuildOutputTracker(dialect);
+  const { execa } = await import("execa");
   const subprocess = execa(cli.command, [...cli.globalArgs, ...args], {
     env: { ...cli.env, ...options.env },
     all: true,
@@ -46,6 +47,7 @@ export async function streamBuild(
 
 /** IDs an engine's listing command prints one per line (`image ls --quiet …`); a failure is the CLI's own error. */
 export async function listIds(cli: BuildCli, args: string[], signal: AbortSignal | undefined, timeoutMs: number): Promise<string[]> {
+  const { execa } = await import("execa");
   const listed = await execa(cli.command, [...cli.globalArgs, ...args], { env: cli.env, reject: false, cancelSignal: signal, timeout: timeoutMs });
   if (listed.failed) throw cli.toError(listed, args.slice(0, 1));
   return listed.stdout.split("\n").map((l) => l.trim()).filter(Boolean);

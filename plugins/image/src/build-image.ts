@@ -2,6 +2,7 @@ import path from "node:path";
 import { createError, hashHex, serializeCanonical, shortHash, type Artifact, type BuildContext, type BuildOutput, type Engine, type Hash } from "@envforge/core/plugin-kit";
 import type { ImageEngine, RegistryCredentials } from "./engine.js";
 import { collectImageFragments } from "./fragments.js";
+import { loadDockerfileParser } from "./dockerfile-check.js";
 import { generateDockerfile, LABEL_BUILDER, LABEL_HASH } from "./generator.js";
 import { imageBaseOf, LABEL_BASE, layerCachesFor } from "./layer-cache.js";
 import { writeBuildContext } from "./render.js";
@@ -57,6 +58,7 @@ export async function buildImage(images: ImageEngine, engine: Engine, ctx: Build
     log,
     warn: (code, message, hint) => ctx.warn(code, message, undefined, hint),
   });
+  await loadDockerfileParser();
   const image = generateDockerfile({ hash: ctx.hash, canonical: ctx.canonical, canonicalText: serializeCanonical(ctx.canonical), fragments, venv });
   const contextDir = path.join(ctx.workDir, "context");
   const dockerfile = await writeBuildContext(contextDir, image);

@@ -1,9 +1,28 @@
-import { DockerfileParser, Keyword, type Dockerfile, type Flag, type From, type Instruction } from "dockerfile-ast";
+import type { Dockerfile, Flag, From, Instruction } from "dockerfile-ast";
 import { didYouMean, createError, type SourceLocation } from "@envforge/core/plugin-kit";
 import { normalizeImageReference, type ValueSite } from "./reference.js";
 
-const KEYWORDS: string[] = Object.values(Keyword);
-const KEYWORD_HINT = `a Dockerfile instruction: ${KEYWORDS.filter((k) => k !== "FROM").join(", ")}`;
+type DockerfileAst = typeof import("dockerfile-ast");
+let loading: Promise<DockerfileAst> | undefined;
+let loaded: { ast: DockerfileAst; keywords: string[]; keywordHint: string } | undefined;
+
+/**
+ * dockerfile-ast (with the language-server types it brings, about 90 KB) loads when the first
+ * Dockerfile text is checked, not with the plugin: a definition without steps or a base
+ * Dockerfile is hashed without it. Every caller of the checks below awaits this first (the
+ * checks are synchronous), as the section's parser and the Dockerfile generator's callers do.
+ */
+export async function loadDockerfileParser(): Promise<void> {
+  const ast = await (loading ??= import("dockerfile-ast"));
+  if (loaded) return;
+  const keywords: string[] = Object.values(ast.Keyword);
+  loaded = { ast, keywords, keywordHint: `a Dockerfile instruction: ${keywords.filter((k) => k !== "FROM").join(", ")}` };
+}
+
+function parser(): NonNullable<typeof loaded> {
+  if (!loaded) throw new Error("dockerfile-ast is not loaded yet: await loadDockerfileParser() first");
+  return loaded;
+}
 
 /**
  * Appended after a piece of Dockerfile text to prove the text is complete: if the sentinel does not
@@ -42,7 +61,7 @@ export function normalizeStep(text: string): string {
 }
 
 function parseWithSentinel(text: string): { dockerfile: Dockerfile; instructions: Instruction[]; complete: boolean } {
-  const dockerfile = DockerfileParser.parse(`${text}\n${SENTINEL}`);
+  const dockerfile = parser().ast.DockerfileParser.parse(`${text}\n${SENTINEL}`);
   const all = dockerfile.getInstructions();
   const last = all[all.length - 1];
   const complete = last !== undefined && last.getKeyword() === "LABEL" && last.getArgumentsContent() === SENTINEL.slice(6);
@@ -66,10 +85,11 @@ function at(site: CheckSite, instruction: Instruction): SourceLocation | undefin
 
 function checkKeyword(instruction: Instruction, site: CheckSite): void {
   const keyword = instruction.getKeyword();
-  if (KEYWORDS.includes(keyword)) return;
-  const guess = didYouMean(keyword, KEYWORDS);
+  const { keywords, keywordHint } = parser();
+  if (keywords.includes(keyword)) return;
+  const guess = didYouMean(keyword, keywords);
   throw createError("E_INVALID_VALUE", `${site.what}: "${instruction.getInstruction()}" is not a Dockerfile instruction${guess ? `; did you mean "${guess}"?` : ""}`, {
-    hint: KEYWORD_HINT,
+    hint: keywordHint,
     location: at(site, instruction),
     field: site.field,
   });
@@ -160,6 +180,17 @@ function copySources(instruction: Instruction): string[] {
 }
 
 /**
+ * One line, `RUN` and a command, no flag, no backslash, no heredoc: one complete RUN instruction
+ * that mounts and copies nothing, whatever the parser would say. Most steps are like this, and
+ * building the Dockerfile parser's tree for them was a tenth of reading a typical definition
+ * (issue #19). dockerfile-check.test.ts checks the parser accepts every step this lets through.
+ */
+export function isPlainRun(step: string): boolean {
+  return PLAIN_RUN.test(step);
+}
+const PLAIN_RUN = /^RUN[ \t]+[^-\s\\<][^\n\r\\<]*$/i;
+
+/**
  * Validates one custom step: exactly one complete Dockerfile instruction, never FROM, reading
  * nothing from the build context (unless `allowContextFiles`: generated fragments copy the files
  * they put there themselves).
@@ -170,10 +201,11 @@ export function checkStep(
   options: { allowContextFiles?: boolean; checkImage?: ImageSourceCheck | undefined; stages?: ReadonlySet<string> | undefined } = {},
 ): void {
   checkSize(step, MAX_STEP_BYTES, site, "one step");
+  if (isPlainRun(step)) return;
   const { instructions, complete } = parseWithSentinel(step);
   const base = { location: site.location, field: site.field };
   if (instructions.length === 0) {
-    throw createError("E_INVALID_VALUE", `${site.what} is empty`, { hint: KEYWORD_HINT, ...base });
+    throw createError("E_INVALID_VALUE", `${site.what} is empty`, { hint: parser().keywordHint, ...base });
   }
   if (!complete) {
     throw createError("E_INVALID_VALUE", `${site.what} is not a complete instruction: it ends in a line continuation or an unterminated heredoc`, {

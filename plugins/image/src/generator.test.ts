@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DockerfileParser } from "dockerfile-ast";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, EnvforgeError, serializeCanonical, z, type CanonicalSpec, type EnginePlugin, type Hash } from "@envforge/core/plugin-kit";
 import { renderDockerfile, writeBuildContext } from "./render.js";
+import { loadDockerfileParser } from "./dockerfile-check.js";
 import { generateDockerfile, IMAGE_VENV, quoteDockerfileWord, type SectionFragment } from "./generator.js";
 import { applyDockerSection } from "./section.js";
 import { pythonFragment } from "./python-fragment.js";
@@ -40,6 +41,9 @@ const keywords = (text: string) => DockerfileParser.parse(text).getInstructions(
 
 const frag = (section: string, order: number, ...instructions: string[]): SectionFragment => ({ section, fragment: { order, instructions } });
 
+// generateDockerfile checks its fragments synchronously; its callers load the parser first (render.ts, build-image.ts).
+beforeAll(loadDockerfileParser);
+
 describe("generateDockerfile", () => {
   it("orders layers from least to most likely to change", () => {
     const out = generateDockerfile({
@@ -56,11 +60,11 @@ describe("generateDockerfile", () => {
       "ARG A",
       "RUN echo step1",
       "ENV S=2",
+      `ENV VIRTUAL_ENV="${IMAGE_VENV}" PATH="${IMAGE_VENV}/bin":$PATH`,
       "RUN echo python",
       "RUN echo conda",
       "RUN echo pip",
       "RUN echo spark",
-      `ENV VIRTUAL_ENV="${IMAGE_VENV}" PATH="${IMAGE_VENV}/bin":$PATH`,
     ]);
     expect(lines.at(-1)).toMatch(/^LABEL dev\.envforge\.hash="efh1:a{64}" dev\.envforge\.canonical="/);
   });

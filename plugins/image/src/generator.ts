@@ -58,8 +58,8 @@ export function execForm(keyword: "RUN" | "CMD" | "ENTRYPOINT", argv: readonly s
 /**
  * The Dockerfile of an environment, from least to most likely to change so that a changed pin
  * reuses every layer below it: the base (image or Dockerfile content), build arguments, the
- * custom steps, then each section's fragment by its order (python checks 20, conda 30, pip 40,
- * spark 50), the venv's PATH, and last the labels (they change with every hash). Pure: the same
+ * custom steps, the venv's PATH, then each section's fragment by its order (python checks 20,
+ * conda 30, pip 40, spark 50), and last the labels (they change with every hash). Pure: the same
  * input gives the same text, which `envforge dockerfile` prints.
  */
 export function generateDockerfile(input: DockerfileInput): GeneratedImage {
@@ -77,6 +77,12 @@ export function generateDockerfile(input: DockerfileInput): GeneratedImage {
   const argNames = Object.keys(docker.buildArgs ?? {});
   if (argNames.length > 0) lines.push(...argNames.map((name) => `ARG ${name}`));
   lines.push(...docker.steps);
+  // The venv's PATH depends on nothing a section lists: below the fragments, so a changed pin
+  // does not rebuild it (each instruction is a container commit for the classic builder). No
+  // fragment runs a bare `python`/`pip` it would shadow before the venv exists.
+  if (input.venv !== undefined) {
+    lines.push(`ENV VIRTUAL_ENV=${quoteDockerfileWord(input.venv)} PATH=${quoteDockerfileWord(`${input.venv}/bin`)}:$PATH`);
+  }
 
   const files: Record<string, string | Uint8Array> = {};
   const folders: Record<string, string> = {};
@@ -92,9 +98,6 @@ export function generateDockerfile(input: DockerfileInput): GeneratedImage {
     });
     for (const [rel, content] of Object.entries(fragment.files ?? {})) addContextPath(files, rel, content, section, "file");
     for (const [rel, host] of Object.entries(fragment.folders ?? {})) addContextPath(folders, rel, host, section, "folder");
-  }
-  if (input.venv !== undefined) {
-    lines.push(`ENV VIRTUAL_ENV=${quoteDockerfileWord(input.venv)} PATH=${quoteDockerfileWord(`${input.venv}/bin`)}:$PATH`);
   }
   // The daemon store takes an image with the hash label for the cached build: a Dockerfile that
   // differs from the build (rendered offline) names the hash under another label.

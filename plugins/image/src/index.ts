@@ -5,6 +5,7 @@ export { BuildOutputTracker, buildFailedError, DOCKER_OUTPUT, PODMAN_OUTPUT, str
 export {
   checkBaseDockerfile,
   checkStep,
+  loadDockerfileParser,
   MAX_DOCKERFILE_BYTES,
   MAX_STEP_BYTES,
   normalizeDockerfileText,

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { BuilderOptions, Engine, EngineEvent, Hash, ImageFragmentContext, ParsedSpec, SpecSource } from "@envforge/core/plugin-kit";
 import { collectImageFragments } from "./fragments.js";
+import { loadDockerfileParser } from "./dockerfile-check.js";
 import { generateDockerfile, type GeneratedImage } from "./generator.js";
 
 export interface RenderOptions {
@@ -43,6 +44,7 @@ export async function renderDockerfile(
   try {
     const ctx = fragmentContext(parsed, result.hash, result.canonical, workDir, { ...options, baseDir: engine.baseDir });
     const { fragments, venv } = await collectImageFragments(engine, ctx);
+    await loadDockerfileParser();
     const image = generateDockerfile({ hash: result.hash, canonical: result.canonical, canonicalText: result.canonicalText, fragments, venv });
     await options.withImage?.(image);
     return { hash: result.hash, canonicalText: result.canonicalText, image };

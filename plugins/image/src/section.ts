@@ -12,7 +12,7 @@ import {
   type ParseContext,
   type SectionFields,
 } from "@envforge/core/plugin-kit";
-import { checkBaseDockerfile, checkStep, fileLocator, normalizeDockerfileText, normalizeStep } from "./dockerfile-check.js";
+import { checkBaseDockerfile, checkStep, fileLocator, loadDockerfileParser, normalizeDockerfileText, normalizeStep } from "./dockerfile-check.js";
 import { normalizePlatform } from "./platform.js";
 import { dockerStepsRefused, imageRegistryCheck } from "./image-policy.js";
 import { normalizeImageReference } from "./reference.js";
@@ -124,6 +124,7 @@ export async function parseDockerSection(fields: SectionFields, ctx: ParseContex
   const rawSteps = (fields["docker.steps"] as string[] | undefined) ?? [];
   if (!policy.allowDockerSteps && baseDockerfile !== undefined) throw dockerStepsRefused("docker.baseDockerfile", ctx.locate(["docker", "baseDockerfile"], true));
   if (!policy.allowDockerSteps && rawSteps.length > 0) throw dockerStepsRefused("docker.steps", ctx.locate(["docker", "steps"], true));
+  if (baseDockerfile !== undefined || rawSteps.length > 0) await loadDockerfileParser();
   let base: DockerBase;
   let baseDockerfilePath: string | undefined;
   let stages: Set<string> | undefined;

@@ -3,7 +3,9 @@ import { createError, isEnvforgeError, type EnvforgeError, type SourceLocation }
 import type { BuildOptionLine, RequirementsBuildOptions } from "@envforge/python";
 import type { HashedOption } from "./options.js";
 import { interpretRequirement, type PipRequirement } from "./requirement.js";
-import { logicalLines, parseLine, type RequirementsLine } from "./requirements-file.js";
+import { logicalLines, parseLine, type Positioner, type RequirementsLine } from "./requirements-file.js";
+
+type LogicalLine = ReturnType<typeof logicalLines>[number];
 
 /** Reads a file a requirements line includes (`-r`, `-c`), relative to `baseDir`. */
 export type IncludeReader = (
@@ -34,6 +36,17 @@ export interface TextSource {
 const REMOTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
+ * An inline item that is one requirement and nothing else, read as logicalLines and parseLine
+ * would read it: it starts with a letter or digit (no BOM, no leading space, no option) and ends
+ * with a visible character (nothing to trim), holds no line break, no `#` (a comment) and no `\`
+ * (a continuation), and no word after a space starts with `-` (an option). Anything else takes
+ * the general reader; collect.test.ts compares the two on generated items.
+ */
+export const PLAIN_ITEM = /^[A-Za-z0-9](?:[^\s#\\]|[ \t]+[^\s#\\-])*$/;
+/** Never written to: interpretRequirement only reads a line's per-requirement options. */
+const NO_OPTIONS: string[] = Object.freeze([]) as unknown as string[];
+
+/**
  * Collects requirements, constraints and options from inline items and requirements files,
  * following `-r`/`-c` includes (each file read once; a file including itself, directly or not,
  * is an error).
@@ -59,25 +72,68 @@ export class PipCollector {
     },
   ) {}
 
-  async add(source: TextSource, constraint = false, chain: readonly string[] = []): Promise<void> {
-    for (const logical of logicalLines(source.text, source.file, source.origin)) {
+  /**
+   * Reads `source`'s lines. Only an include reads a file: without one, every line is handled at
+   * once and nothing is returned (no promise per requirement, where inline items are one each);
+   * from the first include on, the rest is read after it, and the promise says when.
+   */
+  add(source: TextSource, constraint = false, chain: readonly string[] = []): Promise<void> | undefined {
+    const origin = source.origin;
+    if (origin !== undefined && PLAIN_ITEM.test(source.text)) {
+      // What logicalLines and parseLine make of a plain inline item, without their splits,
+      // closures and per-line objects (most of the cost of a cold list): one requirement, the
+      // whole text, no options, every position the item's own.
       try {
-        for (const line of parseLine(logical)) await this.#line(line, source, constraint, chain);
+        this.#requirement(source.text, false, NO_OPTIONS, NO_OPTIONS, () => origin, origin, source.field, constraint);
       } catch (cause) {
-        if (!isEnvforgeError(cause)) throw cause;
-        this.report(cause);
+        this.#fail(cause);
       }
+      return undefined;
     }
+    return this.#from(logicalLines(source.text, source.file, source.origin), 0, source, constraint, chain);
   }
 
-  async #line(line: RequirementsLine, source: TextSource, constraint: boolean, chain: readonly string[]): Promise<void> {
-    switch (line.kind) {
-      case "requirement": {
-        const req = interpretRequirement({ ...line, field: source.field });
-        if (constraint) this.parsed.constraints.push(checkConstraint(req, line.editable, source.field));
-        else this.parsed.requirements.push(req);
-        break;
+  #from(logical: LogicalLine[], start: number, source: TextSource, constraint: boolean, chain: readonly string[]): Promise<void> | undefined {
+    for (let k = start; k < logical.length; k++) {
+      try {
+        const lines = parseLine(logical[k]!);
+        for (let j = 0; j < lines.length; j++) {
+          const line = lines[j]!;
+          if (line.kind === "include") return this.#resume(logical, k, lines, j, source, constraint, chain);
+          this.#line(line, source, constraint);
+        }
+      } catch (cause) {
+        this.#fail(cause);
       }
+    }
+    return undefined;
+  }
+
+  /** The rest of `source` from its line `lines[j]` (an include) of logical line `k`, as `#from` reads it. */
+  async #resume(logical: LogicalLine[], k: number, lines: RequirementsLine[], j: number, source: TextSource, constraint: boolean, chain: readonly string[]): Promise<void> {
+    try {
+      for (let i = j; i < lines.length; i++) {
+        const line = lines[i]!;
+        if (line.kind === "include") await this.#include(line.request, line.constraint || constraint, line.location, source, chain);
+        else this.#line(line, source, constraint);
+      }
+    } catch (cause) {
+      this.#fail(cause);
+    }
+    await this.#from(logical, k + 1, source, constraint, chain);
+  }
+
+  /** A bad line's error goes to `report` (which throws it, or records it and lets the next line be read). */
+  #fail(cause: unknown): void {
+    if (!isEnvforgeError(cause)) throw cause;
+    this.report(cause);
+  }
+
+  #line(line: Exclude<RequirementsLine, { kind: "include" }>, source: TextSource, constraint: boolean): void {
+    switch (line.kind) {
+      case "requirement":
+        this.#requirement(line.text, line.editable, line.hashes, line.configSettings, line.at, line.location, source.field, constraint);
+        break;
       case "hashed-option":
         refuseVariable(line.value, `--${line.name}`, line.location, source.field);
         this.parsed.options.push({ name: line.name, value: line.value, location: line.location });
@@ -85,10 +141,23 @@ export class PipCollector {
       case "build-option":
         this.#buildOption({ ...line, baseDir: source.baseDir, field: source.field });
         break;
-      case "include":
-        await this.#include(line.request, line.constraint || constraint, line.location, source, chain);
-        break;
     }
+  }
+
+  #requirement(
+    text: string,
+    editable: boolean,
+    hashes: string[],
+    configSettings: string[],
+    at: Positioner,
+    location: SourceLocation,
+    field: string,
+    constraint: boolean,
+  ): void {
+    // An object literal, not a spread of the line: a spread took a slow copy per requirement.
+    const req = interpretRequirement({ text, editable, hashes, configSettings, at, location, field });
+    if (constraint) this.parsed.constraints.push(checkConstraint(req, editable, field));
+    else this.parsed.requirements.push(req);
   }
 
   #buildOption(line: BuildOptionLine): void {

@@ -5,11 +5,36 @@ import { createError, type BuildContext, type SourceLocation } from "@envforge/c
 import { recognisePython } from "./interpreter-check.js";
 import { runQuiet } from "./process.js";
 
-const PROBE = "import sys, json; print(json.dumps({'version': '%d.%d.%d' % sys.version_info[:3], 'executable': sys.executable}))";
+// Also where the interpreter's own pip lives and the pip wheel its `ensurepip` would install
+// (a venv's fast build, venv-seed.ts), found without importing either; a failure there leaves
+// them out and the venv is built the slower way.
+const PROBE = `import sys, json
+out = {'version': '%d.%d.%d' % sys.version_info[:3], 'executable': sys.executable}
+try:
+    import glob, os, sysconfig, importlib.util as u
+    s = u.find_spec('pip')
+    if s and s.submodule_search_locations:
+        out['pipDir'] = list(s.submodule_search_locations)[0]
+    e = u.find_spec('ensurepip')
+    dirs = [sysconfig.get_config_var('WHEEL_PKG_DIR')]
+    if e and e.submodule_search_locations:
+        dirs.append(os.path.join(list(e.submodule_search_locations)[0], '_bundled'))
+    for d in dirs:
+        wheels = sorted(glob.glob(os.path.join(d, 'pip-*.whl'))) if d else []
+        if wheels:
+            out['pipWheel'] = wheels[-1]
+            break
+except Exception:
+    pass
+print(json.dumps(out))`;
 
 export interface Interpreter {
   version: string;
   executable: string;
+  /** The folder of the interpreter's own `pip` package, when it has one. */
+  pipDir?: string | undefined;
+  /** The pip wheel `python -m venv` would install into a venv (ensurepip's bundled or the distribution's). */
+  pipWheel?: string | undefined;
 }
 
 /** Where an interpreter was found, in the order they are searched. */

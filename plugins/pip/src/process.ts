@@ -1,4 +1,4 @@
-import { execa } from "execa";
+// execa (about 80 ms to load) only when a process runs: commands that never start one do not pay for it.
 
 /** What a run needs from the build: cancellation and a place for output lines. */
 export interface RunContext {
@@ -65,6 +65,7 @@ export async function runLogged(file: string, args: readonly string[], ctx: RunC
       if (tail.length > keep) tail.shift();
       yield line;
     };
+  const { execa } = await import("execa");
   const subprocess = execa(file, args, {
     env: options.env,
     extendEnv: false,
@@ -105,6 +106,7 @@ export async function runQuiet(
   ctx: Pick<RunContext, "signal">,
   env: Record<string, string>,
 ): Promise<{ ok: boolean; stdout: string; stderr: string; notFound: boolean; message: string }> {
+  const { execa } = await import("execa");
   const result = await execa(file, args, {
     env,
     extendEnv: false,

@@ -6,6 +6,7 @@ import {
   formatRequirement,
   normalizeVersion,
   parsePep508,
+  parsePlainPep508,
   Pep508SyntaxError,
   sortedUnique,
   type Pep508Requirement,
@@ -49,6 +50,8 @@ const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 const VCS_SCHEME = /^(git|hg|svn|bzr)\+/i;
 const HASH_OPTION = /^(sha256|sha384|sha512):([0-9a-f]+)$/i;
 const HASH_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+/** A `/` before the first `;` or `@`: a path, not a name (`pkg @ https://…` and markers may hold one). */
+const SLASH_BEFORE_MARKER_OR_URL = /^[^;@]*\//;
 const STRONG_FRAGMENT = /#(?:.*&)?(sha256|sha384|sha512)=[0-9a-f]+/i;
 
 const NOT_REPRODUCIBLE_HINT =
@@ -78,6 +81,18 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
     );
   }
   const suffix = requirementOptions(input);
+  // A plain requirement (a name, extras, version clauses: most lines) holds nothing the checks
+  // below look for (no URL, path, `@` or variable): straight to its canonical form.
+  let plain: Pep508Requirement | undefined;
+  try {
+    plain = input.editable ? undefined : parsePlainPep508(text);
+  } catch (cause) {
+    throw syntaxError(cause, input); // its marker, read by the tokenizer
+  }
+  if (plain !== undefined) {
+    refuseArchive(plain, input);
+    return fromParsed(plain, suffix, input);
+  }
   if (input.editable) {
     if (!URL_SCHEME.test(text) || !VCS_SCHEME.test(text) || /^[a-z]+\+file:/i.test(text)) {
       throw refuse(`editable requirement "${text}" is not a VCS URL: an editable install builds a local folder in place`, input);
@@ -94,7 +109,7 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
     const marker = parseMarkerOnly(text.slice(sep + 1), input, sep + 1);
     return urlRequirement(marker ? `${url}; ${marker}` : url, url, suffix, input);
   }
-  if (/^[.~/\\]/.test(text) || /^[a-z]:[\\/]/i.test(text) || (text.split(/[;@]/)[0] ?? "").includes("/")) {
+  if (/^[.~/\\]/.test(text) || /^[a-z]:[\\/]/i.test(text) || SLASH_BEFORE_MARKER_OR_URL.test(text)) {
     throw refuse(`"${text}" is a local path`, input);
   }
   // pip expands ${VAR} on every line before parsing it. Inside a URL that is how credentials
@@ -104,30 +119,47 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
       throw refuse(`"${text}" uses an environment variable`, input, text.indexOf("${"), "write the value itself (only URLs may use ${VAR}, e.g. for a token): the hash must see what gets installed");
     }
   };
-  envVarOutside(text.split("@")[0] ?? "");
+  const at = text.indexOf("@");
+  envVarOutside(at < 0 ? text : text.slice(0, at));
   let parsed: Pep508Requirement;
   try {
     parsed = parsePep508(text);
   } catch (cause) {
-    if (!(cause instanceof Pep508SyntaxError)) throw cause;
-    throw createError("E_INVALID_REQUIREMENT", `invalid requirement "${text}": ${cause.message} (at character ${cause.offset + 1})`, {
-      location: input.at(cause.offset),
-      field: input.field,
-      hint: "write a PEP 508 requirement such as name==1.2.3, name[extra]>=1,<2 or name @ https://host/name-1.0-py3-none-any.whl",
-    });
+    throw syntaxError(cause, input);
   }
-  if (parsed.url === undefined && parsed.specifiers.length === 0 && ARCHIVE.test(parsed.name)) {
-    throw refuse(`"${text}" is a local archive file`, input);
-  }
+  refuseArchive(parsed, input);
   envVarOutside(parsed.url === undefined ? text : text.replace(parsed.url, ""));
   if (parsed.url !== undefined) {
     const urlOffset = text.indexOf(parsed.url);
     if (!URL_SCHEME.test(parsed.url)) throw refuse(`"${parsed.url}" is a local path, not a URL`, input, urlOffset);
     checkUrl(parsed.url, input, urlOffset);
   }
+  return fromParsed(parsed, suffix, input);
+}
+
+function syntaxError(cause: unknown, input: RequirementInput): unknown {
+  if (!(cause instanceof Pep508SyntaxError)) return cause;
+  return createError("E_INVALID_REQUIREMENT", `invalid requirement "${input.text}": ${cause.message} (at character ${cause.offset + 1})`, {
+    location: input.at(cause.offset),
+    field: input.field,
+    hint: "write a PEP 508 requirement such as name==1.2.3, name[extra]>=1,<2 or name @ https://host/name-1.0-py3-none-any.whl",
+  });
+}
+
+function refuseArchive(parsed: Pep508Requirement, input: RequirementInput): void {
+  if (parsed.url === undefined && parsed.specifiers.length === 0 && ARCHIVE.test(parsed.name)) {
+    throw refuse(`"${input.text}" is a local archive file`, input);
+  }
+}
+
+/** The requirement from its parse, once every check of what it may name has passed. */
+function fromParsed(parsed: Pep508Requirement, suffix: string, input: RequirementInput): PipRequirement {
+  const text = input.text;
+  const name = canonicalName(parsed.name);
+  const clauses: string[] = [];
   let canonical: string;
   try {
-    canonical = formatRequirement(parsed);
+    canonical = formatRequirement(parsed, name, clauses);
   } catch (cause) {
     if (!(cause instanceof CanonicalizeError)) throw cause;
     throw createError("E_INVALID_REQUIREMENT", `invalid requirement "${text}": ${cause.message}`, {
@@ -136,16 +168,23 @@ export function interpretRequirement(input: RequirementInput): PipRequirement {
       hint: "versions follow PEP 440, e.g. 1.2.3, 2.0rc1, 1.0.post1",
     });
   }
-  const exactClauses = parsed.specifiers.filter((c) => c.operator === "===" || (c.operator === "==" && !c.version.endsWith(".*")));
-  const pinned = parsed.url !== undefined ? urlPinned(parsed.url, input.hashes.length > 0) : exactClauses.length > 0;
-  const req: PipRequirement = { canonical: canonical + suffix, name: canonicalName(parsed.name), pinned, written: text, location: input.location, field: input.field };
-  if (parsed.url === undefined && exactClauses.length > 0) {
-    // `===` compares strings, but a pin is only called contradictory when no version could meet
-    // both: compared normalized, `===1.0` beside `==1.0.0` is let through (pip decides).
-    const versions = exactClauses.map((c) => normalizeVersion(c.version, { stripTrailingZeros: true }) ?? c.version);
-    req.exact = { versions: sortedUnique(versions), marker: parsed.marker ? formatMarker(parsed.marker) : "" };
+  // `===` compares strings, but a pin is only called contradictory when no version could meet
+  // both: compared normalized, `===1.0` beside `==1.0.0` is let through (pip decides). A `==`
+  // clause's canonical text is already `==` and its version normalized that way.
+  const versions: string[] = [];
+  const specifiers = parsed.specifiers;
+  for (let i = 0; i < specifiers.length; i++) {
+    const c = specifiers[i]!;
+    if (c.operator === "===") versions.push(normalizeVersion(c.version, { stripTrailingZeros: true }) ?? c.version);
+    else if (c.operator === "==" && !c.version.endsWith(".*")) versions.push(clauses[i]!.slice(2));
   }
-  return req;
+  const pinned = parsed.url !== undefined ? urlPinned(parsed.url, input.hashes.length > 0) : versions.length > 0;
+  let exact: PipRequirement["exact"];
+  if (parsed.url === undefined && versions.length > 0) {
+    exact = { versions: sortedUnique(versions), marker: parsed.marker ? formatMarker(parsed.marker) : "" };
+  }
+  // One shape for every requirement (`exact` set or not): no shape change after the object is made.
+  return { canonical: canonical + suffix, name, pinned, written: text, location: input.location, field: input.field, exact };
 }
 
 function parseMarkerOnly(markerText: string, input: RequirementInput, offset: number): string | undefined {
@@ -209,6 +248,7 @@ function checkUrl(url: string, input: RequirementInput, offset: number): void {
 
 /** Per-requirement options, canonical: hashes lowercased, both lists sorted. */
 function requirementOptions(input: RequirementInput): string {
+  if (input.hashes.length === 0 && input.configSettings.length === 0) return ""; // most lines: nothing to sort or check
   const hashes = input.hashes.map((h) => {
     const m = HASH_OPTION.exec(h);
     const algo = m?.[1]?.toLowerCase();

@@ -39,10 +39,12 @@ export async function parsePipSection(fields: SectionFields, ctx: ParseContext):
     (error) => ctx.report(error),
   );
   const specDir = ctx.spec.dir;
-  const inline = fields["python.pip"] as string[] | undefined;
-  for (const [i, text] of (inline ?? []).entries()) {
+  const inline = (fields["python.pip"] as string[] | undefined) ?? [];
+  for (let i = 0; i < inline.length; i++) {
+    const text = inline[i]!;
     const origin = ctx.locate(["python", "pip", i]);
-    await collector.add({ text, file: origin.file, baseDir: specDir, field: `python.pip[${i}]`, origin });
+    const pending = collector.add({ text, file: origin.file, baseDir: specDir, field: `python.pip[${i}]`, origin });
+    if (pending) await pending; // only an item that includes a file waits: no promise per requirement
   }
   const file = fields["python.pipRequirements"] as string | undefined;
   if (file !== undefined) {

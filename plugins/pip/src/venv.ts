@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createError, hostProgram, type BuildContext, type BuildOutput, type EnvforgeError, type EnvLock, LOCK_SECTION } from "@envforge/core/plugin-kit";
 import { checkLockSatisfies, checkLockTarget, lockedInstallArgs, lockedInstallFailed, writeLockedRequirements } from "./lock-install.js";
@@ -9,6 +9,9 @@ import { runLogged, runQuiet, type RunResult } from "./process.js";
 import { recognisePython } from "./interpreter-check.js";
 import { findInterpreter, probe, versionMatches, type Interpreter } from "./interpreter-discovery.js";
 import { PIP_SECTION } from "./section.js";
+import { compileInstalled } from "./compile.js";
+import { freezeFromReport } from "./install-report.js";
+import { planFastVenv } from "./venv-seed.js";
 
 export interface PythonSection {
   version?: string | undefined;
@@ -34,7 +37,9 @@ type ChosenBy = "pip.python" | "python.interpreterPath" | "python.version" | "de
 
 /**
  * The `venv` target: `python -m venv` in the artifact folder, then `pip install` of the canonical
- * requirements, then `pip freeze --all` as the lock. A user-managed definition builds nothing: its
+ * requirements, then `pip freeze --all` as the lock. Made fast where the base interpreter allows
+ * (venv-seed.ts): `--without-pip`, filled by the base interpreter's pip with the pip wheel
+ * ensurepip would have installed, compiled and frozen from pip's install report afterwards. A user-managed definition builds nothing: its
  * interpreter is checked and recorded.
  */
 export async function buildVenv(ctx: BuildContext, pluginPython: string | undefined): Promise<BuildOutput> {
@@ -66,41 +71,60 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
   const locked = lock?.pip !== undefined && lock.pip.length > 0 ? lock.pip : undefined;
   if (lock && locked) checkLockTarget(ctx, lock, interpreter);
 
-  const created = await run(interpreter.executable, ["-m", "venv", ctx.artifactDir]);
+  const canonical = ctx.canonical.sections[PIP_SECTION];
+  const parts = pipCanonicalParts(canonical);
+  const fast = await planFastVenv(interpreter, parts, locked, ctx.workDir);
+  const created = await run(interpreter.executable, ["-m", "venv", ...(fast ? ["--without-pip"] : []), ctx.artifactDir]);
   ctx.signal.throwIfAborted();
   if (created.exitCode !== 0) throw failed("python -m venv", created);
   const venvPython = path.join(ctx.artifactDir, "bin", "python");
+  const pip = fast?.pip ?? ["-m", "pip"];
+  const seed = fast?.seed;
+  const report = path.join(ctx.workDir, "install-report.json");
+  const extra = [...(fast ? ["--no-compile", "--report", report] : []), ...indexArgs, ...(seed ? ["--find-links", seed.findLinks] : [])];
+  if (fast) ctx.log(`the venv is filled by ${interpreter.executable}'s pip${seed ? `, with pip ${seed.version} for the venv` : ""} (venv-seed.ts)`, "info");
 
-  const canonical = ctx.canonical.sections[PIP_SECTION];
   if (locked) {
-    await checkLockSatisfies(ctx, venvPython, pipCanonicalParts(canonical).requirements, locked, baseEnv);
+    // The check imports pip's packaging: on the fast path the venv has none yet, and its base
+    // interpreter (same version and platform) evaluates the markers alike.
+    await checkLockSatisfies(ctx, fast ? interpreter.executable : venvPython, parts.requirements, locked, baseEnv);
     ctx.log(`installing the lock: ${locked.length} distributions, --no-deps --require-hashes`, "info");
-    const installed = await run(venvPython, [...lockedInstallArgs(await writeLockedRequirements(ctx.workDir, locked)), ...indexArgs]);
+    const file = await writeLockedRequirements(ctx.workDir, locked);
+    if (seed) await appendFile(file, `${seed.line}\n`);
+    const installed = await run(venvPython, [...lockedInstallArgs(file, pip), ...extra]);
     ctx.signal.throwIfAborted();
     if (installed.exitCode !== 0) throw lockedInstallFailed(installed, locked);
-  } else if (pipCanonicalParts(canonical).requirements.length > 0) {
+  } else if (parts.requirements.length > 0 || seed) {
     const files = pipInstallFiles(canonical);
     const reqFile = path.join(ctx.workDir, "requirements.txt");
     assertNoVariables(files.requirements, "requirements.txt");
     assertNoVariables(files.constraints ?? "", "constraints.txt");
-    await writeFile(reqFile, files.requirements);
+    await writeFile(reqFile, seed ? `${files.requirements}${seed.line}\n` : files.requirements);
     if (files.constraints !== undefined) await writeFile(path.join(ctx.workDir, "constraints.txt"), files.constraints);
-    const args = ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "-r", reqFile, ...indexArgs];
-    const installed = await run(venvPython, args);
+    const installed = await run(venvPython, [...pip, "install", "--no-input", "--disable-pip-version-check", "-r", reqFile, ...extra]);
     ctx.signal.throwIfAborted();
     if (installed.exitCode !== 0) throw failed("pip install", installed);
   }
 
-  const freeze = await runQuiet(venvPython, ["-m", "pip", "freeze", "--all", "--disable-pip-version-check"], ctx, baseEnv);
+  const sitePackages = path.join("lib", `python${interpreter.version.split(".").slice(0, 2).join(".")}`, "site-packages");
+  // The fast path's install report says what freeze would (install-report.ts) when nothing came
+  // from a URL or a folder. Else freeze runs, beside the compiler: freeze reads the
+  // distributions' metadata, the compiler writes `__pycache__`.
+  const reported = fast && existsSync(report) ? freezeFromReport(await readFile(report, "utf8")) : undefined;
+  const [freeze] = await Promise.all([
+    reported !== undefined
+      ? { ok: true, stdout: reported, stderr: "" }
+      : runQuiet(venvPython, [...pip, "freeze", "--all", "--disable-pip-version-check"], ctx, baseEnv),
+    fast ? compileInstalled(venvPython, path.join(ctx.artifactDir, sitePackages), ctx, baseEnv) : undefined,
+  ]);
   ctx.signal.throwIfAborted();
   if (!freeze.ok) throw failed("pip freeze", { exitCode: undefined, tail: redact(freeze.stderr).split("\n").slice(-20), stdout: "", failed: true });
   const lines = parseFreeze(freeze.stdout);
   const versions = lines.some((l) => l.version === undefined) ? await installedVersions(venvPython, ctx, baseEnv) : new Map<string, string>();
   const packages = lockedPackages(lines, versions).map((p) => (p.source === undefined ? p : { ...p, source: redact(p.source) }));
   logResolved(parsed, packages, ctx);
-  // pip compiles what it installs; a top-level module's first import would still create this
+  // The installed modules are compiled; a top-level module's first import would still create this
   // folder and so change site-packages, which the seal checks on every hit: made now instead.
-  const sitePackages = path.join("lib", `python${interpreter.version.split(".").slice(0, 2).join(".")}`, "site-packages");
   if (existsSync(path.join(ctx.artifactDir, sitePackages))) await mkdir(path.join(ctx.artifactDir, sitePackages, "__pycache__"), { recursive: true });
   return {
     artifact: {

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+// execa (about 80 ms to load) only when a process runs: commands that never start one do not pay for it.
 import { createError, type EnvforgeError } from "@envforge/core/plugin-kit";
 import type { ImageInfo } from "@envforge/image";
 import type { PodmanConnection } from "./options.js";
@@ -67,6 +67,7 @@ export class PodmanCli {
   /** Runs `podman <args>` and returns stdout; a failure becomes an EnvforgeError naming this podman. */
   async run(args: string[], options: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}): Promise<string> {
     try {
+      const { execa } = await import("execa");
       const result = await execa(this.command, [...this.globalArgs, ...args], {
         env: this.env,
         cancelSignal: options.signal,
@@ -101,6 +102,7 @@ export class PodmanCli {
 
   /** `podman image inspect` of one image, or undefined when the storage has no such image. */
   async inspectImage(reference: string, signal?: AbortSignal): Promise<PodmanImageInspect | undefined> {
+    const { execa } = await import("execa");
     const result = await execa(this.command, [...this.globalArgs, "image", "inspect", reference], {
       env: this.env,
       reject: false,

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { ResolvedRedisOptions } from "./options.js";
 
 /**
@@ -16,6 +16,10 @@ export class RedisConnection {
   }
 
   async client(): Promise<Redis> {
+    // ioredis loads on first use: a host that adds the plugin but never coordinates a build (every
+    // CLI command given --coordinator, a hit) does not pay for it. Loaded before the check below,
+    // so concurrent callers still share one connection.
+    const { Redis } = await import("ioredis");
     const current = this.#client;
     // Concurrent builds share one connection, the one being made included.
     if (current && current.status !== "end" && current.status !== "close") {

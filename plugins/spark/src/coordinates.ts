@@ -99,8 +99,10 @@ export function coordinateFromObject(value: Record<string, unknown>, site: Coord
 
 /** The canonical string form, `group:artifact:version[:classifier]`. */
 export function formatCoordinate(c: MavenCoordinate): string {
-  const base = `${c.group}:${c.artifact}:${c.version}`;
-  return c.classifier === undefined ? base : `${base}:${c.classifier}`;
+  // Joined, a flat string: the canonical set sorts and writes it next, and a rope is flattened first.
+  const parts = [c.group, c.artifact, c.version];
+  if (c.classifier !== undefined) parts.push(c.classifier);
+  return parts.join(":");
 }
 
 /** `group:artifact`: the module, whatever its version. */

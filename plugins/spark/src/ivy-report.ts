@@ -1,4 +1,4 @@
-import { XMLParser } from "fast-xml-parser";
+import type { XMLParser } from "fast-xml-parser";
 import { ROOT_MODULE, ROOT_ORGANISATION } from "./ivy-files.js";
 import { MavenVersion } from "./maven-version.js";
 
@@ -48,13 +48,19 @@ export interface IvyReport {
   modules: IvyModule[];
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  parseAttributeValue: false,
-  parseTagValue: false,
-  isArray: (name) => ["module", "revision", "caller", "artifact", "evicted-by"].includes(name),
-});
+/** The XML parser (fast-xml-parser and its helpers, about 80 KB) is loaded by the first report read, not by the plugin. */
+let parser: Promise<XMLParser> | undefined;
+const xmlParser = (): Promise<XMLParser> =>
+  (parser ??= import("fast-xml-parser").then(
+    ({ XMLParser }) =>
+      new XMLParser({
+        ignoreAttributes: false,
+        attributeNamePrefix: "",
+        parseAttributeValue: false,
+        parseTagValue: false,
+        isArray: (name) => ["module", "revision", "caller", "artifact", "evicted-by"].includes(name),
+      }),
+  ));
 
 type Node = Record<string, unknown>;
 const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : []);
@@ -67,8 +73,8 @@ function classifierOf(node: Node): string | undefined {
   return undefined;
 }
 
-export function parseIvyReport(xml: string): IvyReport {
-  const doc = parser.parse(xml) as Node;
+export async function parseIvyReport(xml: string): Promise<IvyReport> {
+  const doc = (await xmlParser()).parse(xml) as Node;
   const report = (doc["ivy-report"] ?? {}) as Node;
   const dependencies = (report.dependencies ?? {}) as Node;
   return {

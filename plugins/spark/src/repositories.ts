@@ -6,6 +6,15 @@ export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";
 const PROTOCOLS = ["http:", "https:", "file:"];
 
 /**
+ * An http(s) URL WHATWG parsing leaves as written: lower-case scheme and host (labels of letters,
+ * digits and single hyphens, the last starting with a letter, so no IPv4 or punycode rewriting),
+ * no port, credentials, query or fragment, and path segments that are neither `.` nor `..` and
+ * need no escaping. Most repositories look like this; parsing one costs more than the rest of
+ * reading a spark section (issue #19). repositories.test.ts compares it with URL.
+ */
+export const PLAIN_URL = /^https?:\/\/(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)*[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/*$/;
+
+/**
  * A repository URL in canonical form: trimmed, parsed by WHATWG URL rules (scheme and host
  * lower-cased, default port and `..` segments dropped — spellings every client treats alike),
  * trailing slashes removed. Order is kept by the caller: the first repository holding an
@@ -30,6 +39,7 @@ export function normalizeRepository(text: string, site: { location?: SourceLocat
       field: site.field,
     });
   }
+  if (PLAIN_URL.test(trimmed)) return trimmed.replace(/\/+$/, "");
   let url: URL;
   try {
     url = new URL(trimmed);

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { EnvforgeError, createError, createRedactor, toolEnvironment, type SourceLocation, type WarningCode } from "@envforge/core/plugin-kit";
-import { execa } from "execa";
+// execa (about 80 ms to load) only when a process runs: commands that never start one do not pay for it.
 import { parseCoordinate } from "./coordinates.js";
 import {
   ARTIFACT_TYPES,
@@ -122,6 +122,7 @@ export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedB
     "-retrieve", path.join(io.jarsDir, RETRIEVE_PATTERN),
   ];
   io.log(`resolving ${spark.packages.length} Spark package(s) with Ivy from ${repositories.join(", ")}`, "info");
+  const { execa } = await import("execa");
   const subprocess = execa(options.java, args, {
     cancelSignal: io.signal,
     forceKillAfterDelay: 5_000,
@@ -151,7 +152,7 @@ export async function resolveSparkJars(spark: SparkCanonical, options: ResolvedB
   }
 
   const reportPath = path.join(reportsDir, reportFileName());
-  const report: IvyReport | undefined = existsSync(reportPath) ? parseIvyReport(await readFile(reportPath, "utf8")) : undefined;
+  const report: IvyReport | undefined = existsSync(reportPath) ? await parseIvyReport(await readFile(reportPath, "utf8")) : undefined;
   if (result.exitCode !== 0 || !report) {
     throw failureError(report ? resolveFailures(report) : [], { repositories, tried: [...tried], tail }, io, result.exitCode);
   }

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { createError } from "../errors/factories.js";
 import type { FieldPath, Locator, SourceLocation } from "./location.js";
 
@@ -43,18 +43,7 @@ export function parseSourceDocument(text: string, file: string): SourceDocument 
   };
   // A list, mapping or binary as a key (`? [a, b]: c`) has no JSON form: the yaml library would
   // stringify it. A definition has plain keys only.
-  let collectionKey: Node | undefined;
-  visit(doc, {
-    Pair(_, pair) {
-      const key = pair.key;
-      // A scalar can hold an object too: `!!binary` gives bytes.
-      if (key !== null && (!isScalar(key) || (typeof key.value === "object" && key.value !== null))) {
-        collectionKey = pair.key as Node;
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
+  const collectionKey = firstCollectionKey(doc.contents);
   if (collectionKey) {
     const pos = lineCounter.linePos(collectionKey.range?.[0] ?? 0);
     throw createError("E_INVALID_YAML", "a list, mapping or binary value is used as a key", {
@@ -72,6 +61,27 @@ export function parseSourceDocument(text: string, file: string): SourceDocument 
     });
   }
   return { data: data ?? {}, locator: { file, locate } };
+}
+
+/**
+ * The first key, in document order, that is not a plain scalar. A walk of its own: the library's
+ * `visit` builds a frozen path per node, a tenth of reading a definition (issue #19).
+ */
+function firstCollectionKey(node: unknown): Node | undefined {
+  if (isPair(node)) {
+    const key = node.key;
+    // A scalar can hold an object too: `!!binary` gives bytes.
+    if (key !== null && (!isScalar(key) || (typeof key.value === "object" && key.value !== null))) return key as Node;
+    return firstCollectionKey(node.value);
+  }
+  if (isMap(node) || isSeq(node)) {
+    const items = node.items as unknown[];
+    for (let i = 0; i < items.length; i++) {
+      const found = firstCollectionKey(items[i]);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 function firstLine(message: string): string {

@@ -4,6 +4,7 @@ import { EnvforgeError } from "../errors/envforge-error.js";
 import { createError } from "../errors/factories.js";
 import { editorSchema, ruleFields } from "./json-schema.js";
 import { formatPath, type FieldPath, type Locator } from "./location.js";
+import { quickCheckOf, strictMapping, type QuickCheck } from "./quick-check.js";
 import type { FieldDefinition, FieldRule, SchemaBuilder, SectionOrder } from "./sections.js";
 
 /**
@@ -35,6 +36,7 @@ export class SchemaRegistry implements SchemaBuilder {
   readonly forwards = new Map<string, Set<string>>();
   readonly rules: FieldRule[] = [];
   #root: z.ZodType | undefined;
+  #quick: QuickCheck | undefined;
 
   field(definition: FieldDefinition): void {
     const segments = definition.path.split(".");
@@ -49,6 +51,7 @@ export class SchemaRegistry implements SchemaBuilder {
     }
     this.fields.set(definition.path, definition);
     this.#root = undefined;
+    this.#quick = undefined;
   }
 
   rule(rule: FieldRule): void {
@@ -110,10 +113,39 @@ export class SchemaRegistry implements SchemaBuilder {
   /** Validates types and keys; throws the first problem as a located `EnvforgeError`. */
   check(data: unknown, locator: Locator): void {
     this.#requireMapping(data, locator);
+    if (this.#quickCheck()(data)) return;
     const result = this.root().safeParse(data);
     if (result.success) return;
     const issue = result.error.issues[0]!;
     throw this.#toError(issue, data, locator);
+  }
+
+  /** The root's quick check (quick-check.ts): a field whose schema it cannot read always asks zod. */
+  #quickCheck(): QuickCheck {
+    if (this.#quick) return this.#quick;
+    const askZod: QuickCheck = () => false;
+    const optional = (schema: z.ZodType): QuickCheck => {
+      const check = quickCheckOf(schema) ?? askZod;
+      return (v) => v === undefined || check(v);
+    };
+    const top = new Map<string, QuickCheck>();
+    for (const [key, def] of Object.entries(IDENTITY_FIELDS)) top.set(key, optional(def.schema));
+    const groups = new Map<string, Map<string, QuickCheck>>();
+    for (const def of this.fields.values()) {
+      const [head, child] = def.path.split(".") as [string, string | undefined];
+      if (child === undefined) top.set(head, optional(def.schema));
+      else {
+        const group = groups.get(head) ?? new Map<string, QuickCheck>();
+        group.set(child, optional(def.schema));
+        groups.set(head, group);
+      }
+    }
+    for (const [head, children] of groups) {
+      const group = strictMapping(children);
+      top.set(head, (v) => v === undefined || group(v));
+    }
+    this.#quick = strictMapping(top);
+    return this.#quick;
   }
 
   #requireMapping(data: unknown, locator: Locator): void {

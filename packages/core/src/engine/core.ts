@@ -48,6 +48,19 @@ export interface EngineCore {
   readOnlyCache(): boolean;
 }
 
+/**
+ * Whether an event reaches anyone: a listener, or an interceptor that sees calls. `isUsed()` also
+ * counts core's own register-only guard (guardEventListeners), so every event was stamped, copied
+ * and called into an empty hook, a few stages and each warning per definition hashed (issue #19).
+ */
+function listened(hook: EngineHooks["event"]): boolean {
+  if (hook.taps.length > 0) return true;
+  const interceptors = hook.interceptors;
+  // Without taps, tapable calls only an interceptor's `call` and `done`.
+  for (let i = 0; i < interceptors.length; i++) if (interceptors[i]!.call !== undefined || interceptors[i]!.done !== undefined) return true;
+  return false;
+}
+
 export function createCore(options: EngineOptions): EngineCore {
   const hooks = createHooks();
   guardHooks(hooks);
@@ -73,7 +86,7 @@ export function createCore(options: EngineOptions): EngineCore {
 
   const emit = (event: EngineEvent): void => {
     // The one place events are stamped: every listener sees when it happened (events.ts `time`).
-    if (hooks.event.isUsed()) hooks.event.call(redact.event({ ...event, time: Date.now() }));
+    if (listened(hooks.event)) hooks.event.call(redact.event({ ...event, time: Date.now() }));
   };
   guardEventListeners(hooks.event);
 

@@ -38,7 +38,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     emit: core.emit,
     ...stages,
     lookup,
-    build: buildStage(core, { resolve: stages.resolve, checkTarget: stages.checkTarget, lookup }, generations.serve),
+    build: buildStage(core, { resolve: stages.resolveForBuild, checkTarget: stages.checkTarget, lookup }, generations.serve),
     generations: (hash, target) => generations.generations({ hash, target }),
     promote: (hash, target, generation) => generations.promote({ hash, target }, generation),
     buildAll: (items, request) => buildAll(engine, items, request),

@@ -21,10 +21,10 @@ export type DefinitionStages = Pick<
   "load" | "parse" | "canonicalize" | "hashParsed" | "resolve" | "hash" | "validate" | "checkTarget" | "explain" | "jsonSchema" | "fields"
 >;
 
-export function definitionStages(core: EngineCore): DefinitionStages {
+export function definitionStages(core: EngineCore): DefinitionStages & { resolveForBuild: Engine["resolve"] } {
   const { hooks, registry, limits, policy, emit, timed, ensureSchema } = core;
   // The source memo (quick path): each parse's warnings, replayed on a quick hit.
-  const parseWarnings = new WeakMap<ParsedSpec, WarningEvent[]>();
+  const parseWarnings = new WeakMap<ParsedSpec, { warnings: WarningEvent[]; sections: ParsedSpec["sections"] }>();
   const recordSource =
     core.options.pipelineId === undefined || core.options.readOnly
       ? undefined
@@ -58,7 +58,7 @@ export function definitionStages(core: EngineCore): DefinitionStages {
         emit(event);
       };
       const parsed = await timed("parse", () => parseSpec(loaded, parseOptions(collect)));
-      parseWarnings.set(parsed, warnings);
+      parseWarnings.set(parsed, { warnings, sections: parsed.sections });
       await timed("validate", () => hooks.validate.promise(parsed));
       return parsed;
     },
@@ -90,9 +90,6 @@ export function definitionStages(core: EngineCore): DefinitionStages {
     async resolve(source) {
       const parsed = isParsed(source) ? source : await stages.parse(await stages.load(source));
       const result = await timed("hash", () => stages.hashParsed(parsed));
-      if (recordSource && !isParsed(source) && (typeof source === "string" || "path" in source)) {
-        if (!recordSource(parsed, result, parseWarnings.get(parsed) ?? [])) core.readOnlyCache();
-      }
       return { parsed, result };
     },
 
@@ -163,7 +160,24 @@ export function definitionStages(core: EngineCore): DefinitionStages {
       return [...registry.fields.values()];
     },
   };
-  return stages;
+  return Object.assign(stages, {
+    /**
+     * `resolve` for a build: a definition file's source memo is recorded here only, since only a
+     * later `build` reads it (the quick path). A hash, validate or explain of a file never built
+     * writes nothing: their users meet definitions once, and the write was most of a cold hash.
+     */
+    async resolveForBuild(source: SpecSource): ReturnType<Engine["resolve"]> {
+      const resolved = await stages.resolve(source);
+      // Only a definition this engine parsed from a file (the workspace resolves first and builds
+      // the parsed definition), and whose sections are still those it parsed.
+      const { parsed, result } = resolved;
+      const parse = parseWarnings.get(parsed);
+      if (recordSource && parse?.sections === parsed.sections && parsed.loaded.digest !== undefined) {
+        if (!recordSource(parsed, result, parse.warnings)) core.readOnlyCache();
+      }
+      return resolved;
+    },
+  });
 }
 
 export function isParsed(source: SpecSource | ParsedSpec): source is ParsedSpec {

@@ -11,8 +11,7 @@ export { HASH_PREFIX, hashHex, isHash, shortHash } from "./hash-format.js";
  * them: sets arrive sorted, sequences as written), no whitespace. Frozen by the efh1 contract,
  * which names fast-json-stable-stringify's output; this produces the same bytes (property tests
  * compare the two on arbitrary JSON) faster: a frozen value whose text is already known (a
- * canonical set, see canonical-set.ts) is written as that text, keys are ordered by insertion,
- * and strings' texts are remembered.
+ * canonical set, see canonical-set.ts) is written as that text, and keys are ordered by insertion.
  */
 export function serializeCanonical(canonical: CanonicalSpec): string {
   return stringifySorted(canonical) as string;
@@ -90,25 +89,11 @@ function keyText(key: string): KeyText {
 }
 
 /**
- * A string's JSON text, remembered per string (bounded, like canonical-set.ts's members): the same
- * channel, image, step and version strings recur across definitions, JSON.stringify's fixed cost
- * on a short string is most of writing it, and a remembered text is one flat piece of the rope
- * that is hashed next. Long strings rarely recur and would make the memory unbounded in bytes.
+ * A string's JSON text. Not remembered per string (issue #19): on a definition the process has
+ * never seen, a lookup and an insert per string cost more than JSON.stringify itself.
  */
-const MAX_VALUE_TEXTS = 4096;
-const MAX_REMEMBERED_LENGTH = 256;
-let valueTexts = new Map<string, string>();
-
 function quote(value: string): string {
-  let text = valueTexts.get(value);
-  if (text === undefined) {
-    text = JSON.stringify(value);
-    if (value.length <= MAX_REMEMBERED_LENGTH) {
-      if (valueTexts.size >= MAX_VALUE_TEXTS) valueTexts = new Map();
-      valueTexts.set(value, text);
-    }
-  }
-  return text;
+  return JSON.stringify(value);
 }
 
 export function hashCanonicalText(text: string): Hash {

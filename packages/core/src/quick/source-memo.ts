@@ -138,7 +138,8 @@ export interface ResolvedSource {
  */
 export function recordSourceMemo(layoutRoot: string, tmpDir: string, key: SourceMemoKey, source: ResolvedSource): boolean {
   if (source.digest === undefined || source.referenced.some((f) => f.digest === undefined)) return true;
-  return writeQuickRecord(sourceMemoPath(layoutRoot, key), tmpDir, {
+  const file = sourceMemoPath(layoutRoot, key);
+  const record = {
     v: SOURCE_MEMO_VERSION,
     pipeline: key.pipeline,
     policy: key.policy,
@@ -150,5 +151,16 @@ export function recordSourceMemo(layoutRoot: string, tmpDir: string, key: Source
     warnings: source.warnings,
     verifiedTargets: source.verifiedTargets,
     unfitTargets: source.unfitTargets,
-  });
+  };
+  // A host building the same file again records what is there already: a read, not a write.
+  if (sameRecord(file, record)) return true;
+  return writeQuickRecord(file, tmpDir, record);
+}
+
+function sameRecord(file: string, record: unknown): boolean {
+  try {
+    return readRegularFileSync(file, "utf8") === JSON.stringify(record);
+  } catch {
+    return false;
+  }
 }

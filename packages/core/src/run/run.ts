@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import path from "node:path";
-import { execa } from "execa";
+// execa (about 80 ms to load) only when a process runs: commands that never start one do not pay for it.
 import type { Activation, ActivationContext, ResolvedActivation } from "./activation.js";
 import type { BuilderOptions } from "../build/build-types.js";
 import { acquireLease } from "../cache/lease.js";
@@ -113,6 +113,7 @@ export async function runInside(hooks: EngineHooks, cacheRoot: string, entry: Ca
     }
     const env = activatedEnv(activation, request.baseEnv ?? process.env);
     const [file, ...args] = activation.argvPrefix ? [...activation.argvPrefix, ...argv] : argv;
+    const { execa } = await import("execa");
     const child = execa(file!, args, {
       env,
       extendEnv: false,

@@ -1,0 +1,78 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { generateSpec, TYPICAL, TYPICAL_VENV } from "../generators.js";
+import { compareRuns } from "../harness.js";
+import type { CaseResult, Row, TargetCheck } from "../model.js";
+import { checkTarget, skippedTarget, type Thresholds } from "../targets.js";
+import type { SuiteContext } from "./context.js";
+
+export const CLI_START_CASE = { suite: "process", id: "process-cli-start", title: "`envforge` commands in a fresh process, definitions never seen before", unit: "ms" as const };
+
+/** Wall time of one whole process, in ms; a failed command fails the suite (a fast error is no figure). */
+async function wallMs(args: string[], env: Record<string, string>): Promise<number> {
+  const started = performance.now();
+  const run = await execa(process.execPath, args, { env, stdout: "ignore", stderr: "pipe", reject: false });
+  const ms = performance.now() - started;
+  if (run.exitCode !== 0) throw new Error(`${args.slice(1).join(" ")}: exit ${run.exitCode}: ${run.stderr.slice(0, 500)}`);
+  return ms;
+}
+
+/**
+ * The command line's own cost (issue #19): `hash`, `validate`, `explain` and `dockerfile` of a
+ * definition no process has seen (each run writes a new file drawn from a new seed: other package
+ * names, other versions), and a cached `build --json` (the full CLI: `--json` is not the quick
+ * path's), each beside `node -e ""` in the same rounds. A definition with a conda section is its
+ * own row: its canonical form needs rattler's WASM, whose load alone is most of the budget.
+ */
+export async function cliStartCase(ctx: SuiteContext, cli: string, cacheDir: string, cachedSpec: string, target: string): Promise<CaseResult> {
+  const dir = ctx.scratch("process-cli-start");
+  const env = { ENVFORGE_CACHE_DIR: cacheDir, ENVFORGE_CONFIG: "" };
+  let seed = 90_000;
+  const fresh = (shape = TYPICAL_VENV, docker = false): string => {
+    seed++;
+    const spec = generateSpec(shape, seed);
+    if (docker && spec.docker === undefined) spec.docker = { baseImage: "python:3.11-slim" };
+    const file = path.join(dir, `d${seed}.json`);
+    writeFileSync(file, `${JSON.stringify(spec, null, 2)}\n`);
+    return file;
+  };
+  const condaShape = { ...TYPICAL_VENV, conda: TYPICAL.conda };
+  const rows = await compareRuns(
+    [
+      { name: "envforge hash (never-seen pip definition)", role: "envforge", run: () => wallMs([cli, "hash", fresh()], env) },
+      { name: "envforge validate (never-seen)", role: "info", run: () => wallMs([cli, "validate", fresh()], env) },
+      { name: "envforge explain A B (both never seen)", role: "info", run: () => wallMs([cli, "explain", fresh(), fresh()], env) },
+      { name: "envforge dockerfile (never-seen, docker section)", role: "info", run: () => wallMs([cli, "dockerfile", "--quiet", fresh(TYPICAL_VENV, true)], env) },
+      { name: "envforge build --json (cached, full CLI)", role: "info", run: () => wallMs([cli, "build", cachedSpec, "--target", target, "--json"], env) },
+      { name: "envforge hash (never-seen, with a conda section: loads rattler)", role: "info", run: () => wallMs([cli, "hash", fresh(condaShape)], env) },
+      { name: 'limit: node -e ""', role: "limit", run: () => wallMs(["-e", ""], env) },
+    ],
+    ctx.config.smoke ? 1 : Math.min(ctx.config.processRuns, 15),
+  );
+  return { ...CLI_START_CASE, rows, notes: ["wall time measured by the parent; each ratio is the row's p50 ÷ `node -e \"\"` p50 of the same rounds"] };
+}
+
+const TARGET_ROWS: ReadonlyArray<readonly [id: string, row: string, what: string]> = [
+  ["process:hash-vs-node", "envforge hash (never-seen pip definition)", "`envforge hash` of a never-seen definition"],
+  ["process:validate-vs-node", "envforge validate (never-seen)", "`envforge validate` of a never-seen definition"],
+  ["process:explain-vs-node", "envforge explain A B (both never seen)", "`envforge explain` of two never-seen definitions"],
+  ["process:dockerfile-vs-node", "envforge dockerfile (never-seen, docker section)", "`envforge dockerfile` of a never-seen definition"],
+  ["process:build-json-vs-node", "envforge build --json (cached, full CLI)", "a cached `envforge build --json`"],
+];
+
+const ratio = (row: Row) => `${row.ratioToLimit!.toFixed(2)}x (${row.stats.p50.toFixed(1)} ms vs ${(row.stats.p50 / row.ratioToLimit!).toFixed(1)} ms)`;
+
+export function cliStartTargets(cliStart: CaseResult, docker: CaseResult | undefined, overrides: Thresholds): TargetCheck[] {
+  const targets = TARGET_ROWS.map(([id, name, what]) => {
+    const row = cliStart.rows.find((r) => r.subject === name)!;
+    return checkTarget(id, overrides, { describe: (t) => `${what} within ${t}x of \`node -e ""\``, value: row.ratioToLimit!, measured: ratio(row) });
+  });
+  const conda = cliStart.rows.find((r) => r.subject.includes("conda section"));
+  if (conda) targets[0] = { ...targets[0]!, measured: `${targets[0]!.measured}; with a conda section (rattler's WASM): ${ratio(conda)}` };
+  const describeImage = (t: number) => `a cached image build (\`envforge build --target docker\`) within ${t}x of \`node -e ""\``;
+  const image = docker?.rows.find((r) => r.role === "envforge");
+  if (!docker || docker.skipped || !image) targets.push(skippedTarget("process:image-vs-node", overrides, describeImage, `skipped: ${docker?.skipped ?? "no docker case"}`));
+  else targets.push(checkTarget("process:image-vs-node", overrides, { describe: describeImage, value: image.ratioToLimit!, measured: ratio(image) }));
+  return targets;
+}
