@@ -63,7 +63,7 @@ describe.skipIf(reason !== undefined && !inCI)(titleWithReason("--progress on a 
     expect(screen, screen).toMatch(/EXIT=0/);
     expect(sawLive, "a live line with a spinner and an elapsed time was on screen while it built").toBe(true);
     for (const stage of ["load", "parse", "validate", "hash", "lookup", "build venv", "store"]) expect(screen).toContain(stage);
-    expect(screen).toMatch(/✓ build venv \d+(\.\d)? s/);
+    expect(screen).toMatch(/✓ build venv \d+(\.\d)? m?s/);
     expect(screen).toMatch(/✓ .*-m venv .* \d+(\.\d)? s|✓ .*-m venv .* \d+ ms/); // a step, with its time
     expect(screen).toContain("cache miss venv");
     expect(screen, "no spinner left behind").not.toMatch(SPINNER);

@@ -82,7 +82,7 @@ export async function buildVenv(ctx: BuildContext, pluginPython: string | undefi
   const seed = fast?.seed;
   const report = path.join(ctx.workDir, "install-report.json");
   const extra = [...(fast ? ["--no-compile", "--report", report] : []), ...indexArgs, ...(seed ? ["--find-links", seed.findLinks] : [])];
-  if (fast) ctx.log(`the venv is filled by ${interpreter.executable}'s pip${seed ? `, with pip ${seed.version} for the venv` : ""} (venv-seed.ts)`, "info");
+  if (fast) ctx.log(`the venv is filled by ${interpreter.executable}'s pip${seed ? `, with pip ${seed.version} for the venv` : ""}`, "info");
 
   if (locked) {
     // The check imports pip's packaging: on the fast path the venv has none yet, and its base
