@@ -2,6 +2,7 @@ import { hash as cryptoHash } from "node:crypto";
 import stableStringify from "fast-json-stable-stringify";
 import { HASH_PREFIX } from "./hash-format.js";
 import { knownText } from "./known-text.js";
+import { insertionSort } from "./sorted-set.js";
 import type { CanonicalSpec, Hash } from "../definition/spec.js";
 
 export { HASH_PREFIX, hashHex, isHash, shortHash } from "./hash-format.js";
@@ -55,16 +56,7 @@ function stringifySorted(node: unknown): string | undefined {
  */
 export function sortKeys(keys: string[]): string[] {
   if (keys.length > 16) return keys.sort(); // a large map (many variables): insertion would be quadratic
-  for (let i = 1; i < keys.length; i++) {
-    const key = keys[i]!;
-    let j = i - 1;
-    while (j >= 0 && keys[j]! > key) {
-      keys[j + 1] = keys[j]!;
-      j--;
-    }
-    keys[j + 1] = key;
-  }
-  return keys;
+  return insertionSort(keys);
 }
 
 /**

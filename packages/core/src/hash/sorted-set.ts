@@ -20,7 +20,7 @@ const counts = new Uint32Array(256);
 export function sortedSet(items: Iterable<string>): string[] {
   const list = Array.isArray(items) ? (items as string[]) : [...items];
   const n = list.length;
-  if (n <= TINY) return dedupeSorted(insertionSorted(list, n));
+  if (n <= TINY) return dedupeSorted(insertionSort(list.slice()));
   if (n < SMALL) return dedupeSorted(list.slice().sort());
   if (hiKeys.length < n) {
     const size = n * 2;
@@ -68,19 +68,22 @@ export function sortedSet(items: Iterable<string>): string[] {
   return dedupeSorted(out);
 }
 
-/** A sorted copy of a short list: on a couple of dozen strings, insertion beats the built-in sort's fixed cost. */
-function insertionSorted(list: readonly string[], n: number): string[] {
-  const out = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
+/**
+ * Sorts `list` in place in code-unit order, as Array.prototype.sort does, by insertion: on a
+ * couple of dozen strings (a short set, a canonical object's keys) the built-in sort's fixed cost
+ * is most of the work. Quadratic: callers keep it to short lists.
+ */
+export function insertionSort(list: string[]): string[] {
+  for (let i = 1; i < list.length; i++) {
     const v = list[i]!;
     let j = i - 1;
-    while (j >= 0 && out[j]! > v) {
-      out[j + 1] = out[j]!;
+    while (j >= 0 && list[j]! > v) {
+      list[j + 1] = list[j]!;
       j--;
     }
-    out[j + 1] = v;
+    list[j + 1] = v;
   }
-  return out;
+  return list;
 }
 
 /** Items [start, end) share their first eight code units: order them by full comparison. */
