@@ -82,6 +82,24 @@ const curatedBesideWorkspace = {
   },
 };
 
+/**
+ * commander requires node:child_process at load, for executable subcommands envforge never
+ * declares; that module brings net, dgram, stream… (a few ms of every start-up). Here it is
+ * required on first use instead.
+ */
+const lazyCommanderChildProcess = {
+  name: "commander-lazy-child-process",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) throw new Error(`${args.path}: expected ${eager} (update ${path.basename(fileURLToPath(import.meta.url))})`);
+      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: source.replace(eager, lazy), loader: "js" };
+    });
+  },
+};
+
 const common = { bundle: true, platform: "node", target: "node20", format: "cjs", minify: true, metafile: true, write: false, outdir, logLevel: "warning", absWorkingDir: cli };
 
 // Two scripts: quick.cjs answers `--version` and a cached build (bin.ts), envforge.cjs is the
@@ -102,7 +120,7 @@ const main = await build({
   banner: {
     js: '"use strict"; var __efModuleUrl = require("node:url").pathToFileURL(__filename).href; var __efWorkspaceUrl = () => require("node:url").pathToFileURL(require.resolve("@envforge/workspace")).href;',
   },
-  plugins: [vendored, englishOnlyZod, curatedBesideWorkspace],
+  plugins: [vendored, englishOnlyZod, curatedBesideWorkspace, lazyCommanderChildProcess],
 });
 const vendor = await build({ ...common, entryPoints: Object.fromEntries(vendorEntries), outExtension: { ".js": ".cjs" } });
 
@@ -133,7 +151,7 @@ const write = (file, contents) => {
   return true;
 };
 for (const [file, contents] of outputs) if (!scripts.includes(file)) write(file, contents);
-// Code caches are keyed by their script's digest; a new script makes the old ones garbage.
+// Code caches are named by their script's identity; a new script makes the old ones garbage.
 if (scripts.map((file) => write(file, outputs.get(file))).some(Boolean)) rmSync(path.join(outdir, CODE_CACHE), { recursive: true, force: true });
 const prune = (dir) => {
   for (const d of readdirSync(dir, { withFileTypes: true })) {

@@ -1,26 +1,30 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUNDLE_DIR, CLI_BIN } from "../support/bundle.js";
 
 /**
- * The binary compiles its bundle with V8's code cache (bin/envforge.js): one file per script and
- * command word, named by the script's digest, Node's version and the architecture, written after
- * a successful command. V8 does not check the data's bytes (altered bytes crash it), so the file
- * carries their digest and altered data is never used. Not timed: what is written, and that the
- * answers never change. `schema` is a command no other test runs through the binary.
+ * The binary compiles its bundle with V8's code cache (bin/envforge.js): one file per script (and
+ * per vendor file a command requires) and command word, named by the script's identity (size,
+ * inode, device, modification and change times), Node's version and the architecture, written
+ * after a successful command. V8 does not check the data's bytes (altered bytes crash it), so the
+ * file carries their digest and altered data is never used. Not timed: what is written, and that
+ * the answers never change. `schema` is a command no other test runs through the binary.
  */
-const script = readFileSync(path.join(BUNDLE_DIR, "envforge.cjs"), "utf8");
-const key = createHash("sha256").update(script).update(`\0${process.version}\0${process.arch}`).digest("hex").slice(0, 32);
+function cacheKey(file: string): string {
+  const s = statSync(file, { bigint: true });
+  return createHash("sha256").update(`${s.size}\0${s.ino}\0${s.dev}\0${s.mtimeNs}\0${s.ctimeNs}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 32);
+}
+const key = cacheKey(path.join(BUNDLE_DIR, "envforge.cjs"));
 const cacheFile = path.join(BUNDLE_DIR, ".v8-cache", `envforge-${key}-schema.bin`);
 const dir = mkdtempSync(path.join(os.tmpdir(), "envforge-code-cache-"));
 const schema = () => execFileSync(process.execPath, [CLI_BIN, "--cache-dir", path.join(dir, "cache"), "schema"], { encoding: "utf8" });
 
 describe("the binary's code cache", () => {
-  it("is written after a command, named by the script's digest, and the answer is the same with it", () => {
+  it("is written after a command, named by the script's identity, and the answer is the same with it", () => {
     rmSync(cacheFile, { force: true });
     const first = schema();
     expect(existsSync(cacheFile)).toBe(true);
@@ -45,5 +49,45 @@ describe("the binary's code cache", () => {
     const file = path.join(BUNDLE_DIR, ".v8-cache", `envforge-${key}-validate-missing.bin`);
     expect(() => execFileSync(process.execPath, [CLI_BIN, "--cache-dir", path.join(dir, "cache"), "validate-missing"], { stdio: "ignore" })).toThrow();
     expect(existsSync(file)).toBe(false);
+  });
+
+  it("a vendor file a command requires gets its own cache, and the answer is the same with it", () => {
+    const folder = path.join(dir, "with-steps");
+    mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, "env.yaml");
+    writeFileSync(file, 'name: steps\ndocker:\n  baseImage: busybox:1.36\n  steps:\n    - RUN echo "code cache"\n');
+    const vendorCache = path.join(BUNDLE_DIR, ".v8-cache", `dockerfile-ast-${cacheKey(path.join(BUNDLE_DIR, "vendor", "dockerfile-ast.cjs"))}-dockerfile.bin`);
+    rmSync(vendorCache, { force: true });
+    const render = () => execFileSync(process.execPath, [CLI_BIN, "--cache-dir", path.join(dir, "cache"), "dockerfile", "--quiet", file], { encoding: "utf8" });
+    const first = render();
+    expect(first).toContain('RUN echo "code cache"');
+    expect(existsSync(vendorCache)).toBe(true);
+    expect(render()).toBe(first);
+  });
+
+  it("a script changed in place, even to the same size and modification time, never reads the old cache", () => {
+    // A copy of the binary and its bundle: the bundle requires nothing but Node's own modules.
+    const copy = path.join(dir, "copy");
+    cpSync(path.join(CLI_BIN, ".."), path.join(copy, "bin"), { recursive: true });
+    cpSync(path.join(BUNDLE_DIR, "quick.cjs"), path.join(copy, "bundle", "quick.cjs"));
+    cpSync(path.join(BUNDLE_DIR, "envforge.cjs"), path.join(copy, "bundle", "envforge.cjs"));
+    cpSync(path.join(BUNDLE_DIR, "vendor"), path.join(copy, "bundle", "vendor"), { recursive: true });
+    cpSync(path.join(BUNDLE_DIR, "..", "package.json"), path.join(copy, "package.json")); // the version it reports
+    const bin = path.join(copy, "bin", "envforge.js");
+    const run = () => execFileSync(process.execPath, [bin, "--cache-dir", path.join(dir, "cache"), "schema"], { encoding: "utf8" });
+    const caches = () => readdirSync(path.join(copy, "bundle", ".v8-cache")).filter((f) => f.startsWith("envforge-"));
+    const first = run();
+    expect(caches()).toHaveLength(1);
+    const script = path.join(copy, "bundle", "envforge.cjs");
+    const before = statSync(script);
+    // Same length, one byte of a comment-free spot changed to an equivalent one, times put back.
+    const text = readFileSync(script, "utf8");
+    const at = text.indexOf('"use strict";');
+    expect(at).toBeGreaterThanOrEqual(0);
+    writeFileSync(script, `${text.slice(0, at)}'use strict';${text.slice(at + 13)}`);
+    utimesSync(script, before.atime, before.mtime);
+    expect(statSync(script).size).toBe(before.size);
+    expect(run()).toBe(first);
+    expect(caches()).toHaveLength(2);
   });
 });

@@ -6,7 +6,7 @@ import { createEngine } from "@envforge/core/plugin-kit";
 import { dockerPlugin } from "@envforge/plugin-docker";
 import { pipPlugin } from "@envforge/plugin-pip";
 import { sparkPlugin } from "@envforge/plugin-spark";
-import { check, CURATED_DIR, curatedEnvironment, curatedPlugin, curatedSource, listCurated, MemoryRegistry, Workspace } from "@envforge/workspace";
+import { check, curatedDir, curatedEnvironment, curatedPlugin, curatedSource, listCurated, MemoryRegistry, Workspace } from "@envforge/workspace";
 
 /**
  * Frozen hashes of the curated environments, computed with the real plugins. A change here means
@@ -31,7 +31,7 @@ describe("curated environments", () => {
       ["python-3.11", "envforge-python-3.11"],
       ["spark-3.5-client", "envforge-spark-3.5-client"],
     ]);
-    expect(path.dirname(listCurated()[0]!.path)).toBe(path.join(CURATED_DIR, "datascience-py311"));
+    expect(path.dirname(listCurated()[0]!.path)).toBe(path.join(curatedDir(), "datascience-py311"));
   });
 
   it.each(Object.entries(FROZEN))("%s hashes to its frozen value, by path and as curated:<name>", async (name, frozen) => {

@@ -9,11 +9,16 @@ import { RESERVED_PREFIX } from "./registry/refs.js";
 /** `curated:<name>` names an environment shipped with envforge. */
 export const CURATED_SCHEME = "curated:";
 
+let curatedDirPath: string | undefined;
+
 /**
  * The curated environments ship as folders beside `src/` and `dist/` (`curated/<name>/env.yaml`
  * plus the files it references), so they are ordinary definitions: readable, diffable, savable.
+ * Found on first use: inside the CLI's bundle, finding this package's folder is a module resolution.
  */
-export const CURATED_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "curated");
+export function curatedDir(): string {
+  return (curatedDirPath ??= path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "curated"));
+}
 
 export interface CuratedEnvironment {
   /** What follows `curated:`, e.g. `python-3.11`. */
@@ -29,10 +34,11 @@ export function isCuratedRef(ref: string): boolean {
 }
 
 export function listCurated(): CuratedEnvironment[] {
-  if (!existsSync(CURATED_DIR)) return [];
-  return readdirSync(CURATED_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(path.join(CURATED_DIR, d.name, DEFINITION_FILE)))
-    .map((d) => ({ name: d.name, registryName: `${RESERVED_PREFIX}-${d.name}`, path: path.join(CURATED_DIR, d.name, DEFINITION_FILE) }))
+  const dir = curatedDir();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(dir, d.name, DEFINITION_FILE)))
+    .map((d) => ({ name: d.name, registryName: `${RESERVED_PREFIX}-${d.name}`, path: path.join(dir, d.name, DEFINITION_FILE) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

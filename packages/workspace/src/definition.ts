@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import { isMap, parseDocument, stringify, type YAMLMap } from "yaml";
 import { createError, LOCK_SECTION, lockPathFor, readRegularFile, type Engine, type HashResult, type ParsedSpec, type SpecSource } from "@envforge/core/plugin-kit";
+import { writeFileAtomic } from "./write-atomic.js";
 
 /** File name of the definition document inside a saved folder. */
 export const DEFINITION_FILE = "env.yaml";

@@ -1,5 +1,4 @@
 import path from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import {
   createError,
   isEnvforgeError,
@@ -35,6 +34,7 @@ import { pin, type PinResult } from "./pin.js";
 import { resolveReference, type Resolved } from "./reference.js";
 import { FileRegistry } from "./registry/file-registry.js";
 import type { EnvironmentRecord, EnvironmentRegistry, RegisterResult, RegistryWarning } from "./registry/types.js";
+import { writeFileAtomic } from "./write-atomic.js";
 
 export type { Resolved } from "./reference.js";
 

@@ -1,6 +1,5 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -33,6 +32,8 @@ export async function serveLocalChannels(channels: readonly string[]): Promise<S
       throw createError("E_FILE_NOT_FOUND", `channel ${channels[i]} is not a folder`, { hint: "a local channel is a folder with <subdir>/repodata.json (e.g. noarch/repodata.json)" });
     }
   }
+  // node:http (and net, stream…) only when a local channel is served: not on every start-up.
+  const http = await import("node:http");
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const [, index, ...rest] = url.pathname.split("/");

@@ -5,38 +5,47 @@ import { createError } from "../errors/factories.js";
 import type { EnvLock } from "./lock-types.js";
 
 const HEX64 = /^[0-9a-f]{64}$/;
-const name = z.string().min(1);
-const sha256 = z.string().regex(HEX64, "64 lowercase hex digits");
+/**
+ * Built on first use: most processes read no lock, and building zod schemas is a noticeable part
+ * of the command line's start-up.
+ */
+let schema: ReturnType<typeof buildLockSchema> | undefined;
+const lockSchema = () => (schema ??= buildLockSchema());
 
-const distribution = z.object({ name, version: name, file: name, sha256 }).strict();
-const condaPackage = z
-  .object({
-    name,
-    version: name,
-    build: name,
-    channel: name,
-    subdir: name,
-    file: name,
-    sha256: sha256.optional(),
-    md5: z.string().regex(/^[0-9a-f]{32}$/, "32 lowercase hex digits").optional(),
-  })
-  .strict()
-  .refine((p) => p.sha256 !== undefined || p.md5 !== undefined, "a conda package needs sha256 or md5");
-const jar = z.object({ coordinate: z.string().regex(/^[^:\s]+:[^:\s]+:[^:\s]+(:[^:\s]+)?$/, "group:artifact:version[:classifier]"), file: name, sha256 }).strict();
-const image = z.object({ base: name, digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "sha256: and 64 hex digits") }).strict();
+function buildLockSchema() {
+  const name = z.string().min(1);
+  const sha256 = z.string().regex(HEX64, "64 lowercase hex digits");
 
-/** Version 1 (LOCK.md). Unknown keys are refused: a lock envforge cannot read fully is never half-applied. */
-const lockSchema = z
-  .object({
-    version: z.literal(1),
-    python: z.union([z.string(), z.number()]).transform(String).optional(),
-    platform: name,
-    pip: z.array(distribution).optional(),
-    conda: z.array(condaPackage).optional(),
-    spark: z.array(jar).optional(),
-    image: image.optional(),
-  })
-  .strict();
+  const distribution = z.object({ name, version: name, file: name, sha256 }).strict();
+  const condaPackage = z
+    .object({
+      name,
+      version: name,
+      build: name,
+      channel: name,
+      subdir: name,
+      file: name,
+      sha256: sha256.optional(),
+      md5: z.string().regex(/^[0-9a-f]{32}$/, "32 lowercase hex digits").optional(),
+    })
+    .strict()
+    .refine((p) => p.sha256 !== undefined || p.md5 !== undefined, "a conda package needs sha256 or md5");
+  const jar = z.object({ coordinate: z.string().regex(/^[^:\s]+:[^:\s]+:[^:\s]+(:[^:\s]+)?$/, "group:artifact:version[:classifier]"), file: name, sha256 }).strict();
+  const image = z.object({ base: name, digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "sha256: and 64 hex digits") }).strict();
+
+  /** Version 1 (LOCK.md). Unknown keys are refused: a lock envforge cannot read fully is never half-applied. */
+  return z
+    .object({
+      version: z.literal(1),
+      python: z.union([z.string(), z.number()]).transform(String).optional(),
+      platform: name,
+      pip: z.array(distribution).optional(),
+      conda: z.array(condaPackage).optional(),
+      spark: z.array(jar).optional(),
+      image: image.optional(),
+    })
+    .strict();
+}
 
 /**
  * Reads a lock's text (YAML or JSON) into an `EnvLock`; a malformed one is `E_INVALID_LOCK` at the
@@ -51,7 +60,7 @@ export function parseLockText(text: string, file: string): EnvLock {
       hint: "update envforge, or write the lock again with `envforge lock`",
     });
   }
-  const result = lockSchema.safeParse(data);
+  const result = lockSchema().safeParse(data);
   if (result.success) return result.data as EnvLock;
   const issue = result.error.issues[0]!;
   const at = issue.path.filter((p): p is string | number => typeof p !== "symbol");

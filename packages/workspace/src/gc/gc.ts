@@ -1,7 +1,7 @@
 import { lstat, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import lockfile from "proper-lockfile";
 import { acquireLock, hashHex, isInside, leaseHeld, readRegularFile, type CacheEntry, type Hash } from "@envforge/core/plugin-kit";
+import { properLockfile } from "../proper-lockfile.js";
 import type { EnvironmentRegistry } from "../registry/types.js";
 import { scanCache, type CacheUnit, type UnitKind } from "./scan.js";
 import { pruneSourceMemos } from "./source-memos.js";
@@ -139,7 +139,7 @@ export async function gc(cacheDir: string, options: GcOptions = {}): Promise<GcR
     if (!unit.target || !unit.hash) return false;
     const file = path.join(lockDir, `${unit.target}-${hashHex(unit.hash)}`);
     if (!busy.has(file)) {
-      const locked = await lockfile.check(file, { realpath: false, stale: NEVER_STALE }).catch(() => false);
+      const locked = await (await properLockfile()).check(file, { realpath: false, stale: NEVER_STALE }).catch(() => false);
       busy.set(file, locked || (await leaseHeld(root, { target: unit.target, hash: unit.hash })));
     }
     return busy.get(file)!;

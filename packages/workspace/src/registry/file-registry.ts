@@ -1,12 +1,12 @@
 import { mkdir, open, rename, truncate } from "node:fs/promises";
 import path from "node:path";
-import lockfile from "proper-lockfile";
-import writeFileAtomic from "write-file-atomic";
 import { cacheIoError, EnvforgeError, createError, NotAFileError, readRegularFile, writeFailure } from "@envforge/core/plugin-kit";
+import { properLockfile } from "../proper-lockfile.js";
 import { recover, type Recovery } from "./recover.js";
 import { StateRegistry } from "./state-registry.js";
 import { applyOperation, type RegistryOperation, type RegistryState } from "./state.js";
 import type { RegistryWarning } from "./types.js";
+import { writeFileAtomic } from "../write-atomic.js";
 
 export interface FileRegistryOptions {
   /** Problems the registry recovered from (a damaged snapshot, a cut-short journal line). */
@@ -205,7 +205,7 @@ export class FileRegistry extends StateRegistry {
     const deadline = Date.now() + (this.#options.lockTimeoutMs ?? 60_000);
     for (;;) {
       try {
-        const release = await lockfile.lock(path.join(this.dir, "registry"), {
+        const release = await (await properLockfile()).lock(path.join(this.dir, "registry"), {
           realpath: false,
           stale,
           update: Math.max(1000, Math.floor(stale / 3)),
