@@ -31,7 +31,7 @@ export const TARGETS: Record<string, TargetSpec> = {
   "process:validate-vs-node": { op: "<=", threshold: 2, value: "`envforge validate` of a never-seen definition p50 ÷ `node -e \"\"` p50" },
   "process:explain-vs-node": { op: "<=", threshold: 2, value: "`envforge explain` of two never-seen definitions p50 ÷ `node -e \"\"` p50" },
   "process:dockerfile-vs-node": { op: "<=", threshold: 2, value: "`envforge dockerfile` of a never-seen definition p50 ÷ `node -e \"\"` p50" },
-  "process:build-json-vs-node": { op: "<=", threshold: 2, value: "cached `envforge build --json` (full CLI) p50 ÷ `node -e \"\"` p50" },
+  "process:build-json-vs-node": { op: "<=", threshold: 2, value: "cached `envforge build --json` p50 ÷ `node -e \"\"` p50" },
   "process:image-vs-node": { op: "<=", threshold: 1.5, value: "cached `envforge build --target docker` p50 ÷ `node -e \"\"` p50" },
   // In-process: a host's warm engine (engine.build of a built image). A whole Node process cannot be 3x faster than docker's cached build here (issue #19).
   "process:hit-vs-docker": { op: ">=", threshold: 100, value: "docker's cached rebuild p50 ÷ engine.build p50 (the definition's text) of a built image in a warm engine" },

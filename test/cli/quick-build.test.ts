@@ -63,11 +63,12 @@ describe.skipIf(reason)(titleWithReason("envforge build: a cached build answered
     expect(memoInodes(cache)).toEqual(inodes);
   });
 
-  it("leaves to the full CLI what it does not vouch for: --json, --rebuild, -o, another target, ENVFORGE_QUICK=0, a registry cache", { timeout: 120_000 }, async () => {
+  it("leaves to the full CLI what it does not vouch for: --rebuild, -o, another target, --progress json, ENVFORGE_QUICK=0, a registry cache", { timeout: 120_000 }, async () => {
     const { build } = await project();
     expect((await runCli(build)).code).toBe(0);
     expect(await runQuick(build)).toBeDefined();
-    for (const extra of [["--json"], ["--rebuild"], ["-o", "pip.noIndex=true"], ["--target", "conda"], ["--timeout", "5"], ["--help"]]) {
+    // (--json is answered: quick-build-json.test.ts.)
+    for (const extra of [["--rebuild"], ["-o", "pip.noIndex=true"], ["--target", "conda"], ["--timeout", "5"], ["--progress", "json"], ["--json", "--print-artifact-path"], ["--help"]]) {
       expect(await runQuick([...build, ...extra]), extra.join(" ")).toBeUndefined();
     }
     expect(await runQuick(build, { env: { ENVFORGE_QUICK: "0" } })).toBeUndefined();

@@ -157,6 +157,29 @@ describe("quick hit (@envforge/core/quick) from the source memo", () => {
     await expect(engineFor(cacheDir).engine.hash({ path: file })).rejects.toMatchObject({ code: "E_FILE_OUTSIDE_ROOT" });
   });
 
+  it("keeps the definition's runtime variables (never hashed) for the host, unless they hold a secret", async () => {
+    const { dir, file, cacheDir } = await project();
+    const definition = readFileSync(file, "utf8");
+    writeFileSync(file, `variables:\n  GREETING: hello\n  COUNT: 3\n${definition}`);
+    const { engine } = engineFor(cacheDir);
+    const built = await engine.build({ path: file }, { target: "files" });
+    const hit = ask(file, cacheDir);
+    expect(hit?.hash).toBe(built.hash);
+    expect(hit?.variables).toEqual((await engine.resolve({ path: file })).parsed.variables);
+    expect(hit?.variables).toEqual({ GREETING: "hello", COUNT: "3" });
+
+    // A value the engine masks: the memo still answers (the hash, the entry), without the variables.
+    writeFileSync(file, `variables:\n  TOKEN: s3cr3t-token-value\n${definition}`);
+    const secretCache = path.join(dir, "cache-2");
+    await engineFor(secretCache, { secrets: ["s3cr3t-token"] }).engine.build({ path: file }, { target: "files" });
+    const masked = ask(file, secretCache);
+    expect(masked).toBeDefined();
+    expect(masked!.variables).toBeUndefined();
+    for (const f of readdirSync(path.join(secretCache, "v1", "sources"), { recursive: true, withFileTypes: true }).filter((d) => d.isFile())) {
+      expect(readFileSync(path.join(f.parentPath, f.name), "utf8")).not.toContain("s3cr3t-token");
+    }
+  });
+
   it("records nothing without a pipelineId, and records no secret", async () => {
     const { dir, file, cacheDir } = await project();
     await createEngine({ cacheDir, plugins: [pipPlugin(), filesBuilder] }).build({ path: file }, { target: "files" });

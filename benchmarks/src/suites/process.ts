@@ -128,7 +128,8 @@ export async function processSuite(ctx: SuiteContext): Promise<{ cases: CaseResu
       notes: ["wall time measured by the parent, process start to exit", quickTaken ? "answered by the CLI's quick path (checked with quickBuild before the runs)" : "NOT answered by the quick path: the full CLI ran"],
     },
   ];
-  const cliStart = await cliStartCase(ctx, CLI, cacheDir, specFile, TARGET);
+  const jsonTaken = await quickAnswers(["build", specFile, "--target", TARGET, "--cache-dir", cacheDir, "--json"]);
+  const cliStart = await cliStartCase(ctx, CLI, cacheDir, specFile, TARGET, jsonTaken);
   cases.push(cliStart);
   const dockers = await dockerCases(ctx, CLI);
   cases.push(...dockers);

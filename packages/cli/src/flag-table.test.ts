@@ -29,5 +29,7 @@ describe("the flag table", () => {
     expect(quickBuildFlags(["build", "env.yaml", "--rebuild"])).toBeUndefined();
     expect(quickBuildFlags(["build", "env.yaml", "--quiet=yes"])).toBeUndefined();
     expect(quickBuildFlags(["--progress=json", "build", "env.yaml"])).toBeUndefined();
+    expect(quickBuildFlags(["--json", "build", "env.yaml", "-q"])).toMatchObject({ ref: "env.yaml", json: true, quiet: true });
+    expect(quickBuildFlags(["build", "env.yaml", "--json", "--print-artifact-path"])).toBeUndefined(); // the full CLI refuses the pair
   });
 });

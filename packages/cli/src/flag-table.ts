@@ -14,8 +14,10 @@ import { PROGRESS_STYLES } from "./render.js";
 export interface QuickSettings {
   target?: string | undefined;
   cacheDir?: string | undefined;
-  /** auto, tty or plain (json goes to the full CLI: its events carry times). */
+  /** auto, tty or plain (`--progress json` goes to the full CLI). */
   progress?: string | undefined;
+  /** `--json`: the result as JSON on stdout, every event as a JSON line on stderr (quick-build.ts writes both as the full CLI does). */
+  json?: boolean | undefined;
   quiet?: boolean | undefined;
   /** `--no-register` sets it false (commander's `--no-` convention). */
   register?: boolean | undefined;
@@ -54,7 +56,7 @@ export interface FlagSpec {
 /** The program's flags, valid before or after any command (main.ts hands them to the command). */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = Object.freeze([
   { flags: "--cache-dir <dir>", description: "local cache folder (default: $ENVFORGE_CACHE_DIR or ~/.cache/envforge)", quick: { value: "cacheDir" } },
-  { flags: "--json", description: "machine-readable output: the result as JSON on stdout, events as JSON lines on stderr" },
+  { flags: "--json", description: "machine-readable output: the result as JSON on stdout, events as JSON lines on stderr", quick: { toggle: "json" } },
   { flags: "-q, --quiet", description: "only warnings and the result", quick: { toggle: "quiet" } },
   {
     flags: "--progress <style>",

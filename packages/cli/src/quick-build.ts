@@ -3,18 +3,21 @@
  * its argument parser — most of a cached build's time is loading that code, not using it.
  *
  * Only the plain case is taken: a definition file, flags this module understands (anything else,
- * including --json, --rebuild, -o and --plugin, goes to the full CLI), no registry cache and no
- * config file (envforge.config.*: plugins from outside) configured, and a
+ * including --rebuild, -o, --progress json and --plugin, goes to the full CLI), no registry cache
+ * and no config file (envforge.config.*: plugins from outside) configured, and a
  * hit that `@envforge/core/quick` can vouch for (see source-memo.ts in core). The host policy's
  * flags (--strict, --allow-…) are taken: the memo is keyed by the whole policy, so a hit is only
  * ever answered from a memo a run under the very same policy recorded. Otherwise it returns
  * `undefined` without printing anything and the full CLI runs as if this did not exist. What it
  * prints on a hit is what the full CLI prints: the replayed parse warnings and the "cache hit"
- * line on stderr, the summary on stdout. ENVFORGE_QUICK=0 turns it off.
+ * line on stderr, the summary on stdout — with --json, the result as JSON on stdout (the memo's
+ * copy of the definition's `variables`, the registered record) and every event the engine would
+ * emit as a JSON line on stderr, times apart (`hitEvents`); a memo without the variables (they
+ * hold a secret) leaves --json to the full CLI. ENVFORGE_QUICK=0 turns it off.
  */
 import { existsSync } from "node:fs";
-import type { CacheEntry } from "@envforge/core/plugin-kit";
-import { quickHit, readOnlyWarning } from "@envforge/core/quick";
+import type { CacheEntry, EngineEvent } from "@envforge/core/plugin-kit";
+import { quickHit, readOnlyWarning, type QuickHit } from "@envforge/core/quick";
 import { artifactPathOf, buildSummary } from "./build-summary.js";
 import { cliEvents } from "./cli-events.js";
 import { findConfigFile } from "./config-file.js";
@@ -78,8 +81,10 @@ export function quickBuildFlags(argv: readonly string[]): QuickFlags | undefined
     else return undefined;
   }
   if (command !== "build" || ref === undefined) return undefined;
-  // Unknown styles are the full CLI's to refuse; JSON lines are its to write (with times).
+  // Unknown styles are the full CLI's to refuse; `--progress json` is its to write too.
   if (settings.progress !== undefined && !["auto", "tty", "plain"].includes(settings.progress)) return undefined;
+  // A path alone does not go with the JSON: the full CLI says so.
+  if (settings.json && settings.printArtifactPath) return undefined;
   return { target: "venv", quiet: false, register: true, printArtifactPath: false, ...settings, ref, policy };
 }
 
@@ -105,8 +110,37 @@ const VERIFIERS: Record<string, (entry: CacheEntry, env: NodeJS.ProcessEnv) => P
   },
 };
 
+/**
+ * The events the full CLI's engine emits for a cached `build FILE`, in its order — all of them are
+ * JSON lines on stderr under --json: the workspace resolves the file (load, parse with its
+ * warnings, validate, hash), then builds what it parsed (hash again, then the lookup and its hit).
+ * `quickHit` did that work in one pass before anything was said, so these stages take no time of
+ * their own (the whole is the result's `timings.totalMs`). Written as the engine writes them (its
+ * fields in its order; `time` is stamped when each is rendered).
+ */
+function hitEvents(hit: QuickHit, target: string): EngineEvent[] {
+  const stage = (name: "load" | "validate" | "hash"): EngineEvent[] => [
+    { type: "stage.start", stage: name },
+    { type: "stage.finish", stage: name, durationMs: 0 },
+  ];
+  const key = { hash: hit.hash, target };
+  return [
+    ...stage("load"),
+    { type: "stage.start", stage: "parse" },
+    ...hit.warnings,
+    { type: "stage.finish", stage: "parse", durationMs: 0 },
+    ...stage("validate"),
+    ...stage("hash"),
+    ...stage("hash"),
+    { type: "stage.start", stage: "lookup", ...key },
+    { type: "cache.hit", ...key, store: "local", generation: hit.entry.generation },
+    { type: "stage.finish", stage: "lookup", durationMs: 0, ...key },
+  ];
+}
+
 /** The exit code when the cache answered, `undefined` when the full CLI must run. */
 export async function quickBuild(argv: readonly string[], io: CliIO): Promise<number | undefined> {
+  const started = performance.now();
   const env = io.env;
   // A coordinator (which needs the registry cache) is the full CLI's: it checks the pair.
   if (env.ENVFORGE_QUICK === "0" || env.ENVFORGE_REGISTRY_CACHE || env.ENVFORGE_COORDINATOR) return undefined;
@@ -134,6 +168,8 @@ export async function quickBuild(argv: readonly string[], io: CliIO): Promise<nu
     return undefined;
   }
   if (!hit) return undefined;
+  // --json reports the definition's variables: a memo that could not keep them has no answer for it.
+  if (flags.json && hit.variables === undefined) return undefined;
   // Gone, or not sure: the engine's own verify tap decides (and rebuilds what is gone).
   const verify = VERIFIERS[flags.target];
   if (verify && !(await verify(hit.entry, env).catch(() => false))) return undefined;
@@ -141,14 +177,23 @@ export async function quickBuild(argv: readonly string[], io: CliIO): Promise<nu
   // unchanged since a build saw it registered (registration-receipt.ts).
   const record = hit.named && flags.register ? readReceipt(hit.cacheDir, CLI_PIPELINE_ID, file, hit.hash) : undefined;
   if (hit.named && flags.register && !record) return undefined;
-  const render = cliEvents(createRenderer(io, renderMode(io, { quiet: flags.quiet, progress: flags.progress })));
-  for (const warning of hit.warnings) render(warning);
-  render({ type: "cache.hit", hash: hit.hash, target: flags.target, store: "local", generation: hit.entry.generation });
+  const mode = renderMode(io, { json: flags.json, quiet: flags.quiet, progress: flags.progress });
+  const renderer = cliEvents(createRenderer(io, mode));
+  // Stamped as the engine stamps every event it emits (core's `emit`).
+  const render = (event: EngineEvent) => renderer({ ...event, time: Date.now() });
+  // JSON lines are every event; the other modes are given what they show: the warnings and the hit.
+  const events = hitEvents(hit, flags.target);
+  for (const event of mode === "json" ? events : events.filter((e) => e.type === "warning" || e.type === "cache.hit")) render(event);
   // Where the full CLI would fail to write after the hit (a named definition's registration in a
   // read-only cache), it warns: so does this. Its source memo is the one read here, so it writes none.
   const readOnly = hit.named && flags.register ? readOnlyWarning(hit.cacheDir) : undefined;
   if (readOnly) render(readOnly);
-  if (flags.printArtifactPath) io.out(`${artifactPathOf(hit.entry.artifact)}\n`);
-  else io.out(`${buildSummary({ result: { hash: hit.hash, target: flags.target, cached: true, store: "local", entry: hit.entry, timings: { totalMs: 0 } }, record })}\n`);
+  const result = { hash: hit.hash, target: flags.target, cached: true, store: "local", entry: hit.entry, timings: { totalMs: performance.now() - started } };
+  if (flags.json) {
+    // build.ts's --json, as printJson (context.ts) writes it; `drift` is only a rebuild's.
+    const environment = record ? { name: record.name, version: record.version } : undefined;
+    io.out(`${JSON.stringify({ ok: true, ...result, variables: hit.variables, environment }, null, 2)}\n`);
+  } else if (flags.printArtifactPath) io.out(`${artifactPathOf(hit.entry.artifact)}\n`);
+  else io.out(`${buildSummary({ result, record })}\n`);
   return EXIT.ok;
 }

@@ -28,8 +28,12 @@ export function definitionStages(core: EngineCore): DefinitionStages & { resolve
   const recordSource =
     core.options.pipelineId === undefined || core.options.readOnly
       ? undefined
-      : sourceRecorder(hooks, core.local, { pipeline: core.options.pipelineId, policy: policyFingerprint(policy, limits) }, (parsed, result) =>
-          core.targets.unfit(sectionsOf(parsed, result.canonical)),
+      : sourceRecorder(
+          hooks,
+          core.local,
+          { pipeline: core.options.pipelineId, policy: policyFingerprint(policy, limits) },
+          (parsed, result) => core.targets.unfit(sectionsOf(parsed, result.canonical)),
+          core.redact.text,
         );
   const parseOptions = (report: ParseOptions["emit"], problems?: ProblemList): ParseOptions => ({
     hooks,

@@ -43,6 +43,11 @@ export interface QuickHit {
   warnings: Extract<EngineEvent, { type: "warning" }>[];
   /** The definition has a `name`. */
   named: boolean;
+  /**
+   * The definition's runtime `variables` (`ParsedSpec.variables`), or `undefined` when the memo
+   * has none because they hold a secret (source-memo.ts): a caller that reports them runs the engine.
+   */
+  variables: Record<string, string> | undefined;
   /** The cache folder that answered (absolute). */
   cacheDir: string;
 }
@@ -91,7 +96,7 @@ export function quickHit(request: QuickHitRequest): QuickHit | undefined {
   // A failed seal is the engine's to report (E_CACHE_CORRUPT), move aside and rebuild.
   const { entry } = read.entry ? checkedEntry(entryPath, read.entry, layoutRoot) : read;
   if (!entry) return undefined;
-  return { hash, entry, warnings: memo.warnings, named: memo.named, cacheDir };
+  return { hash, entry, warnings: memo.warnings, named: memo.named, variables: memo.variables, cacheDir };
 }
 
 function sameBytes(file: string, digest: string, limits: InputLimits): boolean {

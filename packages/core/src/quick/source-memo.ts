@@ -17,6 +17,11 @@
  * file other than through `ParseContext.readFile` would escape the record: the bundled ones do
  * not, and a host that uses such a plugin must not set `pipelineId`.
  *
+ * Besides the hash, the memo keeps what a hit reports of the definition without reading it again:
+ * whether it is named, its parse warnings (redacted) and its runtime `variables` (never hashed, but
+ * read from the same bytes) — except when they hold a secret the engine masks: the memo records no
+ * secret, so it then has no `variables` and a host that needs them runs the engine.
+ *
  * This module is lean on purpose (Node built-ins only): the quick path imports it.
  */
 import { hash as cryptoHash } from "node:crypto";
@@ -26,7 +31,7 @@ import type { EngineEvent } from "../engine/events.js";
 import { isHash } from "../hash/hash-format.js";
 import { readRegularFileSync } from "../files/regular-file.js";
 
-export const SOURCE_MEMO_VERSION = 3;
+export const SOURCE_MEMO_VERSION = 4;
 
 type WarningEvent = Extract<EngineEvent, { type: "warning" }>;
 
@@ -50,6 +55,12 @@ export interface SourceMemo {
   named: boolean;
   /** The parse warnings, redacted: replayed on a quick hit, so it says what a full run says. */
   warnings: WarningEvent[];
+  /**
+   * The definition's runtime `variables` as the parse gave them (`ParsedSpec.variables`: strings,
+   * in its order), for a hit that reports them (the CLI's `build --json`). Absent when a name or
+   * value holds a secret the engine masks: the memo records none.
+   */
+  variables?: Record<string, string> | undefined;
   /**
    * Targets the pipeline has `verify` taps for (artifacts outside the cache, such as images):
    * only the engine can check those, so the quick path leaves them to it.
@@ -112,7 +123,12 @@ export function readSourceMemo(file: string, key: SourceMemoKey): SourceMemo | u
   if (!Array.isArray(m.verifiedTargets) || !m.verifiedTargets.every((t) => typeof t === "string")) return undefined;
   if (!Array.isArray(m.unfitTargets) || !m.unfitTargets.every((t) => typeof t === "string")) return undefined;
   if (!Array.isArray(m.warnings) || !m.warnings.every((w) => w?.type === "warning" && typeof w.code === "string" && typeof w.message === "string")) return undefined;
+  if (m.variables !== undefined && !isStringRecord(m.variables)) return undefined;
   return m as SourceMemo;
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string");
 }
 
 export function digestOf(bytes: Uint8Array): string {
@@ -128,6 +144,8 @@ export interface ResolvedSource {
   hash: string;
   named: boolean;
   warnings: WarningEvent[];
+  /** `undefined`: not recorded (they hold a secret). */
+  variables: Record<string, string> | undefined;
   verifiedTargets: string[];
   unfitTargets: string[];
 }
@@ -149,6 +167,7 @@ export function recordSourceMemo(layoutRoot: string, tmpDir: string, key: Source
     hash: source.hash,
     named: source.named,
     warnings: source.warnings,
+    variables: source.variables,
     verifiedTargets: source.verifiedTargets,
     unfitTargets: source.unfitTargets,
   };
