@@ -18,8 +18,14 @@ export interface ColdSubject {
   prepare(round: number): Promise<(() => unknown)[]> | (() => unknown)[];
 }
 
-/** Rounds before the measured ones: the JIT settles, lazy loads (rattler's WASM) happen once. */
-const WARMUP_ROUNDS = 1;
+/**
+ * Rounds before the measured ones, for every subject alike, each on inputs of its own as a
+ * measured round: lazy loads (rattler's WASM) happen once and the JIT settles. V8 tiers a
+ * function up over a few thousand calls, and a subject that runs as much code as envforge's
+ * (YAML, schema, five section parsers) was still speeding up through the third round of 200 —
+ * a cost of the process, which the process suite measures, not of the inputs.
+ */
+const WARMUP_ROUNDS = 3;
 
 /**
  * Every subject's batch once per round, one operation of each in turn, in a rotated order as

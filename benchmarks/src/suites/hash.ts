@@ -24,7 +24,7 @@ const BATCH = { typical: 200, large: 24 };
 const POOL = { typical: 64, large: 8 };
 
 const RATTLER_NOTE =
-  "conda MatchSpecs are read by rattler (WASM), loaded on the first conda section a process meets: a one-time cost per process, paid here in the unmeasured warm-up round (every round runs in one process); a fresh process pays it once (process suite)";
+  "conda MatchSpecs are read by rattler (WASM), loaded on the first conda section a process meets: a one-time cost per process, paid here in the unmeasured warm-up rounds (every round runs in one process); a fresh process pays it once (process suite)";
 
 let seeds = 1_000_000;
 

@@ -36,8 +36,22 @@ export function parseSourceDocument(text: string, file: string): SourceDocument 
           : "check indentation, quoting and that every list item starts with '- '",
     });
   }
+  // Parsers locate the items of one list in turn (python.pip[0], [1]…): the walk to the list is
+  // remembered and reused while the path leads through it.
+  let parentPath: FieldPath | undefined;
+  let parent: Walked | undefined;
   const locate = (path: FieldPath, key = false): SourceLocation => {
-    const range = rangeOf(doc, path, key);
+    const root = doc.contents;
+    const last = path.length - 1;
+    let range: number | undefined;
+    if (last < 1) range = walk(root, (root as Node | null)?.range?.[0], path, 0, key).best;
+    else {
+      if (parent === undefined || parentPath === undefined || !samePrefix(parentPath, path, last)) {
+        parentPath = path.slice(0, last);
+        parent = walk(root, (root as Node | null)?.range?.[0], parentPath, 0, false);
+      }
+      range = parent.missing ? parent.best : walk(parent.node, parent.best, path, last, key).best;
+    }
     const pos = lineCounter.linePos(range ?? 0);
     return { file, line: pos.line, column: pos.col };
   };
@@ -88,29 +102,52 @@ function firstLine(message: string): string {
   return message.split("\n")[0] ?? message;
 }
 
-/** Offset of the deepest node on `path` that exists (so a missing field points at its parent). */
-function rangeOf(doc: Document.Parsed, path: FieldPath, key: boolean): number | undefined {
-  let node: unknown = doc.contents;
-  let best = (node as Node | null)?.range?.[0];
-  for (let i = 0; i < path.length; i++) {
+interface Walked {
+  /** Where the walk ended. */
+  node: unknown;
+  /** Offset of the deepest node on the path that exists (so a missing field points at its parent). */
+  best: number | undefined;
+  /** The path went on past what exists. */
+  missing: boolean;
+}
+
+function samePrefix(prefix: FieldPath, path: FieldPath, length: number): boolean {
+  if (prefix.length !== length) return false;
+  for (let i = 0; i < length; i++) if (prefix[i] !== path[i]) return false;
+  return true;
+}
+
+/** Follows `path` from its `from`th part, starting at `node`; `key`: the last part's key, not its value. */
+function walk(start: unknown, startBest: number | undefined, path: FieldPath, from: number, key: boolean): Walked {
+  let node = start;
+  let best = startBest;
+  for (let i = from; i < path.length; i++) {
     const part = path[i];
     if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(part));
-      if (!pair) return best;
-      const last = i === path.length - 1;
+      const wanted = String(part);
+      const items = node.items;
+      let pair: (typeof items)[number] | undefined;
+      for (let k = 0; k < items.length; k++) {
+        const candidate = items[k]!;
+        if ((isScalar(candidate.key) ? String(candidate.key.value) : candidate.key) === wanted) {
+          pair = candidate;
+          break;
+        }
+      }
+      if (!pair) return { node, best, missing: true };
       const keyNode = pair.key as Node | null;
-      if (last && key && keyNode?.range) return keyNode.range[0];
+      if (i === path.length - 1 && key && keyNode?.range) return { node: keyNode, best: keyNode.range[0], missing: false };
       node = pair.value;
-      const start = (node as Node | null)?.range?.[0] ?? keyNode?.range?.[0];
-      if (start !== undefined) best = start;
+      const begin = (node as Node | null)?.range?.[0] ?? keyNode?.range?.[0];
+      if (begin !== undefined) best = begin;
     } else if (isSeq(node) && typeof part === "number") {
       const item = node.items[part] as Node | undefined;
-      if (!item) return best;
+      if (!item) return { node, best, missing: true };
       node = item;
       if (item.range) best = item.range[0];
     } else {
-      return best;
+      return { node, best, missing: true };
     }
   }
-  return best;
+  return { node, best, missing: false };
 }

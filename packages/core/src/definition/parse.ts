@@ -37,14 +37,13 @@ export interface ProblemList {
 /** Values present in the definition for each section, keyed by dotted field path. */
 function collectSections(loaded: LoadedSpec, registry: SchemaRegistry): Map<string, SectionFields> {
   const out = new Map<string, SectionFields>();
-  for (const [dotted, def] of registry.fields) {
-    const [head, child] = dotted.split(".") as [string, string | undefined];
+  for (const { dotted, head, child, section } of registry.fieldPaths()) {
     const top = loaded.data[head];
     const value = child === undefined ? top : (top as Record<string, unknown> | undefined)?.[child];
     if (value === undefined) continue;
-    const fields = out.get(def.section) ?? {};
+    const fields = out.get(section) ?? {};
     fields[dotted] = value;
-    out.set(def.section, fields);
+    out.set(section, fields);
   }
   return out;
 }
@@ -88,6 +87,7 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
   const sections: Record<string, unknown> = {};
   const pending = new Set(present.keys());
   const done = new Set<string>();
+  let order: string[] = [];
   let files = 0;
 
   // Read before the sections: their parsers see it (ParseContext.lock), so a package the lock pins
@@ -102,8 +102,9 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
   );
 
   while (pending.size > 0) {
-    const order = registry.sectionOrder(pending);
-    const section = order[0]!;
+    // The order of what is left is the same minus the section taken, until a forward adds one.
+    if (order.length === 0) order = registry.sectionOrder(pending);
+    const section = order.shift()!;
     pending.delete(section);
     done.add(section);
     if (unreadable.has(section)) continue;
@@ -150,7 +151,10 @@ export async function parseSpec(loaded: LoadedSpec, options: ParseOptions): Prom
         const list = forwarded.get(to) ?? [];
         list.push(...items);
         forwarded.set(to, list);
-        pending.add(to);
+        if (!pending.has(to)) {
+          pending.add(to);
+          order = [];
+        }
       },
       warn: (code, message, location, hint) => options.emit({ type: "warning", code, message, location, hint }),
       report,

@@ -31,12 +31,20 @@ const IDENTITY_FIELDS: Record<string, { schema: z.ZodType; description: string }
   variables: { schema: z.record(z.string(), scalar), description: "runtime environment variables (stored, not hashed)" },
 };
 
+export interface FieldPathEntry {
+  dotted: string;
+  head: string;
+  child: string | undefined;
+  section: string;
+}
+
 export class SchemaRegistry implements SchemaBuilder {
   readonly fields = new Map<string, FieldDefinition>();
   readonly forwards = new Map<string, Set<string>>();
   readonly rules: FieldRule[] = [];
   #root: z.ZodType | undefined;
   #quick: QuickCheck | undefined;
+  #paths: FieldPathEntry[] | undefined;
 
   field(definition: FieldDefinition): void {
     const segments = definition.path.split(".");
@@ -52,6 +60,15 @@ export class SchemaRegistry implements SchemaBuilder {
     this.fields.set(definition.path, definition);
     this.#root = undefined;
     this.#quick = undefined;
+    this.#paths = undefined;
+  }
+
+  /** Every field with its path split once (`python.pip` → `python`, `pip`): read for each definition parsed. */
+  fieldPaths(): readonly FieldPathEntry[] {
+    return (this.#paths ??= [...this.fields].map(([dotted, definition]) => {
+      const [head, child] = dotted.split(".") as [string, string | undefined];
+      return { dotted, head, child, section: definition.section };
+    }));
   }
 
   rule(rule: FieldRule): void {

@@ -10,16 +10,17 @@ export function deepFreeze<T>(value: T): T {
     const node = stack.pop();
     if (typeof node !== "object" || node === null || Object.isFrozen(node) || !isPlain(node)) continue;
     Object.freeze(node);
-    // Indexed loops: this runs on every hash, and for…of / Object.values allocate per node.
+    // An indexed loop and for…in: this runs on every parse and hash, and for…of, Object.values and
+    // Object.keys allocate per node (for…in reads V8's enum cache; a plain object inherits no
+    // enumerable keys).
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
         const item: unknown = node[i];
         if (typeof item === "object" && item !== null && !Object.isFrozen(item)) stack.push(item);
       }
     } else {
-      const keys = Object.keys(node);
-      for (let i = 0; i < keys.length; i++) {
-        const item = (node as Record<string, unknown>)[keys[i]!];
+      for (const key in node) {
+        const item = (node as Record<string, unknown>)[key];
         if (typeof item === "object" && item !== null && !Object.isFrozen(item)) stack.push(item);
       }
     }

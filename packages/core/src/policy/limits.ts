@@ -54,25 +54,49 @@ export function checkLines(text: string, file: string, limits: InputLimits, at?:
 
 /** Refuses lists longer than `maxListItems` and nesting deeper than `maxDepth`, located where written. */
 export function checkShape(data: unknown, locator: Locator, limits: InputLimits): void {
-  const stack: Array<{ node: unknown; path: FieldPath }> = [{ node: data, path: [] }];
+  if (typeof data !== "object" || data === null) return;
   // Shared nodes (YAML aliases, a host object reused) are checked once; a cycle ends here too.
-  const seen = new Set<object>();
+  // Only containers are visited, and a node's path is only spelled out for the error: this runs on
+  // every definition parsed, and most of a definition's nodes are strings.
+  const seen = new Set<object>([data]);
+  const stack: Step[] = [{ node: data, parent: undefined, key: "", depth: 0 }];
   while (stack.length > 0) {
-    const { node, path } = stack.pop()!;
-    if (typeof node !== "object" || node === null || seen.has(node)) continue;
-    seen.add(node);
-    if (path.length > limits.maxDepth) {
+    const step = stack.pop()!;
+    const { node, depth } = step;
+    if (depth > limits.maxDepth) {
+      const path = pathOf(step);
       throw tooLarge(`field "${formatPath(path)}" is nested more than ${limits.maxDepth} levels deep`, path, locator, "limits.maxDepth");
     }
     if (Array.isArray(node)) {
       if (node.length > limits.maxListItems) {
+        const path = pathOf(step);
         throw tooLarge(`field "${formatPath(path)}" has ${node.length} items, over the limit of ${limits.maxListItems}`, path, locator, "limits.maxListItems");
       }
-      node.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+      for (let i = 0; i < node.length; i++) visit(node[i], step, i);
     } else {
-      for (const [k, v] of Object.entries(node)) stack.push({ node: v, path: [...path, k] });
+      const keys = Object.keys(node);
+      for (let i = 0; i < keys.length; i++) visit((node as Record<string, unknown>)[keys[i]!], step, keys[i]!);
     }
   }
+
+  function visit(child: unknown, parent: Step, key: string | number): void {
+    if (typeof child !== "object" || child === null || seen.has(child)) return;
+    seen.add(child);
+    stack.push({ node: child, parent, key, depth: parent.depth + 1 });
+  }
+}
+
+interface Step {
+  node: object;
+  parent: Step | undefined;
+  key: string | number;
+  depth: number;
+}
+
+function pathOf(step: Step): FieldPath {
+  const path: (string | number)[] = [];
+  for (let s: Step | undefined = step; s?.parent !== undefined; s = s.parent) path.push(s.key);
+  return path.reverse();
 }
 
 function tooLarge(message: string, path: FieldPath, locator: Locator, option: string): EnvforgeError {
