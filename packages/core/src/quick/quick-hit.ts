@@ -7,7 +7,7 @@ import type { CacheEntry } from "../cache/types.js";
 import type { EngineEvent } from "../engine/events.js";
 import { isInside } from "../files/inside.js";
 import { readRegularFileSync } from "../files/regular-file.js";
-import { effectiveLimits, type InputLimits } from "../policy/limits.js";
+import { effectiveLimits, type InputLimits } from "../policy/input-limits.js";
 import { resolvePolicy, type HostPolicy } from "../policy/policy.js";
 import { policyFingerprint } from "../policy/policy-fingerprint.js";
 import { lockPathFor } from "../lock/lock-path.js";
