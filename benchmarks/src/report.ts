@@ -93,6 +93,9 @@ export function renderPerformance(run: RunResult, chartPath: string, resultsPath
     "",
     targetsTable(run.targets),
     "",
+    ...(run.targets.some((t) => t.met === false)
+      ? ['Why each target marked **not met** is not, with what was measured: README.md, "Targets not met, and why".', ""]
+      : []),
     "### Results",
     "",
     summaryTable(run),
