@@ -12,7 +12,7 @@ import { effectiveLimits, type InputLimits } from "../policy/limits.js";
 import { resolvePolicy, type HostPolicy } from "../policy/policy.js";
 import { toolEnvSecrets } from "../policy/tool-env.js";
 import type { EngineEvent, StageName } from "./events.js";
-import { guardEventListeners, guardHooks } from "./intercept.js";
+import { guardEventListeners, guardHooks, reachesAnyone } from "./intercept.js";
 import { createRedactor } from "./redact.js";
 import { TargetRegistry } from "./targets.js";
 import type { EngineOptions } from "./types.js";
@@ -48,19 +48,6 @@ export interface EngineCore {
   readOnlyCache(): boolean;
 }
 
-/**
- * Whether an event reaches anyone: a listener, or an interceptor that sees calls. `isUsed()` also
- * counts core's own register-only guard (guardEventListeners), so every event was stamped, copied
- * and called into an empty hook, a few stages and each warning per definition hashed (issue #19).
- */
-function listened(hook: EngineHooks["event"]): boolean {
-  if (hook.taps.length > 0) return true;
-  const interceptors = hook.interceptors;
-  // Without taps, tapable calls only an interceptor's `call` and `done`.
-  for (let i = 0; i < interceptors.length; i++) if (interceptors[i]!.call !== undefined || interceptors[i]!.done !== undefined) return true;
-  return false;
-}
-
 export function createCore(options: EngineOptions): EngineCore {
   const hooks = createHooks();
   guardHooks(hooks);
@@ -86,7 +73,7 @@ export function createCore(options: EngineOptions): EngineCore {
 
   const emit = (event: EngineEvent): void => {
     // The one place events are stamped: every listener sees when it happened (events.ts `time`).
-    if (listened(hooks.event)) hooks.event.call(redact.event({ ...event, time: Date.now() }));
+    if (reachesAnyone(hooks.event)) hooks.event.call(redact.event({ ...event, time: Date.now() }));
   };
   guardEventListeners(hooks.event);
 

@@ -65,6 +65,20 @@ export function guardHookMap(map: HookMap<Hook<unknown[], unknown>>, hookName: s
   });
 }
 
+/**
+ * Whether calling `hook` reaches anyone: a tap, or an interceptor that sees calls. `isUsed()` also
+ * counts the engine's own register-only guards (guardHook, guardEventListeners), so it is true of
+ * every engine hook: on hot paths (each event emitted, each hash, each warm hit) an event was
+ * stamped and copied, or an empty hook called, for nobody (issue #19). Without taps, tapable calls
+ * only an interceptor's `call` and `done`.
+ */
+export function reachesAnyone(hook: { readonly taps: readonly unknown[]; readonly interceptors: ReadonlyArray<{ call?: unknown; done?: unknown }> }): boolean {
+  if (hook.taps.length > 0) return true;
+  const interceptors = hook.interceptors;
+  for (let i = 0; i < interceptors.length; i++) if (interceptors[i]!.call !== undefined || interceptors[i]!.done !== undefined) return true;
+  return false;
+}
+
 /** Guards every hook of the engine but `event` (see guardEventListeners). */
 export function guardHooks(hooks: EngineHooks): void {
   for (const [name, hook] of Object.entries(hooks)) {

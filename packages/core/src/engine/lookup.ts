@@ -1,6 +1,7 @@
 import type { CacheHit } from "../cache/types.js";
 import type { CanonicalSpec, Hash } from "../definition/spec.js";
 import type { EngineCore } from "./core.js";
+import { reachesAnyone } from "./intercept.js";
 import { memoryFirst } from "./memory-store-plugin.js";
 
 /**
@@ -17,7 +18,7 @@ export function lookupStage(core: EngineCore) {
     if (memoryFirst(hooks)) {
       const entry = memory.get(key);
       if (entry) {
-        if (hooks.event.isUsed()) {
+        if (reachesAnyone(hooks.event)) {
           const start = performance.now();
           emit({ type: "stage.start", stage: "lookup", hash, target });
           emit({ type: "cache.hit", hash, target, store: "memory", generation: entry.generation });

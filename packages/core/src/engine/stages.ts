@@ -10,6 +10,7 @@ import { policyFingerprint } from "../policy/policy-fingerprint.js";
 import { sourceRecorder } from "../quick/source-recorder.js";
 import type { EngineCore } from "./core.js";
 import type { EngineEvent } from "./events.js";
+import { reachesAnyone } from "./intercept.js";
 import { checkTarget, sectionsOf } from "./targets.js";
 import type { Engine } from "./types.js";
 
@@ -87,7 +88,7 @@ export function definitionStages(core: EngineCore): DefinitionStages & { resolve
       const canonical = deepFreeze(hooks.hashInputs.call(stages.canonicalize(parsed)));
       const canonicalText = serializeCanonical(canonical);
       const result: HashResult = Object.freeze({ hash: hashCanonicalText(canonicalText), canonical, canonicalText });
-      if (hooks.hash.isUsed()) hooks.hash.call(result);
+      if (reachesAnyone(hooks.hash)) hooks.hash.call(result);
       return result;
     },
 
