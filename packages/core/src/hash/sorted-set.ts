@@ -69,15 +69,16 @@ export function sortedSet(items: Iterable<string>): string[] {
 }
 
 /**
- * Sorts `list` in place in code-unit order, as Array.prototype.sort does, by insertion: on a
- * couple of dozen strings (a short set, a canonical object's keys) the built-in sort's fixed cost
- * is most of the work. Quadratic: callers keep it to short lists.
+ * Sorts `list` (or its items [start, end)) in place in code-unit order, as Array.prototype.sort
+ * does, by insertion: on a couple of dozen strings (a short set, a canonical object's keys, a
+ * radix tie) the built-in sort's fixed cost is most of the work. Quadratic: callers keep it to
+ * short runs.
  */
-export function insertionSort(list: string[]): string[] {
-  for (let i = 1; i < list.length; i++) {
+export function insertionSort(list: string[], start = 0, end = list.length): string[] {
+  for (let i = start + 1; i < end; i++) {
     const v = list[i]!;
     let j = i - 1;
-    while (j >= 0 && list[j]! > v) {
+    while (j >= start && list[j]! > v) {
       list[j + 1] = list[j]!;
       j--;
     }
@@ -93,15 +94,7 @@ function sortRange(out: string[], start: number, end: number): void {
     for (let k = 0; k < group.length; k++) out[start + k] = group[k]!;
     return;
   }
-  for (let i = start + 1; i < end; i++) {
-    const v = out[i]!;
-    let j = i - 1;
-    while (j >= start && out[j]! > v) {
-      out[j + 1] = out[j]!;
-      j--;
-    }
-    out[j + 1] = v;
-  }
+  insertionSort(out, start, end);
 }
 
 function dedupeSorted(sorted: string[]): string[] {
