@@ -37,13 +37,13 @@ export interface ProblemList {
 /** Values present in the definition for each section, keyed by dotted field path. */
 function collectSections(loaded: LoadedSpec, registry: SchemaRegistry): Map<string, SectionFields> {
   const out = new Map<string, SectionFields>();
-  for (const { dotted, head, child, section } of registry.fieldPaths()) {
+  for (const { dotted, head, child, definition } of registry.fieldPaths()) {
     const top = loaded.data[head];
     const value = child === undefined ? top : (top as Record<string, unknown> | undefined)?.[child];
     if (value === undefined) continue;
-    const fields = out.get(section) ?? {};
+    const fields = out.get(definition.section) ?? {};
     fields[dotted] = value;
-    out.set(section, fields);
+    out.set(definition.section, fields);
   }
   return out;
 }

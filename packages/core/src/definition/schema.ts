@@ -35,7 +35,7 @@ export interface FieldPathEntry {
   dotted: string;
   head: string;
   child: string | undefined;
-  section: string;
+  definition: FieldDefinition;
 }
 
 export class SchemaRegistry implements SchemaBuilder {
@@ -67,7 +67,7 @@ export class SchemaRegistry implements SchemaBuilder {
   fieldPaths(): readonly FieldPathEntry[] {
     return (this.#paths ??= [...this.fields].map(([dotted, definition]) => {
       const [head, child] = dotted.split(".") as [string, string | undefined];
-      return { dotted, head, child, section: definition.section };
+      return { dotted, head, child, definition };
     }));
   }
 
@@ -103,23 +103,37 @@ export class SchemaRegistry implements SchemaBuilder {
 
   /** The composed zod schema of a whole definition. */
   root(): z.ZodType {
-    if (this.#root) return this.#root;
-    const top: Record<string, z.ZodType> = {};
-    for (const [key, def] of Object.entries(IDENTITY_FIELDS)) top[key] = def.schema.describe(def.description).optional();
-    const groups = new Map<string, Record<string, z.ZodType>>();
-    for (const def of this.fields.values()) {
-      const [head, child] = def.path.split(".") as [string, string | undefined];
-      const schema = def.schema.describe(def.description).optional();
-      if (child === undefined) top[head] = schema;
+    this.#root ??= z.strictObject(
+      Object.fromEntries(
+        this.#compose(
+          (schema, description) => schema.describe(description).optional(),
+          (children) => z.strictObject(Object.fromEntries(children)).optional(),
+        ),
+      ),
+    );
+    return this.#root;
+  }
+
+  /**
+   * The definition's layout, one value per field: the identity fields and one-segment fields at
+   * the top, two-segment fields (`python.pip`) in a mapping under their head. The zod schema and
+   * the quick check are both made from it.
+   */
+  #compose<T>(field: (schema: z.ZodType, description: string) => T, group: (children: Map<string, T>) => T): Map<string, T> {
+    const top = new Map<string, T>();
+    for (const [key, def] of Object.entries(IDENTITY_FIELDS)) top.set(key, field(def.schema, def.description));
+    const groups = new Map<string, Map<string, T>>();
+    for (const { head, child, definition } of this.fieldPaths()) {
+      const value = field(definition.schema, definition.description);
+      if (child === undefined) top.set(head, value);
       else {
-        const group = groups.get(head) ?? {};
-        group[child] = schema;
-        groups.set(head, group);
+        const children = groups.get(head) ?? new Map<string, T>();
+        children.set(child, value);
+        groups.set(head, children);
       }
     }
-    for (const [head, children] of groups) top[head] = z.strictObject(children).optional();
-    this.#root = z.strictObject(top);
-    return this.#root;
+    for (const [head, children] of groups) top.set(head, group(children));
+    return top;
   }
 
   /** JSON Schema (draft-7) of the definition file, for editors (`json-schema.ts`). */
@@ -141,27 +155,13 @@ export class SchemaRegistry implements SchemaBuilder {
   #quickCheck(): QuickCheck {
     if (this.#quick) return this.#quick;
     const askZod: QuickCheck = () => false;
-    const optional = (schema: z.ZodType): QuickCheck => {
-      const check = quickCheckOf(schema) ?? askZod;
-      return (v) => v === undefined || check(v);
-    };
-    const top = new Map<string, QuickCheck>();
-    for (const [key, def] of Object.entries(IDENTITY_FIELDS)) top.set(key, optional(def.schema));
-    const groups = new Map<string, Map<string, QuickCheck>>();
-    for (const def of this.fields.values()) {
-      const [head, child] = def.path.split(".") as [string, string | undefined];
-      if (child === undefined) top.set(head, optional(def.schema));
-      else {
-        const group = groups.get(head) ?? new Map<string, QuickCheck>();
-        group.set(child, optional(def.schema));
-        groups.set(head, group);
-      }
-    }
-    for (const [head, children] of groups) {
-      const group = strictMapping(children);
-      top.set(head, (v) => v === undefined || group(v));
-    }
-    this.#quick = strictMapping(top);
+    const optional = (check: QuickCheck): QuickCheck => (v) => v === undefined || check(v);
+    this.#quick = strictMapping(
+      this.#compose(
+        (schema) => optional(quickCheckOf(schema) ?? askZod),
+        (children) => optional(strictMapping(children)),
+      ),
+    );
     return this.#quick;
   }
 
