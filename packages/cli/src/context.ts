@@ -2,7 +2,7 @@ import { createEngine, createError, type Engine, type EnginePlugin, type HostPol
 import { Workspace } from "@envforge/workspace";
 import type { ImportModule } from "./config-plugins.js";
 import type { Interrupt } from "./interrupt.js";
-import type { CliIO } from "./io.js";
+import { writeJson, type CliIO } from "./io.js";
 import { resolvePath } from "./paths.js";
 import { PolicyFlagError, policyFromFlags, type PolicyFlags } from "./policy-flags.js";
 import { CLI_PIPELINE_ID } from "./pipeline.js";
@@ -97,7 +97,7 @@ export function policyOf(flags: PolicyFlags): HostPolicy {
 }
 
 export function printJson(ctx: CommandContext, value: unknown): void {
-  ctx.io.out(`${JSON.stringify(value, null, 2)}\n`);
+  writeJson(ctx.io, value);
 }
 
 /** An engine plus the workspace (registry beside the cache, curated environments by name). */

@@ -42,6 +42,11 @@ function writerFor(stream: NodeJS.WriteStream, fd: number): (text: string) => vo
   return write;
 }
 
+/** A command's `--json` result: indented, one trailing newline (the full CLI and the quick path alike). */
+export function writeJson(io: CliIO, value: unknown): void {
+  io.out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
 export function processIO(): CliIO {
   return {
     out: writerFor(process.stdout, 1),

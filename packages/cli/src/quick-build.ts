@@ -22,7 +22,7 @@ import { artifactPathOf, buildSummary } from "./build-summary.js";
 import { cliEvents } from "./cli-events.js";
 import { findConfigFile } from "./config-file.js";
 import { EXIT } from "./exit-status.js";
-import type { CliIO } from "./io.js";
+import { writeJson, type CliIO } from "./io.js";
 import { CLI_PIPELINE_ID } from "./pipeline.js";
 import { readReceipt } from "./registration-receipt.js";
 import { createRenderer, renderMode } from "./render.js";
@@ -190,9 +190,9 @@ export async function quickBuild(argv: readonly string[], io: CliIO): Promise<nu
   if (readOnly) render(readOnly);
   const result = { hash: hit.hash, target: flags.target, cached: true, store: "local", entry: hit.entry, timings: { totalMs: performance.now() - started } };
   if (flags.json) {
-    // build.ts's --json, as printJson (context.ts) writes it; `drift` is only a rebuild's.
+    // build.ts's --json; `drift` is only a rebuild's.
     const environment = record ? { name: record.name, version: record.version } : undefined;
-    io.out(`${JSON.stringify({ ok: true, ...result, variables: hit.variables, environment }, null, 2)}\n`);
+    writeJson(io, { ok: true, ...result, variables: hit.variables, environment });
   } else if (flags.printArtifactPath) io.out(`${artifactPathOf(hit.entry.artifact)}\n`);
   else io.out(`${buildSummary({ result, record })}\n`);
   return EXIT.ok;
