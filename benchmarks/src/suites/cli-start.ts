@@ -1,22 +1,13 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { generateSpec, TYPICAL, TYPICAL_VENV } from "../generators.js";
 import { compareRuns } from "../harness.js";
 import type { CaseResult, Row, TargetCheck } from "../model.js";
 import { checkTarget, skippedTarget, type Thresholds } from "../targets.js";
+import { processMs } from "../wall-time.js";
 import type { SuiteContext } from "./context.js";
 
 export const CLI_START_CASE = { suite: "process", id: "process-cli-start", title: "`envforge` commands in a fresh process, definitions never seen before", unit: "ms" as const };
-
-/** Wall time of one whole process, in ms; a failed command fails the suite (a fast error is no figure). */
-async function wallMs(args: string[], env: Record<string, string>): Promise<number> {
-  const started = performance.now();
-  const run = await execa(process.execPath, args, { env, stdout: "ignore", stderr: "pipe", reject: false });
-  const ms = performance.now() - started;
-  if (run.exitCode !== 0) throw new Error(`${args.slice(1).join(" ")}: exit ${run.exitCode}: ${run.stderr.slice(0, 500)}`);
-  return ms;
-}
 
 /**
  * The command line's own cost (issue #19): `hash`, `validate`, `explain` and `dockerfile` of a
@@ -41,13 +32,13 @@ export async function cliStartCase(ctx: SuiteContext, cli: string, cacheDir: str
   const condaShape = { ...TYPICAL_VENV, conda: TYPICAL.conda };
   const rows = await compareRuns(
     [
-      { name: "envforge hash (never-seen pip definition)", role: "envforge", run: () => wallMs([cli, "hash", fresh()], env) },
-      { name: "envforge validate (never-seen)", role: "info", run: () => wallMs([cli, "validate", fresh()], env) },
-      { name: "envforge explain A B (both never seen)", role: "info", run: () => wallMs([cli, "explain", fresh(), fresh()], env) },
-      { name: "envforge dockerfile (never-seen, docker section)", role: "info", run: () => wallMs([cli, "dockerfile", "--quiet", fresh(TYPICAL_VENV, true)], env) },
-      { name: "envforge build --json (cached)", role: "info", run: () => wallMs([cli, "build", cachedSpec, "--target", target, "--json"], env) },
-      { name: "envforge hash (never-seen, with a conda section: loads rattler)", role: "info", run: () => wallMs([cli, "hash", fresh(condaShape)], env) },
-      { name: 'limit: node -e ""', role: "limit", run: () => wallMs(["-e", ""], env) },
+      { name: "envforge hash (never-seen pip definition)", role: "envforge", run: () => processMs(process.execPath, [cli, "hash", fresh()], env) },
+      { name: "envforge validate (never-seen)", role: "info", run: () => processMs(process.execPath, [cli, "validate", fresh()], env) },
+      { name: "envforge explain A B (both never seen)", role: "info", run: () => processMs(process.execPath, [cli, "explain", fresh(), fresh()], env) },
+      { name: "envforge dockerfile (never-seen, docker section)", role: "info", run: () => processMs(process.execPath, [cli, "dockerfile", "--quiet", fresh(TYPICAL_VENV, true)], env) },
+      { name: "envforge build --json (cached)", role: "info", run: () => processMs(process.execPath, [cli, "build", cachedSpec, "--target", target, "--json"], env) },
+      { name: "envforge hash (never-seen, with a conda section: loads rattler)", role: "info", run: () => processMs(process.execPath, [cli, "hash", fresh(condaShape)], env) },
+      { name: 'limit: node -e ""', role: "limit", run: () => processMs(process.execPath, ["-e", ""], env) },
     ],
     ctx.config.smoke ? 1 : Math.min(ctx.config.processRuns, 15),
   );

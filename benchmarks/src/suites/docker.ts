@@ -9,6 +9,7 @@ import { dockerDaemon } from "../dockerd.js";
 import { benchEngine } from "../envforge.js";
 import { compareRuns } from "../harness.js";
 import type { CaseResult } from "../model.js";
+import { processMs } from "../wall-time.js";
 import type { SuiteContext } from "./context.js";
 
 const BASE = "envforge-bench-base:1";
@@ -63,12 +64,6 @@ export async function dockerCases(ctx: SuiteContext, cli: string): Promise<CaseR
   }
 }
 
-async function time(file: string, args: string[], env: Record<string, string>): Promise<number> {
-  const started = performance.now();
-  await execa(file, args, { env });
-  return performance.now() - started;
-}
-
 async function measureCached(ctx: SuiteContext, cli: string, env: Record<string, string>, host: string | undefined): Promise<CaseResult[]> {
   const dir = ctx.scratch("docker");
   await ensureBase(dir, env);
@@ -91,9 +86,9 @@ async function measureCached(ctx: SuiteContext, cli: string, env: Record<string,
   const runs = Math.min(ctx.config.processRuns, 11);
   const whole = await compareRuns(
     [
-      { name: "envforge build --target docker (cached)", role: "envforge", run: () => time(process.execPath, envforgeArgs, env) },
-      { name: "docker build (fully cached)", role: "peer", run: () => time("docker", dockerArgs, env) },
-      { name: 'limit: node -e ""', role: "limit", run: () => time(process.execPath, ["-e", ""], env) },
+      { name: "envforge build --target docker (cached)", role: "envforge", run: () => processMs(process.execPath, envforgeArgs, env) },
+      { name: "docker build (fully cached)", role: "peer", run: () => processMs("docker", dockerArgs, env) },
+      { name: 'limit: node -e ""', role: "limit", run: () => processMs(process.execPath, ["-e", ""], env) },
     ],
     runs,
   );
@@ -128,7 +123,7 @@ async function measureCached(ctx: SuiteContext, cli: string, env: Record<string,
   const inProcess = await compareRuns(
     [
       { name: "engine.build of the definition's text, warm engine (the host's own)", role: "envforge", run: warmHit({ text, file: specFile }), note: `mean of ${BATCH} builds: parse, hash, the memory tier` },
-      { name: "docker build (fully cached)", role: "peer", run: () => time("docker", dockerArgs, env) },
+      { name: "docker build (fully cached)", role: "peer", run: () => processMs("docker", dockerArgs, env) },
       { name: "engine.build of the definition file, warm engine", role: "info", run: warmHit(specFile), note: `mean of ${BATCH} builds: read the file, then as above` },
       { name: "engine.build, new engine each time", role: "info", run: freshEngineHit, note: "reads the entry and asks the daemon whether the image is still there (docker image inspect)" },
     ],
@@ -174,7 +169,7 @@ async function measurePipRebuild(ctx: SuiteContext, cli: string, env: Record<str
     const context = path.join(dir, `context-${++round}`);
     const written = await execa(process.execPath, [cli, "dockerfile", definition(), "--context", context, "-o", `pip.findLinks=${EXAMPLE_WHEELS}`, "-o", "pip.noIndex=true"], { env, reject: false });
     if (written.exitCode !== 0) throw new Error(`envforge dockerfile failed: ${written.stderr}`);
-    const ms = await time("docker", ["build", "-q", "--no-cache", "--network", "none", context], env);
+    const ms = await processMs("docker", ["build", "-q", "--no-cache", "--network", "none", context], env);
     rmSync(context, { recursive: true, force: true });
     return ms;
   };

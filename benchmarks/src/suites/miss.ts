@@ -5,6 +5,7 @@ import { repoRoot } from "../config.js";
 import { compareRuns } from "../harness.js";
 import type { CaseResult, TargetCheck } from "../model.js";
 import { checkTarget, skippedTarget } from "../targets.js";
+import { processMs } from "../wall-time.js";
 import type { SuiteContext } from "./context.js";
 
 const CLI = path.join(repoRoot, "packages", "cli", "bin", "envforge.js");
@@ -49,12 +50,6 @@ async function unavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-async function wallMs(file: string, args: readonly string[], env?: Record<string, string>): Promise<number> {
-  const started = performance.now();
-  await execa(file, args, { env, stdout: "ignore", stderr: "pipe" });
-  return performance.now() - started;
-}
-
 interface WheelSet {
   id: string;
   title: string;
@@ -87,7 +82,7 @@ async function venvCase(ctx: SuiteContext, set: WheelSet, runs: number): Promise
     const [first, ...rest] = set.requirements;
     const never = `${first}${/[=<>!~]/.test(first!) ? "," : ""}!=0.0.${round}`;
     writeFileSync(file, `name: miss-${round}\npython:\n  pip:\n${[never, ...rest].map((r) => `    - "${r}"`).join("\n")}\n`);
-    const ms = await wallMs(process.execPath, [CLI, "build", file, "--target", "venv", "--cache-dir", path.join(work, "cache"), "--quiet", "-o", `pip.findLinks=${set.wheels}`, "-o", "pip.noIndex=true"]);
+    const ms = await processMs(process.execPath, [CLI, "build", file, "--target", "venv", "--cache-dir", path.join(work, "cache"), "--quiet", "-o", `pip.findLinks=${set.wheels}`, "-o", "pip.noIndex=true"]);
     rmSync(work, { recursive: true, force: true });
     return ms;
   };

@@ -9,6 +9,7 @@ import { generateSpec, TYPICAL_VENV } from "../generators.js";
 import { compareRuns } from "../harness.js";
 import type { CaseResult, TargetCheck } from "../model.js";
 import { checkTarget, skippedTarget, type Thresholds } from "../targets.js";
+import { processMs } from "../wall-time.js";
 import type { SuiteContext } from "./context.js";
 import { cliStartCase, cliStartTargets } from "./cli-start.js";
 import { DOCKER_CASE, DOCKER_HIT_CASE, dockerCases } from "./docker.js";
@@ -42,13 +43,6 @@ export function dockerTarget(hit: CaseResult, overrides: Thresholds): TargetChec
 async function quickAnswers(args: string[]): Promise<boolean> {
   const io = { ...processIO(), out: () => undefined, err: () => undefined };
   return (await quickBuild(args, io)) !== undefined;
-}
-
-/** Wall time of one whole process, in ms, measured by the parent. */
-async function wallMs(file: string, args: string[], env?: Record<string, string>): Promise<number> {
-  const started = performance.now();
-  await execa(file, args, { env, stdout: "ignore", stderr: "pipe" });
-  return performance.now() - started;
 }
 
 async function ownMs(args: string[]): Promise<number> {
@@ -100,12 +94,12 @@ export async function processSuite(ctx: SuiteContext): Promise<{ cases: CaseResu
   // The definition is named: the first build registers it (and leaves the receipt the quick path
   // needs); every build after that is the cached one measured here.
   const buildArgs = [CLI, "build", specFile, "--target", TARGET, "--cache-dir", cacheDir, "--quiet"];
-  await wallMs(process.execPath, buildArgs);
+  await processMs(process.execPath, buildArgs);
   const quickTaken = await quickAnswers(buildArgs.slice(1));
   const e2e = await compareRuns(
     [
-      { name: "envforge build (cached) — whole process", role: "envforge", run: () => wallMs(process.execPath, buildArgs) },
-      { name: 'limit: node -e ""', role: "limit", run: () => wallMs(process.execPath, ["-e", ""]) },
+      { name: "envforge build (cached) — whole process", role: "envforge", run: () => processMs(process.execPath, buildArgs) },
+      { name: 'limit: node -e ""', role: "limit", run: () => processMs(process.execPath, ["-e", ""]) },
     ],
     runs,
   );
