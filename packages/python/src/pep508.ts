@@ -55,11 +55,13 @@ const POST = String.raw`(?:(?:-[0-9]+)|(?:[-_.]?(?:post|rev|r)[-_.]?[0-9]*))?`;
 const DEV = String.raw`(?:[-_.]?dev[-_.]?[0-9]*)?`;
 const LOCAL = String.raw`(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?`;
 const EPOCH_RELEASE = String.raw`v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*`;
+/** `~=` needs two release segments at least. */
+const COMPATIBLE_RELEASE = String.raw`v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+`;
 const SPECIFIER_SOURCE = [
   // `===` takes an arbitrary string, commas included (packaging then splits the text on commas).
   String.raw`===\s*[^\s;)]*`,
   String.raw`(?:==|!=)\s*${EPOCH_RELEASE}(?:\.\*|${PRE}${POST}${DEV}${LOCAL})`,
-  String.raw`~=\s*v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+${PRE}${POST}${DEV}`,
+  String.raw`~=\s*${COMPATIBLE_RELEASE}${PRE}${POST}${DEV}`,
   String.raw`(?:<=|>=|<|>)\s*${EPOCH_RELEASE}${PRE}${POST}${DEV}`,
 ].join("|");
 
@@ -130,13 +132,13 @@ function checkName(t: Tokenizer, name: string, start: number, what: string): voi
 /**
  * The common requirement, read in one match: a name, extras, comma-separated clauses without
  * `===`, `.*` or a local label (no URL, no parentheses), spaces and tabs between, then the end or
- * a `;` and a marker, which the tokenizer reads from there as it would. The grammar's own pieces, so each clause ends where the tokenizer's SPECIFIER match
- * would: a version is a run without spaces, commas or an end, and both read the whole run or
- * fail. Anything else, valid or not, goes to the tokenizer, which gives the same result for
+ * a `;` and a marker, which the tokenizer reads from there as it would. The grammar's own pieces,
+ * so each clause ends where the tokenizer's SPECIFIER match would: a version is a run without
+ * spaces, commas or an end, and both read the whole run or fail. Anything else, valid or not, goes to the tokenizer, which gives the same result for
  * these (pep508.test.ts compares the two on generated requirements).
  */
 const PLAIN_NAME = "[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?";
-const PLAIN_CLAUSE = String.raw`(?:(?:==|!=|<=|>=|<|>)[ \t]*${EPOCH_RELEASE}${PRE}${POST}${DEV}|~=[ \t]*v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+${PRE}${POST}${DEV})`;
+const PLAIN_CLAUSE = String.raw`(?:(?:==|!=|<=|>=|<|>)[ \t]*${EPOCH_RELEASE}${PRE}${POST}${DEV}|~=[ \t]*${COMPATIBLE_RELEASE}${PRE}${POST}${DEV})`;
 const PLAIN = new RegExp(
   String.raw`^[ \t]*(${PLAIN_NAME})[ \t]*(?:\[[ \t]*(${PLAIN_NAME}(?:[ \t]*,[ \t]*${PLAIN_NAME})*)[ \t]*\][ \t]*)?(${PLAIN_CLAUSE}(?:[ \t]*,[ \t]*${PLAIN_CLAUSE})*)?[ \t]*(?:;|$)`,
   "i",
