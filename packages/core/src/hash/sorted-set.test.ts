@@ -21,6 +21,16 @@ describe("sortedSet", () => {
     }), { numRuns: 300 });
   });
 
+  it("equals the reference on short sets (keyed insertion): shared six-unit prefixes, code units above 0xFF", () => {
+    const prefixed = fc.tuple(fc.constantFrom("numpy-", "numpy\u00ff", "nump\u0100", "", "num"), near).map(([a, b]) => a + b);
+    fc.assert(fc.property(fc.array(fc.oneof(prefixed, any), { maxLength: 47 }), (items) => {
+      expect(sortedSet(items)).toEqual(reference(items));
+    }), { numRuns: 1000 });
+    // A code unit above a byte would carry into the key's next unit: "a\u0101" would pass "b".
+    const carry = ["b", "a\u0101", "a\u00ff", "a", "a\u0100b"];
+    expect(sortedSet(carry)).toEqual(reference(carry));
+  });
+
   it("orders a prefix before its extensions and long shared prefixes by their tails", () => {
     const items = Array.from({ length: 60 }, (_, i) => `azureml-core-${(i * 37) % 60}`).concat(["azureml", "azureml\u0000", "azureml", "a"]);
     expect(sortedSet(items)).toEqual(reference(items));
