@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { canonicalSet, type ParsedSpec } from "@envforge/core/plugin-kit";
 import { stringify as toYaml } from "yaml";
 import { compareCold, sharedPerRound, type ColdSubject } from "../cold.js";
 import { freshUniverse, generateSpec, generateSpecs, LARGE, TYPICAL, type SpecShape } from "../generators.js";
-import { canonicalSet, type ParsedSpec } from "@envforge/core/plugin-kit";
 import { benchEngine, parseAll } from "../envforge.js";
 import { compare } from "../harness.js";
 import type { CaseResult, Row, TargetCheck } from "../model.js";
