@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -89,5 +89,47 @@ describe("the binary's code cache", () => {
     expect(statSync(script).size).toBe(before.size);
     expect(run()).toBe(first);
     expect(caches()).toHaveLength(2);
+  });
+
+  it("a read-only install keeps it in the user's own private cache folder; a writable one never does", () => {
+    const copy = path.join(dir, "read-only");
+    cpSync(path.join(CLI_BIN, ".."), path.join(copy, "bin"), { recursive: true });
+    for (const f of ["quick.cjs", "envforge.cjs", "vendor"]) cpSync(path.join(BUNDLE_DIR, f), path.join(copy, "bundle", f), { recursive: true });
+    cpSync(path.join(BUNDLE_DIR, "..", "package.json"), path.join(copy, "package.json"));
+    // A file where the cache folder would be: nothing can be written there, even by root.
+    writeFileSync(path.join(copy, "bundle", ".v8-cache"), "");
+    const xdg = path.join(dir, "xdg");
+    const env = { ...process.env, XDG_CACHE_HOME: xdg };
+    const run = (bin: string) => execFileSync(process.execPath, [bin, "--cache-dir", path.join(dir, "cache"), "schema"], { encoding: "utf8", env });
+    const bin = path.join(copy, "bin", "envforge.js");
+    const own = path.join(xdg, "envforge-code-cache");
+    const file = path.join(own, `envforge-${cacheKey(path.join(copy, "bundle", "envforge.cjs"))}-schema.bin`);
+
+    const first = run(bin);
+    expect(first).toBe(schema());
+    expect(existsSync(file)).toBe(true);
+    if (process.platform !== "win32") {
+      expect(statSync(own).mode & 0o777).toBe(0o700);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    }
+    // Read, not written anew: a missing or refused cache is rewritten after every successful command.
+    const before = statSync(file);
+    expect(run(bin)).toBe(first);
+    expect(statSync(file).ino).toBe(before.ino);
+    expect(statSync(file).mtimeMs).toBe(before.mtimeMs);
+
+    // A folder others can write to is not the user's own: nothing is written there.
+    if (process.platform !== "win32") {
+      rmSync(own, { recursive: true });
+      mkdirSync(own, { recursive: true });
+      chmodSync(own, 0o777);
+      expect(run(bin)).toBe(first);
+      expect(readdirSync(own)).toEqual([]);
+    }
+
+    // The repository's bundle is writable: its cache stays beside it.
+    const other = path.join(dir, "xdg-unused");
+    execFileSync(process.execPath, [CLI_BIN, "--cache-dir", path.join(dir, "cache"), "schema"], { encoding: "utf8", env: { ...process.env, XDG_CACHE_HOME: other } });
+    expect(existsSync(other)).toBe(false);
   });
 });

@@ -11,9 +11,13 @@
 // than a millisecond — Node's version and the architecture, so a changed script or another Node
 // never reads it, and V8 refuses data of another V8 or other flags (it is then written anew). The
 // file carries the digest of its data, checked before V8 sees it (V8 checks only the data's
-// version, flags and source length; altered bytes crash it). It is written only where the package
-// itself is writable — whoever can write there can already change the bundle — and never needed:
-// without it the script compiles as usual.
+// version, flags and source length; altered bytes crash it). It is written beside the bundle where
+// the package is writable — whoever can write there can already change the bundle. A read-only
+// install (a global install as root, an image's read-only root) keeps it in the user's own cache
+// folder instead ($XDG_CACHE_HOME, ~/.cache, ~/Library/Caches or %LOCALAPPDATA%, then
+// envforge-code-cache), made private (0700) and used only while it stays so: owned by the user and
+// writable by no one else, so only someone who could already change what the user runs can change
+// it. The cache is never needed: without it the script compiles as usual.
 //
 // CommonJS (bin/package.json): Node's module loader for ESM alone costs a few ms more at start-up.
 "use strict";
@@ -25,6 +29,7 @@ const { Script } = require("node:vm");
 const { Buffer } = require("node:buffer");
 
 const bundle = path.join(__dirname, "..", "bundle");
+const bundleCache = path.join(bundle, ".v8-cache");
 const argv = process.argv.slice(2);
 const toWrite = [];
 const DIGEST_BYTES = 32;
@@ -47,14 +52,12 @@ function load(name, command) {
   }
   const identity = `${stat.size}\0${stat.ino}\0${stat.dev}\0${stat.mtimeNs}\0${stat.ctimeNs}\0${process.version}\0${process.arch}`;
   const key = createHash("sha256").update(identity).digest("hex").slice(0, 32);
-  const cacheFile = path.join(bundle, ".v8-cache", `${path.basename(name, ".cjs")}-${key}-${command}.bin`);
-  let cachedData;
-  try {
-    const stored = readFileSync(cacheFile);
-    const data = stored.subarray(DIGEST_BYTES);
-    if (stored.length > DIGEST_BYTES && createHash("sha256").update(data).digest().equals(stored.subarray(0, DIGEST_BYTES))) cachedData = data;
-  } catch {
-    cachedData = undefined;
+  const cacheName = `${path.basename(name, ".cjs")}-${key}-${command}.bin`;
+  let cachedData = readCache(path.join(bundleCache, cacheName));
+  if (cachedData === undefined) {
+    // Only where the bundle holds none (a read-only install): a writable one never looks further.
+    const own = userCache();
+    if (own !== undefined && isPrivate(own)) cachedData = readCache(path.join(own, cacheName));
   }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
   const require = requireFor(file, command);
@@ -66,7 +69,7 @@ function load(name, command) {
   require.cache[file] = module;
   script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
   module.loaded = true;
-  if (cachedData === undefined || script.cachedDataRejected) toWrite.push({ script, cacheFile });
+  if (cachedData === undefined || script.cachedDataRejected) toWrite.push({ script, cacheName });
   return module.exports;
 }
 
@@ -83,23 +86,84 @@ function requireFor(file, command) {
   return require;
 }
 
-/** Written after the command, so the data holds every function it compiled. */
-function writeCaches() {
-  for (const { script, cacheFile } of toWrite) {
-    const temp = `${cacheFile}.${process.pid}.tmp`;
+/** The data of a cache file whose digest holds, else undefined. */
+function readCache(file) {
+  try {
+    const stored = readFileSync(file);
+    const data = stored.subarray(DIGEST_BYTES);
+    if (stored.length > DIGEST_BYTES && createHash("sha256").update(data).digest().equals(stored.subarray(0, DIGEST_BYTES))) return data;
+  } catch {
+    // No cache (or none readable): the script compiles as usual.
+  }
+  return undefined;
+}
+
+/** The user's own cache folder for a read-only install (see the top of this file), or undefined. */
+function userCache() {
+  const env = process.env;
+  let base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : undefined;
+  if (base === undefined && process.platform === "win32") base = env.LOCALAPPDATA;
+  if (base === undefined) {
+    let home;
     try {
-      mkdirSync(path.dirname(cacheFile), { recursive: true });
-      const data = script.createCachedData();
-      writeFileSync(temp, Buffer.concat([createHash("sha256").update(data).digest(), data]));
-      renameSync(temp, cacheFile);
+      home = require("node:os").homedir();
     } catch {
-      // A read-only install runs without the cache.
-      try {
-        rmSync(temp, { force: true });
-      } catch {
-        // Nothing was written.
-      }
+      return undefined; // no home (a user without one): no cache
     }
+    base = process.platform === "darwin" ? path.join(home, "Library", "Caches") : path.join(home, ".cache");
+  }
+  // Not inside envforge/ (the default local build cache, $XDG_CACHE_HOME/envforge): its own folder.
+  return base ? path.join(base, "envforge-code-cache") : undefined;
+}
+
+/** A folder only this user can write to (where POSIX owners exist): its data is theirs. */
+function isPrivate(dir) {
+  try {
+    const s = statSync(dir);
+    if (!s.isDirectory()) return false;
+    return typeof process.getuid !== "function" || (s.uid === process.getuid() && (s.mode & 0o022) === 0);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Written after the command, so the data holds every function it compiled: beside the bundle, or,
+ * where the package cannot be written to, in the user's own private cache folder.
+ */
+function writeCaches() {
+  let own;
+  for (const { script, cacheName } of toWrite) {
+    let bytes;
+    try {
+      const data = script.createCachedData();
+      bytes = Buffer.concat([createHash("sha256").update(data).digest(), data]);
+    } catch {
+      continue; // V8 made no data: the next run compiles as usual
+    }
+    if (writeCache(bundleCache, cacheName, bytes)) continue;
+    own ??= userCache() ?? null;
+    if (own !== null) writeCache(own, cacheName, bytes, true);
+  }
+}
+
+/** Writes `bytes` as `dir/name` atomically; false when it cannot (a read-only folder, a full disk). */
+function writeCache(dir, name, bytes, mustBePrivate = false) {
+  const file = path.join(dir, name);
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, mustBePrivate ? { recursive: true, mode: 0o700 } : { recursive: true });
+    if (mustBePrivate && !isPrivate(dir)) return false;
+    writeFileSync(temp, bytes, { mode: mustBePrivate ? 0o600 : 0o644 });
+    renameSync(temp, file);
+    return true;
+  } catch {
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // Nothing was written.
+    }
+    return false;
   }
 }
 
