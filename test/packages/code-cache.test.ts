@@ -23,6 +23,15 @@ const cacheFile = path.join(BUNDLE_DIR, ".v8-cache", `envforge-${key}-schema.bin
 const dir = mkdtempSync(path.join(os.tmpdir(), "envforge-code-cache-"));
 const schema = () => execFileSync(process.execPath, [CLI_BIN, "--cache-dir", path.join(dir, "cache"), "schema"], { encoding: "utf8" });
 
+/** A copy of the binary and its bundle, without a code cache: the bundle requires nothing but Node's own modules. */
+function copyOfBinary(name: string): string {
+  const copy = path.join(dir, name);
+  cpSync(path.join(CLI_BIN, ".."), path.join(copy, "bin"), { recursive: true });
+  for (const f of ["quick.cjs", "envforge.cjs", "vendor"]) cpSync(path.join(BUNDLE_DIR, f), path.join(copy, "bundle", f), { recursive: true });
+  cpSync(path.join(BUNDLE_DIR, "..", "package.json"), path.join(copy, "package.json")); // the version it reports
+  return copy;
+}
+
 describe("the binary's code cache", () => {
   it("is written after a command, named by the script's identity, and the answer is the same with it", () => {
     rmSync(cacheFile, { force: true });
@@ -66,13 +75,7 @@ describe("the binary's code cache", () => {
   });
 
   it("a script changed in place, even to the same size and modification time, never reads the old cache", () => {
-    // A copy of the binary and its bundle: the bundle requires nothing but Node's own modules.
-    const copy = path.join(dir, "copy");
-    cpSync(path.join(CLI_BIN, ".."), path.join(copy, "bin"), { recursive: true });
-    cpSync(path.join(BUNDLE_DIR, "quick.cjs"), path.join(copy, "bundle", "quick.cjs"));
-    cpSync(path.join(BUNDLE_DIR, "envforge.cjs"), path.join(copy, "bundle", "envforge.cjs"));
-    cpSync(path.join(BUNDLE_DIR, "vendor"), path.join(copy, "bundle", "vendor"), { recursive: true });
-    cpSync(path.join(BUNDLE_DIR, "..", "package.json"), path.join(copy, "package.json")); // the version it reports
+    const copy = copyOfBinary("copy");
     const bin = path.join(copy, "bin", "envforge.js");
     const run = () => execFileSync(process.execPath, [bin, "--cache-dir", path.join(dir, "cache"), "schema"], { encoding: "utf8" });
     const caches = () => readdirSync(path.join(copy, "bundle", ".v8-cache")).filter((f) => f.startsWith("envforge-"));
@@ -92,10 +95,7 @@ describe("the binary's code cache", () => {
   });
 
   it("a read-only install keeps it in the user's own private cache folder; a writable one never does", () => {
-    const copy = path.join(dir, "read-only");
-    cpSync(path.join(CLI_BIN, ".."), path.join(copy, "bin"), { recursive: true });
-    for (const f of ["quick.cjs", "envforge.cjs", "vendor"]) cpSync(path.join(BUNDLE_DIR, f), path.join(copy, "bundle", f), { recursive: true });
-    cpSync(path.join(BUNDLE_DIR, "..", "package.json"), path.join(copy, "package.json"));
+    const copy = copyOfBinary("read-only");
     // A file where the cache folder would be: nothing can be written there, even by root.
     writeFileSync(path.join(copy, "bundle", ".v8-cache"), "");
     const xdg = path.join(dir, "xdg");

@@ -134,8 +134,9 @@ function checkName(t: Tokenizer, name: string, start: number, what: string): voi
  * `===`, `.*` or a local label (no URL, no parentheses), spaces and tabs between, then the end or
  * a `;` and a marker, which the tokenizer reads from there as it would. The grammar's own pieces,
  * so each clause ends where the tokenizer's SPECIFIER match would: a version is a run without
- * spaces, commas or an end, and both read the whole run or fail. Anything else, valid or not, goes to the tokenizer, which gives the same result for
- * these (pep508.test.ts compares the two on generated requirements).
+ * spaces, commas or an end, and both read the whole run or fail. Anything else, valid or not,
+ * goes to the tokenizer, which gives the same result for these (pep508.test.ts compares the two
+ * on generated requirements).
  */
 const PLAIN_NAME = "[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?";
 const PLAIN_CLAUSE = String.raw`(?:(?:==|!=|<=|>=|<|>)[ \t]*${EPOCH_RELEASE}${PRE}${POST}${DEV}|~=[ \t]*${COMPATIBLE_RELEASE}${PRE}${POST}${DEV})`;

@@ -104,10 +104,9 @@ function keyedInsertionSort(list: string[]): string[] {
   const keys = shortKeys;
   for (let i = 0; i < n; i++) {
     const s = list[i]!;
-    const length = s.length < KEY_UNITS ? s.length : KEY_UNITS;
     let key = 0;
     for (let k = 0; k < KEY_UNITS; k++) {
-      const c = k < length ? s.charCodeAt(k) : 0;
+      const c = k < s.length ? s.charCodeAt(k) : 0;
       if (c > 0xff) return insertionSort(list);
       key = key * 256 + c;
     }
